@@ -1,0 +1,221 @@
+/**
+ * The contracts a host application implements: where users and reset tokens live
+ * (`UserStore`, `TokenStore`) and who is calling (`Authorizer`).
+ *
+ * Every member may return a value or a promise. When a member throws or rejects,
+ * the request that needed it is answered `503 server-error` and nothing the
+ * library started is left half-done (see each member's notes).
+ */
+import type { Request } from 'express';
+
+/** A value, or a promise of it: every store and authorizer member may be async. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** A user as the library needs to see it. Hosts may return extra fields; they are ignored. */
+export interface PasswordUser {
+  /** Subject id: a UUID, the `:sid` of `POST /users/:sid/password/reset`. */
+  readonly id: string;
+  /** Unique login name. The policy refuses passwords that contain it. */
+  readonly login: string;
+  /** The stored password hash, or null when the user has no local password yet. */
+  readonly passwordHash: string | null;
+  /** True for users from LDAP or SAML. They have no local password: every route refuses them with 403. */
+  readonly isRemote: boolean;
+  /** True when the account is revoked (by an admin or by the failed-attempt lockout). */
+  readonly isRevoked: boolean;
+  /** Consecutive failed attempts since the last success or reinstatement. Missing means 0. */
+  readonly failedAttempts?: number;
+  /** In temporary lockout mode: the account refuses logins until this instant. Missing or null means not locked. */
+  readonly lockedUntil?: Date | null;
+}
+
+/** How an account reacts when its failed-attempt counter reaches the threshold. */
+export type LockoutAction =
+  /** The product's behaviour: revoke the account until an admin reinstates it or a reset token is redeemed. */
+  | { readonly mode: 'revoke' }
+  /**
+   * Lock the account until `now + min(baseMs * 2^lockouts, maxMs)`, where `lockouts` counts
+   * earlier temporary locks since the last success. The counter restarts at 0 after each lock.
+   */
+  | { readonly mode: 'temporary'; readonly baseMs: number; readonly maxMs: number };
+
+/** What `UserStore.recordFailedAttempt` is asked to do. */
+export interface FailedAttemptInput {
+  /** Number of failed attempts at which the account locks. */
+  readonly threshold: number;
+  readonly action: LockoutAction;
+  /** The library's clock reading for this request. */
+  readonly now: Date;
+}
+
+/** The account's state after `UserStore.recordFailedAttempt`. */
+export interface FailedAttemptResult {
+  /** The counter after this call. Never above the threshold. */
+  readonly failedAttempts: number;
+  /** True only for the one call whose increment reached the threshold and locked the account. */
+  readonly lockedNow: boolean;
+  readonly isRevoked: boolean;
+  readonly lockedUntil: Date | null;
+}
+
+/** One password write, applied by `UserStore.setPassword` as a single atomic change. */
+export interface PasswordWrite {
+  /** The new hash, made by the configured hasher. */
+  readonly passwordHash: string;
+  /**
+   * The hash being replaced, to be kept in the user's password history (most recent first),
+   * or null when there is none. The store keeps at most `historySize` entries.
+   */
+  readonly previousHash: string | null;
+  /** How many earlier hashes to keep. 0 means keep none (and drop any kept before). */
+  readonly historySize: number;
+  /** When true, also clear the revocation, the failed-attempt counter and any temporary lock. */
+  readonly reinstate: boolean;
+}
+
+/**
+ * Where the host keeps its users. Required members are needed by the router itself;
+ * optional members switch on the features that need them, and the library says at
+ * construction time when a feature is configured but its member is missing.
+ */
+export interface UserStore {
+  /**
+   * Required. The user with this id, or null when there is none. The id is already known to be
+   * a well-formed UUID. Throwing answers 503 and changes nothing.
+   */
+  findById(id: string): Awaitable<PasswordUser | null>;
+
+  /**
+   * Optional; required by `verifyLogin` (the login helper) and the CLI. The user with this login,
+   * or null. Logins are compared exactly as the host stores them.
+   */
+  findByLogin?(login: string): Awaitable<PasswordUser | null>;
+
+  /**
+   * Required. Writes a new password hash, records the previous one in the history, and when
+   * `write.reinstate` is set clears revocation, counter and lock, all as one atomic change.
+   * Returns false when the user no longer exists. Throwing must leave the old password in place.
+   */
+  setPassword(id: string, write: PasswordWrite): Awaitable<boolean>;
+
+  /**
+   * Optional; needed for `passwordHistory > 0`. Up to `limit` earlier password hashes, most
+   * recent first (the current hash is not part of it). Throwing answers 503.
+   */
+  getPasswordHistory?(id: string, limit: number): Awaitable<readonly string[]>;
+
+  /**
+   * Required for lockout (on by default). Atomically increments the failed-attempt counter unless
+   * the account is already revoked or locked, or the counter is at the threshold. When the
+   * increment reaches the threshold, applies `input.action` in the same atomic step. N concurrent
+   * calls move the counter by exactly min(N, room left). Returns null when the user does not exist.
+   */
+  recordFailedAttempt?(id: string, input: FailedAttemptInput): Awaitable<FailedAttemptResult | null>;
+
+  /**
+   * Required for lockout. Sets the counter (and the temporary-lock history) back to zero after a
+   * successful login. Does not touch `isRevoked`. A no-op for unknown users.
+   */
+  clearFailedAttempts?(id: string): Awaitable<void>;
+
+  /**
+   * Optional; used by the reinstate/revoke helpers and the CLI. Revoking sets `isRevoked`;
+   * reinstating clears it together with the counter and any temporary lock.
+   * Returns false when the user does not exist.
+   */
+  setRevoked?(id: string, revoked: boolean): Awaitable<boolean>;
+
+  /** Optional. Records a successful login time (the product's `last_login`). */
+  recordLogin?(id: string, at: Date): Awaitable<void>;
+}
+
+/** What the library keeps about an issued reset token. Never the token itself. */
+export interface ResetTokenRecord {
+  /** The token's `jti` claim: random, at least 128 bits, base64url. */
+  readonly id: string;
+  /** The user the token resets. */
+  readonly userId: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  /** The principal's user id that issued it (for audits), or null when not known. */
+  readonly issuedBy: string | null;
+  /**
+   * A short digest binding the token to the user's password hash at issue time, so any password
+   * change by any route kills it. Not a secret, and not reversible to the hash.
+   */
+  readonly passwordStamp: string;
+}
+
+/**
+ * Where issued reset tokens are tracked. The token itself is never stored: only its id (`jti`).
+ * Every member is required.
+ */
+export interface TokenStore {
+  /**
+   * Records a newly issued token and, in the same atomic step, revokes every other outstanding
+   * token of the same user (a newer token supersedes older ones). Throwing answers 503 and the
+   * token is never handed out.
+   */
+  issue(record: ResetTokenRecord): Awaitable<void>;
+
+  /**
+   * The record of a token that is still usable (not used, not revoked, not expired at `now`), or
+   * null. Does not consume it. Used to refuse bad tokens before any password hashing.
+   */
+  find(id: string, now: Date): Awaitable<ResetTokenRecord | null>;
+
+  /**
+   * Redeems a token: claims it atomically (not used, not revoked, not expired at `now`), then
+   * runs `apply(record)` (which writes the new password). Exactly one of any number of
+   * concurrent calls for the same id gets to run `apply`; the others resolve null. If `apply`
+   * throws, the claim must be undone (or never committed) so the token stays usable, and the
+   * error is rethrown. Resolves the claimed record when `apply` succeeded.
+   */
+  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>): Promise<ResetTokenRecord | null>;
+
+  /** Revokes every outstanding token of a user (after a password change). A no-op when there are none. */
+  revokeForUser(userId: string): Awaitable<void>;
+
+  /**
+   * Optional. Deletes used, revoked and expired records older than `now`; returns how many.
+   * Hosts schedule it; the memory store also sweeps by itself.
+   */
+  purgeExpired?(now: Date): Awaitable<number>;
+}
+
+/**
+ * The calling principal, as the host's authentication sees it. Hosts may carry extra fields
+ * (roles, permissions) for their own `canResetPassword`.
+ */
+export interface Principal {
+  /** The id of the principal's user in the `UserStore`: the "current user" of `PUT /users/current/password`. */
+  readonly userId: string;
+}
+
+/** The host's authentication and permission checks. */
+export interface Authorizer<P extends Principal = Principal> {
+  /**
+   * Required. The principal behind this request, or null when the request carries no valid
+   * credentials (answered 401 `user-unauthenticated`). Throwing answers 503.
+   */
+  authenticate(req: Request): Awaitable<P | null>;
+
+  /**
+   * Required. Whether `principal` may issue a reset token for `user` (the product's
+   * `users:reset_password:<sid>` permission). False answers 403. Throwing answers 503.
+   */
+  canResetPassword(principal: P, user: PasswordUser): Awaitable<boolean>;
+}
+
+/** Turns passwords into stored hashes and checks them. Receives passwords already NFKC-normalized. */
+export interface Hasher {
+  /** A new salted hash of `password`. */
+  hash(password: string): Promise<string>;
+  /** Whether `password` matches `hash`. Must not throw for a malformed hash: resolve false. */
+  verify(password: string, hash: string): Promise<boolean>;
+  /**
+   * Optional. The longest password, in UTF-8 bytes, this hasher reads in full (72 for bcrypt).
+   * Longer passwords are refused with a clear 400 instead of being silently truncated.
+   */
+  readonly maxPasswordBytes?: number;
+}
