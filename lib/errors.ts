@@ -16,7 +16,7 @@ export const ERROR_KINDS = {
   'invalid-token': 403,
   'not-found': 404,
   'request-too-large': 413,
-  'unsupported-media-type': 415,
+  'conflict': 409,
   'server-error': 500,
 } as const;
 

@@ -1,0 +1,33 @@
+/** Audit events: what happened to which account, by whom, never with a secret. */
+
+/** Every event type the library emits. */
+export type PasswordEventType =
+  | 'reset-token-issued'
+  | 'password-reset'
+  | 'password-changed'
+  | 'failed-attempt'
+  | 'account-locked'
+  | 'account-reinstated'
+  | 'policy-rejected';
+
+/** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
+export interface PasswordEvent {
+  readonly type: PasswordEventType;
+  /** The account the event is about. */
+  readonly userId: string;
+  /** The user id of whoever caused it: the admin for a token issue, the user for a change, null when anonymous (a reset by token). */
+  readonly actorId: string | null;
+  readonly at: Date;
+  /** The request's id (`X-Request-Id` when the client sent a sane one, else generated), or null outside HTTP. */
+  readonly requestId: string | null;
+  /** Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** How a password came to change, as told to `onPasswordChanged`. */
+export type PasswordChangeVia = 'reset' | 'change' | 'admin';
+
+/** Context passed to the service by the HTTP layer (or by the host calling the service directly). */
+export interface CallContext {
+  readonly requestId?: string | null;
+}

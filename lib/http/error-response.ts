@@ -1,0 +1,68 @@
+/** Turns any error reaching the router into the API's JSON error body, without leaking secrets. */
+import type { NextFunction, Request, Response } from 'express';
+import { HasherBusyError, PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+
+const log = createLogger('http');
+
+/** Errors from express.json (body-parser) carry a `type` naming what went wrong. */
+interface BodyParserError {
+  readonly type?: unknown;
+  readonly status?: unknown;
+}
+
+/** Maps an error to the API error it is answered with. Unknown errors become a bare 500. */
+export function toApiError(error: unknown): PasswordApiError {
+  if (error instanceof PasswordApiError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new PasswordApiError('server-error', 'The service is temporarily unavailable; try again later', { status: 503, retryAfterSeconds: 1 });
+  }
+  if (error instanceof HasherBusyError || (error as { code?: unknown } | null)?.code === 'ERR_HASHER_BUSY') {
+    const seconds = (error as HasherBusyError).retryAfterSeconds;
+    return new PasswordApiError('server-error', 'Too many password requests at once; try again shortly', {
+      status: 503,
+      retryAfterSeconds: typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1,
+    });
+  }
+  const type = (error as BodyParserError | null)?.type;
+  switch (type) {
+    case 'entity.too.large':
+      return new PasswordApiError('request-too-large', 'The request body is too large');
+    case 'entity.parse.failed':
+      return new PasswordApiError('malformed-request', 'The request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new PasswordApiError('malformed-request', 'The request body must be UTF-8 encoded JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new PasswordApiError('malformed-request', 'The request body could not be read');
+    default:
+      return new PasswordApiError('server-error', 'An unexpected error occurred');
+  }
+}
+
+/** The router's error handler: JSON `{kind, msg, details?}` with the kind's status. */
+export function createErrorHandler(namespace: string) {
+  return function passwordErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      // Name and cause class only: store errors may echo their input, which can hold a secret.
+      const cause = error instanceof StoreUnavailableError ? `${error.operation}: ${(error.cause as Error | undefined)?.name ?? 'error'}` : (error as Error | null)?.name;
+      log('%s %s -> %d %s (%s)', req.method, req.baseUrl + req.path, apiError.status, apiError.kind, cause ?? 'error');
+    } else {
+      log('%s %s -> %d %s', req.method, req.baseUrl + req.path, apiError.status, apiError.kind);
+    }
+    if (apiError.retryAfterSeconds !== undefined) res.set('Retry-After', String(apiError.retryAfterSeconds));
+    res.status(apiError.status).json({
+      kind: namespace + apiError.kind,
+      msg: apiError.expose ? apiError.message : 'An unexpected error occurred',
+      ...(apiError.details === undefined ? {} : { details: apiError.details }),
+    });
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `createPasswordRouter`: the password endpoints as one Express router (Express 5, and 4.21+).
+ * Handlers are thin: parse and check the request, call the service, answer.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { PasswordApiError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { functionOption, optionError, rejectUnknownOptions, type PasswordRouterOptions } from '../options.ts';
+import { PasswordService } from '../service/password-service.ts';
+import type { Principal } from '../types.ts';
+import { createErrorHandler } from './error-response.ts';
+import { validateBody, type SchemaName } from './schemas.ts';
+
+const log = createLogger('http');
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The router, with the service behind it (for `verifyLogin` and the other helpers). */
+export type PasswordRouter<P extends Principal = Principal> = Router & { readonly service: PasswordService<P> };
+
+/** Express 4 does not forward rejected promises to `next`, so every async handler goes through this. */
+function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return function passwordRoute(req, res, next) {
+    fn(req, res).catch(next);
+  };
+}
+
+/** Headers on every answer of ours: tokens must not be cached, sniffed, or leak through Referer. */
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+  next();
+}
+
+/** Creates the router. Throws at once on a wrong or misspelled option. */
+export function createPasswordRouter<P extends Principal = Principal>(options: PasswordRouterOptions<P>): PasswordRouter<P> {
+  if (options === null || typeof options !== 'object') optionError('(options)', 'must be an object.');
+  rejectUnknownOptions(options, true);
+  const { errorNamespace = 'puppetlabs.rbac/', bodyLimit = '16kb', requestId, ...serviceOptions } = options;
+  if (typeof errorNamespace !== 'string') optionError('errorNamespace', 'must be a string, e.g. "puppetlabs.rbac/" or "".');
+  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') optionError('bodyLimit', 'must be a byte count or a string such as "16kb".');
+  const idOf = functionOption('requestId', requestId) ?? defaultRequestId;
+  const service = new PasswordService<P>(serviceOptions, false);
+
+  const router = express.Router() as PasswordRouter<P>;
+  const json = express.json({ limit: bodyLimit, strict: true, type: () => true });
+
+  /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
+  const body = (schema: SchemaName): RequestHandler[] => [
+    function requireJson(req, _res, next) {
+      next(req.is('application/json') ? undefined : new PasswordApiError('malformed-request', 'The request body must be JSON (Content-Type: application/json)'));
+    },
+    json,
+    function checkSchema(req, _res, next) {
+      const errors = validateBody(schema, req.body);
+      if (errors === null) return next();
+      const details = { errors: errors.map((e) => ({ path: e.instancePath || '/', keyword: e.keyword, message: e.message ?? 'is invalid', ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}) })) };
+      next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details }));
+    },
+  ];
+  const context = (req: Request) => ({ requestId: idOf(req) });
+
+  router.use(securityHeaders);
+
+  /** Authentication comes before reading any body: anonymous callers cannot make us parse one. */
+  const authenticated: RequestHandler = function authenticate(req, res, next) {
+    service.authenticate(req).then((principal) => {
+      res.locals['principal'] = principal;
+      next();
+    }, next);
+  };
+  const principalOf = (res: Response) => res.locals['principal'] as P;
+
+  router.post(
+    '/users/:sid/password/reset',
+    authenticated,
+    handle(async (req, res) => {
+      const issued = await service.issueResetToken(principalOf(res), String(req.params['sid']), context(req));
+      if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
+        res.status(200).json({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }) });
+      } else {
+        res.status(200).type('text/plain').send(issued.token);
+      }
+    }),
+  );
+
+  router.post(
+    '/auth/reset',
+    ...body('resetPassword'),
+    handle(async (req, res) => {
+      const { token, password } = req.body as { token: string; password: string };
+      await service.resetPassword(token, password, context(req));
+      res.status(200).json({ msg: 'The password has been reset' });
+    }),
+  );
+
+  router.put(
+    '/users/current/password',
+    authenticated,
+    ...body('changePassword'),
+    handle(async (req, res) => {
+      const { current_password: current, password } = req.body as { current_password: string; password: string };
+      await service.changePassword(principalOf(res), current, password, context(req));
+      res.status(200).json({ msg: 'The password has been changed' });
+    }),
+  );
+
+  router.post(
+    '/command/validate-password',
+    ...body('validatePassword'),
+    handle(async (req, res) => {
+      const { password, reset_token: resetToken } = req.body as { password: string; reset_token?: string };
+      // A valid reset token stands in for authentication; it is checked, not consumed.
+      const subject = resetToken === undefined ? { principal: await service.authenticate(req) } : { resetToken };
+      res.status(200).json(await service.validatePassword(password, subject));
+    }),
+  );
+
+  router.use(createErrorHandler(errorNamespace));
+  Object.defineProperty(router, 'service', { value: service, enumerable: true });
+  log('password router created');
+  return router;
+}
+
+function defaultRequestId(req: Request): string {
+  const header = req.get('x-request-id');
+  return header !== undefined && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}

@@ -1,0 +1,20 @@
+/** express-rbac-password: the password endpoints of an RBAC service as an Express router. */
+export { createPasswordRouter, type PasswordRouter } from './http/router.ts';
+export {
+  PasswordService,
+  createPasswordService,
+  type IssuedResetToken,
+  type LoginFailureReason,
+  type LoginResult,
+  type PasswordValidation,
+} from './service/password-service.ts';
+export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
+export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';
+export { ERROR_KINDS, HasherBusyError, PasswordApiError, StoreUnavailableError, type ErrorKind } from './errors.ts';
+export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
+export { createBcryptHasher } from './hashing/bcrypt-hasher.ts';
+export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
+export type { TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
+export * from './policy/index.ts';
+export type * from './types.ts';

@@ -1,0 +1,12 @@
+/**
+ * The one place that imports `debug`. Namespaces start with `express-rbac-password:`.
+ * Callers pass ids and outcomes only: never a password, token, hash or key.
+ */
+import createDebug from 'debug';
+
+export type Logger = (format: string, ...args: unknown[]) => void;
+
+/** A debug logger under `express-rbac-password:<area>`; enable it with `DEBUG=express-rbac-password:*`. */
+export function createLogger(area: string): Logger {
+  return createDebug(`express-rbac-password:${area}`);
+}

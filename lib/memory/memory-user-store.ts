@@ -1,0 +1,141 @@
+/**
+ * An in-memory `UserStore`: the embedded default for development and tests. Every method runs
+ * synchronously, so each change is atomic within the process.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from '../types.ts';
+import { warnIfProduction } from './production-warning.ts';
+
+/** A user as the memory store keeps it. Extra profile fields are kept for hosts that show them. */
+export interface MemoryUser extends PasswordUser {
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly isSuperuser: boolean;
+  readonly lastLogin: Date | null;
+  readonly failedAttempts: number;
+  readonly lockedUntil: Date | null;
+}
+
+/** What `MemoryUserStore.createUser` takes. Only `login` is required. */
+export interface NewMemoryUser {
+  readonly id?: string;
+  readonly login: string;
+  readonly passwordHash?: string | null;
+  readonly isRemote?: boolean;
+  readonly isRevoked?: boolean;
+  readonly isSuperuser?: boolean;
+  readonly email?: string | null;
+  readonly displayName?: string | null;
+}
+
+interface Row {
+  user: MemoryUser;
+  history: string[];
+  lockouts: number;
+}
+
+export class MemoryUserStore implements UserStore {
+  readonly #rows = new Map<string, Row>();
+  readonly #idsByLogin = new Map<string, string>();
+
+  constructor(users: Iterable<NewMemoryUser> = []) {
+    warnIfProduction('MemoryUserStore');
+    for (const user of users) this.createUser(user);
+  }
+
+  /** Adds a user and returns it. Throws when the id or the login is taken. */
+  createUser(input: NewMemoryUser): MemoryUser {
+    const id = (input.id ?? randomUUID()).toLowerCase();
+    if (this.#rows.has(id)) throw new Error(`a user with id ${id} exists already`);
+    if (this.#idsByLogin.has(input.login)) throw new Error(`a user with login ${input.login} exists already`);
+    const user: MemoryUser = Object.freeze({
+      id,
+      login: input.login,
+      passwordHash: input.passwordHash ?? null,
+      isRemote: input.isRemote ?? false,
+      isRevoked: input.isRevoked ?? false,
+      isSuperuser: input.isSuperuser ?? false,
+      email: input.email ?? null,
+      displayName: input.displayName ?? null,
+      lastLogin: null,
+      failedAttempts: 0,
+      lockedUntil: null,
+    });
+    this.#rows.set(id, { user, history: [], lockouts: 0 });
+    this.#idsByLogin.set(user.login, id);
+    return user;
+  }
+
+  /** Every user, in creation order. */
+  listUsers(): MemoryUser[] {
+    return [...this.#rows.values()].map((row) => row.user);
+  }
+
+  findById(id: string): MemoryUser | null {
+    return this.#rows.get(id.toLowerCase())?.user ?? null;
+  }
+
+  findByLogin(login: string): MemoryUser | null {
+    const id = this.#idsByLogin.get(login);
+    return id === undefined ? null : this.findById(id);
+  }
+
+  setPassword(id: string, write: PasswordWrite): boolean {
+    const row = this.#rows.get(id);
+    // Compare-and-set: a concurrent change that got here first wins, this one reports false.
+    if (row === undefined || row.user.passwordHash !== write.previousHash) return false;
+    if (write.previousHash !== null && write.historySize > 0) row.history.unshift(write.previousHash);
+    row.history.length = Math.min(row.history.length, write.historySize);
+    const reinstated = write.reinstate ? { isRevoked: false, failedAttempts: 0, lockedUntil: null } : {};
+    if (write.reinstate) row.lockouts = 0;
+    this.#update(row, { passwordHash: write.passwordHash, ...reinstated });
+    return true;
+  }
+
+  getPasswordHistory(id: string, limit: number): readonly string[] {
+    return this.#rows.get(id)?.history.slice(0, limit) ?? [];
+  }
+
+  recordFailedAttempt(id: string, input: FailedAttemptInput): FailedAttemptResult | null {
+    const row = this.#rows.get(id);
+    if (row === undefined) return null;
+    const { user } = row;
+    const locked = user.isRevoked || (user.lockedUntil !== null && user.lockedUntil > input.now);
+    if (locked || user.failedAttempts >= input.threshold) return result(user, false);
+    const failedAttempts = user.failedAttempts + 1;
+    if (failedAttempts < input.threshold) return result(this.#update(row, { failedAttempts }), false);
+    if (input.action.mode === 'revoke') return result(this.#update(row, { failedAttempts, isRevoked: true }), true);
+    const waitMs = Math.min(input.action.baseMs * 2 ** row.lockouts, input.action.maxMs);
+    row.lockouts += 1;
+    return result(this.#update(row, { failedAttempts: 0, lockedUntil: new Date(input.now.getTime() + waitMs) }), true);
+  }
+
+  clearFailedAttempts(id: string): void {
+    const row = this.#rows.get(id);
+    if (row === undefined) return;
+    row.lockouts = 0;
+    this.#update(row, { failedAttempts: 0, lockedUntil: null });
+  }
+
+  setRevoked(id: string, revoked: boolean): boolean {
+    const row = this.#rows.get(id);
+    if (row === undefined) return false;
+    if (!revoked) row.lockouts = 0;
+    this.#update(row, revoked ? { isRevoked: true } : { isRevoked: false, failedAttempts: 0, lockedUntil: null });
+    return true;
+  }
+
+  recordLogin(id: string, at: Date): void {
+    const row = this.#rows.get(id);
+    if (row !== undefined) this.#update(row, { lastLogin: at });
+  }
+
+  #update(row: Row, changes: Partial<MemoryUser>): MemoryUser {
+    row.user = Object.freeze({ ...row.user, ...changes });
+    return row.user;
+  }
+}
+
+function result(user: MemoryUser, lockedNow: boolean): FailedAttemptResult {
+  return { failedAttempts: user.failedAttempts, lockedNow, isRevoked: user.isRevoked, lockedUntil: user.lockedUntil };
+}

@@ -1,0 +1,136 @@
+/**
+ * The options of `createPasswordService` / `createPasswordRouter`, checked once at construction.
+ * A wrong or misspelled option throws a TypeError that says how to fix it.
+ */
+import type { Request } from 'express';
+import type { CallContext, PasswordChangeVia, PasswordEvent } from './events.ts';
+import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
+import type { TokenKeyInput } from './tokens/token-keys.ts';
+import type { PasswordPolicySettings } from './policy/index.ts';
+
+/** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
+export type LockoutOption =
+  /** The product's behaviour (default): revoke until reinstated or reset with a token. */
+  | { readonly mode: 'revoke' }
+  /** Lock for `initialDelaySeconds` (default 60), doubling on each lock up to `maxDelaySeconds` (default 3600). */
+  | { readonly mode: 'temporary'; readonly initialDelaySeconds?: number; readonly maxDelaySeconds?: number };
+
+/** Everything the core service needs. */
+export interface PasswordServiceOptions<P extends Principal = Principal> {
+  /** Required. Where users live. */
+  readonly userStore: UserStore;
+  /** Required. Where issued reset tokens are tracked. */
+  readonly tokenStore: TokenStore;
+  /** Required. The host's authentication and permission checks. */
+  readonly authorizer: Authorizer<P>;
+  /** Required. The key that signs reset tokens: an HS256 secret of at least 32 bytes, or an RS256/ES256 key. */
+  readonly tokenKey: TokenKeyInput;
+  /** Retired keys (each with a `kid`) whose tokens stay valid until they expire. Default none. */
+  readonly previousTokenKeys?: readonly TokenKeyInput[];
+  /** The `iss` claim of reset tokens, checked on verify. Default `express-rbac-password`. */
+  readonly tokenIssuer?: string;
+  /** Seconds of clock skew tolerated when checking a token's expiry. Default 0. */
+  readonly clockToleranceSeconds?: number;
+  /** Hours a reset token stays valid (the product's `password-reset-expiration`); fractions allowed. Default 24. */
+  readonly passwordResetExpiration?: number;
+  /** bcrypt cost of the default hasher. Default 12. Not allowed together with `hasher`. */
+  readonly bcryptCost?: number;
+  /** A custom hasher, for hosts whose stored hashes use another scheme. Default bcryptjs. */
+  readonly hasher?: Hasher;
+  /** Password rules. Default: the product's (minimum 12, one of each class, history 5, blocklist). */
+  readonly policy?: PasswordPolicySettings;
+  /** Failed attempts before the account locks (the product's `failed-attempts-lockout`). Default 10; 0 turns lockout off. */
+  readonly failedAttemptsLockout?: number;
+  /** What a lock does. Default `{ mode: 'revoke' }`. */
+  readonly lockout?: LockoutOption;
+  /** Milliseconds a store call may take before the request is answered 503. Default 5000. */
+  readonly storeTimeoutMs?: number;
+  /** Absolute URL of the reset page; when set, a JSON token answer also carries `link` = this URL + `#token=<token>`. */
+  readonly publicUrl?: string;
+  /** The clock. Default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Receives every audit event. Errors it throws are logged and ignored. */
+  readonly onEvent?: (event: PasswordEvent) => void | Promise<void>;
+  /**
+   * Called after a password changed by any route, before the answer is sent: end the user's
+   * other sessions here. Errors are logged; the password change stands.
+   */
+  readonly onPasswordChanged?: (user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>;
+}
+
+/** The options of `createPasswordRouter`: the service's, plus HTTP ones. */
+export interface PasswordRouterOptions<P extends Principal = Principal> extends PasswordServiceOptions<P> {
+  /** Namespace put in front of every error kind. Default `puppetlabs.rbac/`. */
+  readonly errorNamespace?: string;
+  /** Largest accepted JSON body, in bytes or as `"16kb"`. Default `"16kb"`; larger bodies get 413. */
+  readonly bodyLimit?: number | string;
+  /** The request id for logs and events. Default: a sane `X-Request-Id` header, else a random UUID. */
+  readonly requestId?: (req: Request) => string;
+}
+
+const SERVICE_KEYS = [
+  'userStore', 'tokenStore', 'authorizer', 'tokenKey', 'previousTokenKeys', 'tokenIssuer', 'clockToleranceSeconds',
+  'passwordResetExpiration', 'bcryptCost', 'hasher', 'policy', 'failedAttemptsLockout', 'lockout', 'storeTimeoutMs',
+  'publicUrl', 'now', 'onEvent', 'onPasswordChanged',
+] as const;
+const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId'] as const;
+
+/** Throws a TypeError naming the option and the fix. */
+export function optionError(option: string, problem: string): never {
+  throw new TypeError(`express-rbac-password: option ${option} ${problem}`);
+}
+
+/** Refuses unknown keys, suggesting the closest known one. */
+export function rejectUnknownOptions(options: object, forRouter: boolean): void {
+  const known: readonly string[] = forRouter ? ROUTER_KEYS : SERVICE_KEYS;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const suggestion = closest(key, known);
+    optionError(key, `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
+  }
+}
+
+/** Checks that a numeric option is a finite number within [min, max] (and an integer when asked). */
+export function numberOption(name: string, value: unknown, fallback: number, range: { min: number; max: number; integer?: boolean }): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max || (range.integer === true && !Number.isInteger(value))) {
+    optionError(name, `must be ${range.integer === true ? 'an integer' : 'a number'} from ${range.min} to ${range.max}; got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** Checks that an option is a function when given. */
+export function functionOption<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') optionError(name, 'must be a function.');
+  return value;
+}
+
+/** Checks that a required store/authorizer has the named methods. */
+export function requireMethods(name: string, value: unknown, methods: readonly string[]): void {
+  if (value === null || typeof value !== 'object') optionError(name, `is required: an object with ${methods.join(', ')}.`);
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') optionError(name, `must implement ${method}() (see the ${name} interface in the README).`);
+  }
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,468 @@
+/**
+ * The framework-free core: issue, redeem, change, validate and login. The HTTP router and the CLI
+ * are thin layers over it. Every refusal is decided before any password hashing.
+ */
+import { randomBytes } from 'node:crypto';
+import { PasswordApiError } from '../errors.ts';
+import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
+import { createBcryptHasher } from '../hashing/bcrypt-hasher.ts';
+import { createLogger } from '../log.ts';
+import {
+  functionOption,
+  numberOption,
+  optionError,
+  rejectUnknownOptions,
+  requireMethods,
+  type PasswordServiceOptions,
+} from '../options.ts';
+import { checkPasswordRules, normalizePassword, resolvePasswordPolicy, type PolicyFailure } from '../policy/index.ts';
+import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
+import { resolveTokenKeys } from '../tokens/token-keys.ts';
+import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
+import { AbortRedemption, storeCall } from './store-call.ts';
+
+const log = createLogger('service');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOUR_MS = 3_600_000;
+
+/** A freshly issued reset token. `token` is the secret to hand to the user, once. */
+export interface IssuedResetToken {
+  readonly token: string;
+  readonly userId: string;
+  readonly expiresAt: Date;
+  /** The reset page with the token in its fragment, when `publicUrl` is configured. */
+  readonly link?: string;
+}
+
+/** The answer of `validatePassword`. */
+export interface PasswordValidation {
+  readonly valid: boolean;
+  readonly failures: readonly PolicyFailure[];
+}
+
+/** Why `verifyLogin` refused. Hosts should answer every reason with the same 401 to avoid enumeration. */
+export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
+
+/** The answer of `verifyLogin`. */
+export type LoginResult =
+  | { readonly ok: true; readonly user: PasswordUser }
+  | {
+      readonly ok: false;
+      readonly reason: LoginFailureReason;
+      /** Set when this very attempt locked the account. */
+      readonly lockedNow?: boolean;
+      /** For `locked`: when the temporary lock ends. */
+      readonly lockedUntil?: Date;
+    };
+
+interface ResolvedLockout {
+  readonly threshold: number;
+  readonly action: FailedAttemptInput['action'];
+}
+
+/** The core service. Create it with `createPasswordService` or get it from `router.service`. */
+export class PasswordService<P extends Principal = Principal> {
+  readonly authorizer: Authorizer<P>;
+  readonly #users: UserStore;
+  readonly #tokens: TokenStore;
+  readonly #hasher: Hasher;
+  readonly #codec: ResetTokenCodec;
+  readonly #policy: ReturnType<typeof resolvePasswordPolicy>;
+  readonly #lockout: ResolvedLockout | null;
+  readonly #lifetimeMs: number;
+  readonly #timeoutMs: number;
+  readonly #publicUrl: URL | undefined;
+  readonly #now: () => Date;
+  readonly #onEvent: PasswordServiceOptions<P>['onEvent'];
+  readonly #onPasswordChanged: PasswordServiceOptions<P>['onPasswordChanged'];
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(options: PasswordServiceOptions<P>, checkKeys = true) {
+    if (options === null || typeof options !== 'object') optionError('(options)', 'must be an object.');
+    if (checkKeys) rejectUnknownOptions(options, false);
+    requireMethods('userStore', options.userStore, ['findById', 'setPassword']);
+    requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']);
+    requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
+    this.#users = options.userStore;
+    this.#tokens = options.tokenStore;
+    this.authorizer = options.authorizer;
+
+    const tolerance = numberOption('clockToleranceSeconds', options.clockToleranceSeconds, 0, { min: 0, max: 300 });
+    const issuer = options.tokenIssuer ?? 'express-rbac-password';
+    if (typeof issuer !== 'string' || issuer.length === 0) optionError('tokenIssuer', 'must be a non-empty string.');
+    this.#codec = new ResetTokenCodec(resolveTokenKeys(options.tokenKey, options.previousTokenKeys), issuer, tolerance);
+    const hours = numberOption('passwordResetExpiration', options.passwordResetExpiration, 24, { min: 1 / 60, max: 24 * 365 });
+    this.#lifetimeMs = Math.round(hours * HOUR_MS);
+    this.#timeoutMs = numberOption('storeTimeoutMs', options.storeTimeoutMs, 5000, { min: 1, max: 600_000, integer: true });
+
+    if (options.hasher !== undefined && options.bcryptCost !== undefined) {
+      optionError('bcryptCost', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
+    }
+    if (options.hasher !== undefined) requireMethods('hasher', options.hasher, ['hash', 'verify']);
+    this.#hasher = options.hasher ?? createBcryptHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) });
+
+    try {
+      this.#policy = resolvePasswordPolicy(options.policy);
+    } catch (error) {
+      optionError('policy', (error as Error).message);
+    }
+    if (this.#policy.passwordHistory > 0 && typeof this.#users.getPasswordHistory !== 'function') {
+      optionError('policy.passwordHistory', 'needs userStore.getPasswordHistory(); implement it or set passwordHistory: 0.');
+    }
+    this.#lockout = resolveLockout(options, this.#users);
+    this.#publicUrl = resolvePublicUrl(options.publicUrl);
+    this.#now = functionOption('now', options.now) ?? (() => new Date());
+    this.#onEvent = functionOption('onEvent', options.onEvent);
+    this.#onPasswordChanged = functionOption('onPasswordChanged', options.onPasswordChanged);
+  }
+
+  /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
+  async authenticate(req: Parameters<Authorizer<P>['authenticate']>[0]): Promise<P> {
+    const principal = await this.#call('authorizer.authenticate', () => this.authorizer.authenticate(req));
+    if (principal === null || principal === undefined) throw new PasswordApiError('user-unauthenticated', 'Route requires authentication');
+    if (typeof principal.userId !== 'string') throw new PasswordApiError('user-unauthenticated', 'Route requires authentication');
+    return principal;
+  }
+
+  /** `POST /users/:sid/password/reset`: issues a single-use reset token for a local user. */
+  async issueResetToken(principal: P, sid: string, context: CallContext = {}): Promise<IssuedResetToken> {
+    await this.#requireActiveCaller(principal, false);
+    const userId = parseUserId(sid);
+    const user = await this.#findUser(userId);
+    if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
+    const allowed = await this.#call('authorizer.canResetPassword', () => this.authorizer.canResetPassword(principal, user));
+    if (allowed !== true) throw new PasswordApiError('permission-denied', 'You do not have permission to reset the password of this user');
+    if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
+
+    const issuedAt = this.#now();
+    const expiresAt = new Date(issuedAt.getTime() + this.#lifetimeMs);
+    const id = newTokenId();
+    const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
+    const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy: principal.userId, passwordStamp: passwordStamp(id, user.passwordHash) };
+    await this.#call('tokenStore.issue', () => this.#tokens.issue(record));
+    log('reset token issued for user %s by %s, expires %s', user.id, principal.userId, expiresAt.toISOString());
+    this.#emit('reset-token-issued', user.id, principal.userId, context, { expiresAt: expiresAt.toISOString() });
+    return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+  }
+
+  /**
+   * `POST /auth/reset`: redeems a token and sets the new password, reinstating the user. Does not
+   * log the user in. The token is consumed only together with the password write.
+   */
+  async resetPassword(token: string, password: string, context: CallContext = {}): Promise<void> {
+    const { record, user } = await this.#usableToken(token);
+    const normalized = normalizePassword(password);
+    await this.#enforcePolicy(normalized, user, context);
+    const passwordHash = await this.#hasher.hash(normalized);
+    let stale = false;
+    const redeemed = await this.#call('tokenStore.redeem', () =>
+      this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
+        const written = await this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true });
+        // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
+        if (!written) {
+          stale = true;
+          throw new AbortRedemption('password changed concurrently');
+        }
+        await this.#tokens.revokeForUser(claimed.userId);
+      }),
+    ).catch((error: unknown) => {
+      if (stale) return null;
+      throw error;
+    });
+    if (redeemed === null) throw invalidToken();
+    log('password reset with token for user %s', user.id);
+    this.#emit('password-reset', user.id, null, context);
+    if (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now())) {
+      this.#emit('account-reinstated', user.id, null, context, { via: 'reset' });
+    }
+    await this.#passwordChanged(user, 'reset', context);
+  }
+
+  /** `PUT /users/current/password`: the signed-in user changes their own password. */
+  async changePassword(principal: P, currentPassword: string, password: string, context: CallContext = {}): Promise<void> {
+    const user = await this.#requireActiveCaller(principal, true);
+    if (user.isRemote) throw new PasswordApiError('permission-denied', 'Remote users cannot change their password here; it is managed by their identity provider');
+    const normalized = normalizePassword(password);
+    const current = normalizePassword(currentPassword);
+    // Rules first: a new password that breaks them is refused before any bcrypt work.
+    this.#enforceRules(normalized, user, context);
+    if (!(await this.#verify(current, user.passwordHash))) {
+      await this.#recordFailure(user, user.id, context);
+      throw new PasswordApiError('permission-denied', 'The current password is incorrect');
+    }
+    if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
+    const reuse = normalized === current ? [sameAsCurrent()] : await this.#historyFailures(normalized, user);
+    if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
+    const passwordHash = await this.#hasher.hash(normalized);
+    const written = await this.#call('userStore.setPassword', () =>
+      this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
+    );
+    if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
+    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    log('password changed by user %s', user.id);
+    this.#emit('password-changed', user.id, user.id, context);
+    await this.#passwordChanged(user, 'change', context);
+  }
+
+  /**
+   * `POST /command/validate-password`: checks a candidate against the policy for the token's user
+   * (when a reset token is given, which is not consumed) or for the signed-in user.
+   */
+  async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }): Promise<PasswordValidation> {
+    const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#findUser(subject.principal.userId);
+    if (user !== null && 'principal' in subject) await this.#requireActiveCaller(subject.principal, false);
+    const normalized = normalizePassword(password);
+    const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
+    if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user)));
+    return { valid: failures.length === 0, failures };
+  }
+
+  /**
+   * The login helper for the host's own login endpoint. Applies normalization, revocation, the
+   * lockout counter, and spends the same hashing time on unknown logins as on known ones.
+   */
+  async verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
+    const findByLogin = this.#users.findByLogin;
+    if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
+    const user = typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login)) : null;
+    const normalized = normalizePassword(typeof password === 'string' ? password : '');
+    const usable = user !== null && !user.isRemote && user.passwordHash !== null;
+    const matches = await this.#verify(normalized, usable ? user.passwordHash : null);
+    if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
+    const now = this.#now();
+    if (user.isRevoked) return { ok: false, reason: 'revoked' };
+    if (isLocked(user, now)) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
+    if (!matches) {
+      const result = await this.#recordFailure(user, null, context);
+      if (result?.lockedNow === true) {
+        return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
+      }
+      return { ok: false, reason: 'invalid-credentials' };
+    }
+    if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
+    await this.#call('userStore.recordLogin', () => this.#users.recordLogin?.(user.id, now));
+    return { ok: true, user };
+  }
+
+  /** Sets a user's password directly (the admin CLI): policy applies, tokens die, the user is reinstated. */
+  async setPassword(userId: string, password: string, context: CallContext = {}): Promise<void> {
+    const user = await this.#findUser(parseUserId(userId));
+    if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
+    if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
+    const normalized = normalizePassword(password);
+    await this.#enforcePolicy(normalized, user, context);
+    const passwordHash = await this.#hasher.hash(normalized);
+    const written = await this.#call('userStore.setPassword', () =>
+      this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
+    );
+    if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
+    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    this.#emit('password-changed', user.id, null, context, { via: 'admin' });
+    if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin' });
+    await this.#passwordChanged(user, 'admin', context);
+  }
+
+  /** Reinstates a revoked or locked user and clears the counter. */
+  async reinstate(userId: string, actorId: string | null = null, context: CallContext = {}): Promise<boolean> {
+    const setRevoked = this.#users.setRevoked;
+    if (typeof setRevoked !== 'function') throw new TypeError('express-rbac-password: reinstate needs userStore.setRevoked().');
+    const done = await this.#call('userStore.setRevoked', () => setRevoked.call(this.#users, parseUserId(userId), false));
+    if (done) this.#emit('account-reinstated', userId, actorId, context, { via: 'admin' });
+    return done;
+  }
+
+  /** The policy in force, for UIs and docs. */
+  get policy(): ReturnType<typeof resolvePasswordPolicy> {
+    return this.#policy;
+  }
+
+  /** Hashes a password for seeding users (normalized the same way as every other path). */
+  hashPassword(password: string): Promise<string> {
+    return this.#hasher.hash(normalizePassword(password));
+  }
+
+  async #usableToken(token: string): Promise<{ record: ResetTokenRecord; user: PasswordUser }> {
+    const now = this.#now();
+    const verified = this.#codec.verify(token, now);
+    if (!verified.ok) {
+      log('reset token refused: %s', verified.reason);
+      throw verified.reason === 'expired' ? new PasswordApiError('invalid-token', 'The reset token has expired') : invalidToken();
+    }
+    const claims: ResetTokenClaims = verified.claims;
+    const record = await this.#call('tokenStore.find', () => this.#tokens.find(claims.jti, now));
+    if (record === null || record.userId !== claims.sub) throw invalidToken();
+    const user = await this.#findUser(claims.sub);
+    if (user === null || user.isRemote || passwordStamp(record.id, user.passwordHash) !== record.passwordStamp) throw invalidToken();
+    return { record, user };
+  }
+
+  async #requireActiveCaller(principal: P, mustExist: true): Promise<PasswordUser>;
+  async #requireActiveCaller(principal: P, mustExist: false): Promise<PasswordUser | null>;
+  async #requireActiveCaller(principal: P, mustExist: boolean): Promise<PasswordUser | null> {
+    const id = principal.userId.toLowerCase();
+    const user = UUID.test(id) ? await this.#findUser(id) : null;
+    if (user === null) {
+      if (mustExist) throw new PasswordApiError('permission-denied', 'The current user has no local account in this service');
+      return null;
+    }
+    if (user.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
+    if (isLocked(user, this.#now())) {
+      const seconds = Math.max(1, Math.ceil(((user.lockedUntil as Date).getTime() - this.#now().getTime()) / 1000));
+      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
+    }
+    return user;
+  }
+
+  #findUser(id: string): Promise<PasswordUser | null> {
+    return this.#call('userStore.findById', () => this.#users.findById(id)).then((user) => user ?? null);
+  }
+
+  #ruleContext(user: PasswordUser | null): { login?: string; maxPasswordBytes?: number } {
+    return {
+      ...(user === null ? {} : { login: user.login }),
+      ...(this.#hasher.maxPasswordBytes === undefined ? {} : { maxPasswordBytes: this.#hasher.maxPasswordBytes }),
+    };
+  }
+
+  #enforceRules(normalized: string, user: PasswordUser, context: CallContext): void {
+    const failures = checkPasswordRules(normalized, this.#policy, this.#ruleContext(user));
+    if (failures.length > 0) this.#rejectPolicy(user, failures, context);
+  }
+
+  async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext): Promise<void> {
+    this.#enforceRules(normalized, user, context);
+    const reuse = await this.#reuseFailures(normalized, user);
+    if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
+  }
+
+  /** The new password may not be the current one, nor one of the history. Costs one hash compare each. */
+  async #reuseFailures(normalized: string, user: PasswordUser): Promise<PolicyFailure[]> {
+    if (await this.#verify(normalized, user.passwordHash)) return [sameAsCurrent()];
+    return this.#historyFailures(normalized, user);
+  }
+
+  async #historyFailures(normalized: string, user: PasswordUser): Promise<PolicyFailure[]> {
+    const limit = this.#policy.passwordHistory;
+    const getHistory = this.#users.getPasswordHistory;
+    if (limit === 0 || typeof getHistory !== 'function') return [];
+    const history = await this.#call('userStore.getPasswordHistory', () => getHistory.call(this.#users, user.id, limit));
+    const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash)));
+    return matches.includes(true) ? [{ rule: 'password-history', msg: `The password must not be one of your last ${limit} passwords` }] : [];
+  }
+
+  #rejectPolicy(user: PasswordUser, failures: readonly PolicyFailure[], context: CallContext): never {
+    this.#emit('policy-rejected', user.id, null, context, { rules: failures.map((f) => f.rule) });
+    throw new PasswordApiError('password-policy-violation', 'The password does not meet the password policy', { details: { failures } });
+  }
+
+  /** Compares without ever truncating: a password past the hasher's byte limit never matches. Unknown hashes cost a dummy compare. */
+  async #verify(normalized: string, hash: string | null): Promise<boolean> {
+    const limit = this.#hasher.maxPasswordBytes;
+    const tooLong = limit !== undefined && Buffer.byteLength(normalized, 'utf8') > limit;
+    if (hash === null || tooLong) {
+      await this.#hasher.verify(tooLong ? 'x' : normalized, await this.#dummy());
+      return false;
+    }
+    return this.#hasher.verify(normalized, hash);
+  }
+
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= this.#hasher.hash(randomBytes(16).toString('base64url'));
+    return this.#dummyHash;
+  }
+
+  async #recordFailure(user: PasswordUser, actorId: string | null, context: CallContext) {
+    const lockout = this.#lockout;
+    const record = this.#users.recordFailedAttempt;
+    if (lockout === null || typeof record !== 'function') return null;
+    const result = await this.#call('userStore.recordFailedAttempt', () =>
+      record.call(this.#users, user.id, { threshold: lockout.threshold, action: lockout.action, now: this.#now() }),
+    );
+    if (result === null) return null;
+    this.#emit('failed-attempt', user.id, actorId, context, { failedAttempts: result.failedAttempts });
+    if (result.lockedNow) {
+      log('account %s locked after %d failed attempts', user.id, lockout.threshold);
+      this.#emit('account-locked', user.id, actorId, context, { mode: lockout.action.mode, lockedUntil: result.lockedUntil?.toISOString() ?? null });
+    }
+    return result;
+  }
+
+  async #passwordChanged(user: PasswordUser, via: PasswordChangeVia, context: CallContext): Promise<void> {
+    if (this.#onPasswordChanged === undefined) return;
+    try {
+      await this.#onPasswordChanged(user, { via, ...context });
+    } catch (error) {
+      log('onPasswordChanged failed for user %s: %s', user.id, (error as Error)?.name ?? 'error');
+    }
+  }
+
+  #emit(type: PasswordEventType, userId: string, actorId: string | null, context: CallContext, details?: Record<string, unknown>): void {
+    const onEvent = this.#onEvent;
+    if (onEvent === undefined) return;
+    const event: PasswordEvent = { type, userId, actorId, at: this.#now(), requestId: context.requestId ?? null, ...(details === undefined ? {} : { details }) };
+    try {
+      Promise.resolve(onEvent(event)).catch((error: unknown) => log('onEvent rejected for %s: %s', type, (error as Error)?.name ?? 'error'));
+    } catch (error) {
+      log('onEvent threw for %s: %s', type, (error as Error)?.name ?? 'error');
+    }
+  }
+
+  #linkFor(token: string): string {
+    const url = new URL(this.#publicUrl as URL);
+    url.hash = `token=${token}`;
+    return url.toString();
+  }
+
+  #call<T>(operation: string, call: () => T | Promise<T>): Promise<T> {
+    return storeCall(operation, this.#timeoutMs, call);
+  }
+}
+
+/** Creates the core service without HTTP (for the CLI, jobs, or a host's own routes). */
+export function createPasswordService<P extends Principal = Principal>(options: PasswordServiceOptions<P>): PasswordService<P> {
+  return new PasswordService(options);
+}
+
+function parseUserId(sid: string): string {
+  if (typeof sid !== 'string' || !UUID.test(sid)) throw new PasswordApiError('invalid-uuid', 'The user id must be a UUID');
+  return sid.toLowerCase();
+}
+
+function invalidToken(): PasswordApiError {
+  return new PasswordApiError('invalid-token', 'The reset token is invalid or has already been used');
+}
+
+function sameAsCurrent(): PolicyFailure {
+  return { rule: 'same-as-current', msg: 'The new password must differ from the current password' };
+}
+
+function isLocked(user: PasswordUser, now: Date): boolean {
+  return user.lockedUntil instanceof Date && user.lockedUntil > now;
+}
+
+function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserStore): ResolvedLockout | null {
+  const threshold = numberOption('failedAttemptsLockout', options.failedAttemptsLockout, 10, { min: 0, max: 1000, integer: true });
+  if (threshold === 0) return null;
+  if (typeof users.recordFailedAttempt !== 'function' || typeof users.clearFailedAttempts !== 'function') {
+    optionError('failedAttemptsLockout', 'needs userStore.recordFailedAttempt() and clearFailedAttempts(); implement them or set failedAttemptsLockout: 0.');
+  }
+  const lockout = options.lockout ?? { mode: 'revoke' };
+  if (lockout.mode === 'revoke') return { threshold, action: { mode: 'revoke' } };
+  if (lockout.mode !== 'temporary') optionError('lockout.mode', 'must be "revoke" or "temporary".');
+  const initial = numberOption('lockout.initialDelaySeconds', lockout.initialDelaySeconds, 60, { min: 1, max: 86_400 });
+  const max = numberOption('lockout.maxDelaySeconds', lockout.maxDelaySeconds, 3600, { min: initial, max: 30 * 86_400 });
+  return { threshold, action: { mode: 'temporary', baseMs: initial * 1000, maxMs: max * 1000 } };
+}
+
+function resolvePublicUrl(value: string | undefined): URL | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return optionError('publicUrl', 'must be an absolute http(s) URL, e.g. https://rbac.example.com/reset-password.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') optionError('publicUrl', 'must use http or https.');
+  if (url.hash !== '') optionError('publicUrl', 'must not have a fragment: the token goes there.');
+  return url;
+}

@@ -1,0 +1,102 @@
+/**
+ * Builds a host app around the router for HTTP tests: memory stores, a header authorizer
+ * (`X-Authentication: <session token>`), bcrypt cost 4 and a settable clock.
+ */
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import {
+  MemoryTokenStore,
+  MemoryUserStore,
+  createBcryptHasher,
+  createPasswordRouter,
+  type Authorizer,
+  type MemoryUser,
+  type PasswordRouterOptions,
+  type Principal,
+} from '../../lib/index.ts';
+
+export const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+export const GOOD_PASSWORD = 'Correct-Horse-42-Battery';
+export const OTHER_GOOD_PASSWORD = 'Another-Strong-Pa55word!';
+
+export interface TestPrincipal extends Principal {
+  readonly canReset: boolean;
+}
+
+export interface TestApp {
+  readonly app: express.Express;
+  readonly users: MemoryUserStore;
+  readonly tokens: MemoryTokenStore;
+  readonly router: ReturnType<typeof createPasswordRouter<TestPrincipal>>;
+  readonly admin: MemoryUser;
+  readonly alice: MemoryUser;
+  readonly remote: MemoryUser;
+  /** Session tokens, as the X-Authentication header value. */
+  readonly auth: { readonly admin: string; readonly alice: string; readonly remote: string };
+  /** Signs in any user id and returns the header value. */
+  session(userId: string, canReset?: boolean): string;
+  /** Moves the clock. */
+  advance(ms: number): void;
+  now(): Date;
+}
+
+type ExpressLike = typeof express;
+
+/** A ready app; `overrides` are passed to createPasswordRouter. */
+export async function createTestApp(
+  overrides: Partial<PasswordRouterOptions<TestPrincipal>> = {},
+  expressModule: ExpressLike = express,
+  mount = '/rbac-api/v1',
+): Promise<TestApp> {
+  let clock = Date.parse('2026-11-27T10:00:00Z');
+  const now = () => new Date(clock);
+  const hasher = createBcryptHasher({ cost: 4 });
+  const users = new MemoryUserStore();
+  const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+  const admin = users.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD_PASSWORD), isSuperuser: true });
+  const alice = users.createUser({ login: 'alice', passwordHash: await hasher.hash(GOOD_PASSWORD), email: 'alice@example.com' });
+  const remote = users.createUser({ login: 'ldap-bob', isRemote: true });
+
+  const sessions = new Map<string, TestPrincipal>();
+  const session = (userId: string, canReset = false) => {
+    const id = randomBytes(12).toString('hex');
+    sessions.set(id, { userId, canReset });
+    return id;
+  };
+  const authorizer: Authorizer<TestPrincipal> = {
+    authenticate: (req) => sessions.get(req.get('x-authentication') ?? '') ?? null,
+    canResetPassword: (principal) => principal.canReset,
+  };
+  const router = createPasswordRouter<TestPrincipal>({
+    userStore: users,
+    tokenStore: tokens,
+    authorizer,
+    tokenKey: SECRET,
+    hasher,
+    now,
+    ...overrides,
+  });
+  const app = expressModule();
+  app.use(mount, router);
+  return {
+    app: app as express.Express,
+    users,
+    tokens,
+    router,
+    admin,
+    alice,
+    remote,
+    auth: { admin: session(admin.id, true), alice: session(alice.id), remote: session(remote.id) },
+    session,
+    advance: (ms) => {
+      clock += ms;
+    },
+    now,
+  };
+}
+
+/** A snapshot of everything the memory stores hold, to prove a rejected request changed nothing. */
+export function snapshot(t: TestApp): string {
+  const userRows = t.users.listUsers().map((u) => ({ ...u, history: t.users.getPasswordHistory(u.id, 100) }));
+  return JSON.stringify({ userRows, tokens: t.tokens.size });
+}
