@@ -3,6 +3,7 @@
  * jsonwebtoken signs and verifies HS256 about 35x faster with a KeyObject than with a string.
  */
 import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto';
+import { optionError as fail } from '../options.ts';
 
 /** JWT algorithms the library accepts. `none` is never among them. */
 export type TokenAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256';
@@ -38,15 +39,12 @@ const MIN_SECRET_BYTES = 32;
 const HMAC = new Set<TokenAlgorithm>(['HS256', 'HS384', 'HS512']);
 const ALGORITHMS = new Set<TokenAlgorithm>(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256']);
 
-function fail(option: string, problem: string): never {
-  throw new TypeError(`express-rbac-password: option ${option}: ${problem}`);
-}
 
 function toSecret(option: string, material: KeyMaterial): KeyObject {
   const key = material instanceof KeyObject ? material : createSecretKey(typeof material === 'string' ? Buffer.from(material, 'utf8') : material);
-  if (key.type !== 'secret') fail(option, 'an HMAC algorithm needs a secret key, not a public or private key.');
+  if (key.type !== 'secret') fail(option, 'must be a secret key for an HMAC algorithm, not a public or private key.');
   if ((key.symmetricKeySize ?? 0) < MIN_SECRET_BYTES) {
-    fail(option, `the secret must be at least ${MIN_SECRET_BYTES} bytes (e.g. crypto.randomBytes(32).toString('base64url')).`);
+    fail(option, `must be a secret of at least ${MIN_SECRET_BYTES} bytes (e.g. crypto.randomBytes(32).toString('base64url')).`);
   }
   return key;
 }
@@ -54,7 +52,7 @@ function toSecret(option: string, material: KeyMaterial): KeyObject {
 function inferAsymmetric(option: string, key: KeyObject): TokenAlgorithm {
   if (key.asymmetricKeyType === 'rsa') return 'RS256';
   if (key.asymmetricKeyType === 'ec') return 'ES256';
-  return fail(option, `unsupported key type ${String(key.asymmetricKeyType)}; use an RSA or EC (P-256) key, or set algorithm.`);
+  return fail(option, `has an unsupported key type ${String(key.asymmetricKeyType)}; use an RSA or EC (P-256) key, or set algorithm.`);
 }
 
 function resolveOne(option: string, input: TokenKeyInput, needsSigning: boolean): ResolvedTokenKey {
@@ -65,24 +63,24 @@ function resolveOne(option: string, input: TokenKeyInput, needsSigning: boolean)
     const secret = toSecret(option, input);
     return { kid: undefined, algorithm: 'HS256', signingKey: secret, verificationKey: secret };
   }
-  if (input === null || typeof input !== 'object') fail(option, 'expected a secret string, a Buffer, a KeyObject or { kid, algorithm, secret | privateKey | publicKey }.');
+  if (input === null || typeof input !== 'object') fail(option, 'must be a secret string, a Buffer, a KeyObject or { kid, algorithm, secret | privateKey | publicKey }.');
   const { kid, algorithm } = input;
   if (kid !== undefined && (typeof kid !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(kid))) {
-    fail(option, 'kid must be 1-64 characters of letters, digits, ".", "_" or "-".');
+    fail(option, 'must have a kid of 1-64 characters of letters, digits, ".", "_" or "-".');
   }
-  if (algorithm !== undefined && !ALGORITHMS.has(algorithm)) fail(option, `algorithm must be one of ${[...ALGORITHMS].join(', ')}.`);
+  if (algorithm !== undefined && !ALGORITHMS.has(algorithm)) fail(option, `must have an algorithm among ${[...ALGORITHMS].join(', ')}.`);
   if (input.secret !== undefined) {
-    if (algorithm !== undefined && !HMAC.has(algorithm)) fail(option, `a secret needs an HMAC algorithm (HS256), not ${algorithm}.`);
+    if (algorithm !== undefined && !HMAC.has(algorithm)) fail(option, `has a secret, which needs an HMAC algorithm (HS256), not ${algorithm}.`);
     const secret = toSecret(option, input.secret);
     return { kid, algorithm: algorithm ?? 'HS256', signingKey: secret, verificationKey: secret };
   }
-  if (algorithm !== undefined && HMAC.has(algorithm)) fail(option, `${algorithm} needs a secret.`);
+  if (algorithm !== undefined && HMAC.has(algorithm)) fail(option, `uses ${algorithm}, which needs a secret.`);
   const privateKey = input.privateKey === undefined ? null : input.privateKey instanceof KeyObject ? input.privateKey : createPrivateKey(input.privateKey);
-  if (privateKey !== null && privateKey.type !== 'private') fail(option, 'privateKey must be a private key.');
+  if (privateKey !== null && privateKey.type !== 'private') fail(option, 'must have a privateKey that is a private key.');
   const publicKeySource = input.publicKey ?? privateKey;
-  if (publicKeySource === null || publicKeySource === undefined) fail(option, 'give a secret (HS256), or a privateKey and/or publicKey (RS256, ES256).');
+  if (publicKeySource === null || publicKeySource === undefined) fail(option, 'needs a secret (HS256), or a privateKey and/or publicKey (RS256, ES256).');
   const publicKey = publicKeySource instanceof KeyObject && publicKeySource.type === 'public' ? publicKeySource : createPublicKey(publicKeySource);
-  if (needsSigning && privateKey === null) fail(option, 'the current key signs new tokens, so it needs a secret or a privateKey.');
+  if (needsSigning && privateKey === null) fail(option, 'signs new tokens, so it needs a secret or a privateKey.');
   return { kid, algorithm: algorithm ?? inferAsymmetric(option, publicKey), signingKey: privateKey, verificationKey: publicKey };
 }
 
@@ -95,8 +93,8 @@ export function resolveTokenKeys(current: TokenKeyInput | undefined, previous: r
   const keys = [resolveOne('tokenKey', current, true), ...previous.map((k, i) => resolveOne(`previousTokenKeys[${i}]`, k, false))];
   if (keys.length > 1) {
     const kids = keys.map((k) => k.kid);
-    if (kids.some((k) => k === undefined)) fail('tokenKey', 'with previousTokenKeys, every key needs a distinct kid so tokens name the key that signed them.');
-    if (new Set(kids).size !== kids.length) fail('previousTokenKeys', 'every kid must be distinct.');
+    if (kids.some((k) => k === undefined)) fail('tokenKey', 'and every previousTokenKeys entry need a distinct kid, so tokens name the key that signed them.');
+    if (new Set(kids).size !== kids.length) fail('previousTokenKeys', 'must each have a distinct kid.');
   }
   return keys;
 }
