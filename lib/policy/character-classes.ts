@@ -47,7 +47,7 @@ const LETTER = /^\p{L}$/u;
 const LOWERCASE = /^\p{Ll}$/u;
 const UPPERCASE = /^[\p{Lu}\p{Lt}]$/u;
 const NUMBER = /^\p{N}$/u;
-const NOT_SPECIAL = /^[\p{M}\p{Cf}]$/u;
+const MARK = /^\p{M}$/u;
 const FORMAT = /^\p{Cf}$/u;
 
 /** Counts each class in `password`, which should already be NFKC-normalized (see `normalizePassword`). */
@@ -74,7 +74,7 @@ export function countCharacterClasses(password: string): CharacterCounts {
       else if (UPPERCASE.test(ch)) uppercase += 1;
     } else if (NUMBER.test(ch)) numbers += 1;
     else if (FORMAT.test(ch)) format += 1;
-    else if (!WHITESPACE.test(ch) && !NOT_SPECIAL.test(ch)) special += 1;
+    else if (!WHITESPACE.test(ch) && !MARK.test(ch)) special += 1;
   }
   return { codePoints, letters, lowercase, uppercase, numbers, special, whitespace, format, controls, loneSurrogates };
 }

@@ -71,9 +71,11 @@ export const RULE_MESSAGES: { readonly [R in PasswordRuleId]: (n: number) => str
   'contains-login': () => 'Password must not contain the login name.',
   'common-password': () => 'Password must not be a commonly used password.',
   'password-reused': (n) =>
-    n > 0
-      ? `Password must not be the current password or one of the last ${plural(n, 'password')}.`
-      : 'Password must not be the current password.',
+    n > 1
+      ? `Password must not be the current password or one of the last ${n} passwords.`
+      : n === 1
+        ? 'Password must not be the current password or the previous one.'
+        : 'Password must not be the current password.',
 });
 
 /**
