@@ -1,21 +1,29 @@
-/** Placeholder until the policy module lands. */
-export interface PasswordPolicySettings {
-  readonly passwordMinimumLength?: number;
-  readonly passwordHistory?: number;
-}
-export interface PolicyFailure {
-  readonly rule: string;
-  readonly msg: string;
-}
-export function normalizePassword(p: string): string {
-  return p.normalize('NFKC');
-}
-export function resolvePasswordPolicy(settings: PasswordPolicySettings = {}) {
-  return Object.freeze({ passwordMinimumLength: settings.passwordMinimumLength ?? 12, passwordHistory: settings.passwordHistory ?? 5 });
-}
-export function checkPasswordRules(password: string, policy: ReturnType<typeof resolvePasswordPolicy>, context: { login?: string; maxPasswordBytes?: number } = {}): PolicyFailure[] {
-  const failures: PolicyFailure[] = [];
-  if ([...password].length < policy.passwordMinimumLength) failures.push({ rule: 'minimum-length', msg: 'too short' });
-  if (context.maxPasswordBytes !== undefined && Buffer.byteLength(password) > context.maxPasswordBytes) failures.push({ rule: 'maximum-bytes', msg: 'too many bytes' });
-  return failures;
-}
+/**
+ * The password policy: settings with the product's defaults and a NIST SP 800-63B rev. 4 preset,
+ * validation of the settings, the rule check that lists every failure, and descriptions for a UI.
+ * Framework-free: the HTTP layer maps failures to `400 password-policy-violation`.
+ *
+ * Typical use:
+ *
+ *   const policy = resolvePasswordPolicy({ passwordMinimumLength: 14 }); // once, at startup
+ *   const password = normalizePassword(body.password);                   // hash this same string
+ *   const failures = checkPasswordRules(password, policy, { login: user.login, maxPasswordBytes: 72 });
+ */
+export { normalizePassword } from './normalize.ts';
+export {
+  DEFAULT_PASSWORD_POLICY,
+  NIST_800_63B_REV4,
+  type BlocklistSetting,
+  type CompletePasswordPolicySettings,
+  type PasswordPolicySettings,
+} from './settings.ts';
+export { resolvePasswordPolicy, type ResolvedPasswordPolicy } from './resolve.ts';
+export { checkPasswordRules, type PasswordCheckContext } from './check.ts';
+export { describePasswordPolicy } from './describe.ts';
+export {
+  PASSWORD_RULE_IDS,
+  reusedPasswordFailure,
+  type PasswordRuleId,
+  type PolicyFailure,
+  type PolicyRuleDescription,
+} from './rules.ts';
