@@ -50,10 +50,10 @@ describe('PUT /users/current/password', () => {
     const t = await createTestApp({ policy: { passwordHistory: 2 } });
     const put = (current: string, password: string) => request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: current, password });
     const same = await put(GOOD_PASSWORD, GOOD_PASSWORD).expect(400);
-    assert.deepEqual(same.body.details.failures.map((f: { rule: string }) => f.rule), ['same-as-current']);
+    assert.deepEqual(same.body.details.failures.map((f: { rule: string }) => f.rule), ['password-reused']);
     await put(GOOD_PASSWORD, OTHER_GOOD_PASSWORD).expect(200);
     const reuse = await put(OTHER_GOOD_PASSWORD, GOOD_PASSWORD).expect(400);
-    assert.deepEqual(reuse.body.details.failures.map((f: { rule: string }) => f.rule), ['password-history']);
+    assert.deepEqual(reuse.body.details.failures.map((f: { rule: string }) => f.rule), ['password-reused']);
     await put(OTHER_GOOD_PASSWORD, 'Third-Strong-Pa55word!').expect(200);
     await put('Third-Strong-Pa55word!', 'Fourth-Strong-Pa55word!').expect(200);
     // Two entries kept: the first password has dropped out of the history.

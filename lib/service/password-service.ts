@@ -15,7 +15,7 @@ import {
   requireMethods,
   type PasswordServiceOptions,
 } from '../options.ts';
-import { checkPasswordRules, normalizePassword, resolvePasswordPolicy, type PolicyFailure } from '../policy/index.ts';
+import { checkPasswordRules, normalizePassword, resolvePasswordPolicy, reusedPasswordFailure, type PolicyFailure, type ResolvedPasswordPolicy } from '../policy/index.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
@@ -67,7 +67,7 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #tokens: TokenStore;
   readonly #hasher: Hasher;
   readonly #codec: ResetTokenCodec;
-  readonly #policy: ReturnType<typeof resolvePasswordPolicy>;
+  readonly #policy: ResolvedPasswordPolicy;
   readonly #lockout: ResolvedLockout | null;
   readonly #lifetimeMs: number;
   readonly #timeoutMs: number;
@@ -191,7 +191,7 @@ export class PasswordService<P extends Principal = Principal> {
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
     if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
-    const reuse = normalized === current ? [sameAsCurrent()] : await this.#historyFailures(normalized, user);
+    const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
     if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
     const passwordHash = await this.#hasher.hash(normalized);
     const written = await this.#call('userStore.setPassword', () =>
@@ -272,7 +272,7 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /** The policy in force, for UIs and docs. */
-  get policy(): ReturnType<typeof resolvePasswordPolicy> {
+  get policy(): ResolvedPasswordPolicy {
     return this.#policy;
   }
 
@@ -337,7 +337,7 @@ export class PasswordService<P extends Principal = Principal> {
 
   /** The new password may not be the current one, nor one of the history. Costs one hash compare each. */
   async #reuseFailures(normalized: string, user: PasswordUser): Promise<PolicyFailure[]> {
-    if (await this.#verify(normalized, user.passwordHash)) return [sameAsCurrent()];
+    if (await this.#verify(normalized, user.passwordHash)) return [reusedPasswordFailure(this.#policy)];
     return this.#historyFailures(normalized, user);
   }
 
@@ -347,7 +347,7 @@ export class PasswordService<P extends Principal = Principal> {
     if (limit === 0 || typeof getHistory !== 'function') return [];
     const history = await this.#call('userStore.getPasswordHistory', () => getHistory.call(this.#users, user.id, limit));
     const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash)));
-    return matches.includes(true) ? [{ rule: 'password-history', msg: `The password must not be one of your last ${limit} passwords` }] : [];
+    return matches.includes(true) ? [reusedPasswordFailure(this.#policy)] : [];
   }
 
   #rejectPolicy(user: PasswordUser, failures: readonly PolicyFailure[], context: CallContext): never {
@@ -430,10 +430,6 @@ function parseUserId(sid: string): string {
 
 function invalidToken(): PasswordApiError {
   return new PasswordApiError('invalid-token', 'The reset token is invalid or has already been used');
-}
-
-function sameAsCurrent(): PolicyFailure {
-  return { rule: 'same-as-current', msg: 'The new password must differ from the current password' };
 }
 
 function isLocked(user: PasswordUser, now: Date): boolean {
