@@ -17,7 +17,6 @@ export const SERVER_SKIP: false | string =
     ? 'DATABASE_URL is not set, so the tests against a real PostgreSQL server are skipped (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)'
     : false;
 
-if (SERVER_SKIP !== false) console.log(`# ${SERVER_SKIP}`);
 
 let pglite: Promise<PGlite> | undefined;
 
