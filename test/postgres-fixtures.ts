@@ -17,7 +17,6 @@ export const SERVER_SKIP: false | string =
     ? 'DATABASE_URL is not set, so the tests against a real PostgreSQL server are skipped (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)'
     : false;
 
-
 let pglite: Promise<PGlite> | undefined;
 
 /** The file's one PGlite instance, started on first use. */
