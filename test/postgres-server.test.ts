@@ -67,8 +67,7 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
       ),
     );
     assert.equal(results.filter((r) => r?.lockedNow).length, 1);
-    const counted = results.map((r) => r?.failedAttempts ?? -1).filter((n) => n < 10 || n === 10);
-    assert.equal(counted.length, 20);
+    assert.ok(results.every((r) => r !== null && r.failedAttempts <= 10), 'counted past the threshold');
     const after = await b.userStore.findById(user.id);
     assert.equal(after?.failedAttempts, 10);
     assert.equal(after?.isRevoked, true);
@@ -111,7 +110,8 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
       assert.equal(redeemResults.filter((r) => r !== null).length, 1);
       assert.equal(applied, 1);
       assert.deepEqual(attemptResults.map((r) => r?.failedAttempts).sort(), [1, 2, 3, 4, 5]);
-      assert.ok(failed === null || failed instanceof Error);
+      // The failing redeem either lost the race (null) or won it and rolled back (its error).
+      assert.ok(failed === null || (failed instanceof Error && failed.message === 'rolled back'));
       const after = await stores.userStore.findById(user.id);
       assert.equal(after?.passwordHash, 'new');
     } finally {
