@@ -171,8 +171,12 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
       for (const record of [expired, used, superseded, usable]) await ctx.tokens.issue(record);
       assert.ok(await ctx.tokens.redeem(used.id, ctx.now, async () => {}));
       const later = ctx.at(2000);
-      assert.equal(await purge(later), 3);
+      // Stores may drop used and superseded records eagerly, so those may already be gone: the
+      // count includes at least the expired one and at most all three.
+      const purged = await purge(later);
+      assert.ok(purged >= 1 && purged <= 3, `purgeExpired counted ${purged}, expected 1 to 3`);
       assert.equal(await purge(later), 0);
+      assert.equal(await ctx.tokens.find(expired.id, ctx.now), null, 'an expired record survived the purge');
       assert.ok(await ctx.tokens.find(usable.id, later), 'purge deleted a usable token');
       assert.ok(await ctx.tokens.redeem(usable.id, later, async () => {}));
     },

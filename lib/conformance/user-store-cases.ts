@@ -6,9 +6,12 @@ import type { CaseDefinition } from './case-definition.ts';
 const REVOKE: LockoutAction = { mode: 'revoke' };
 const TEMPORARY: LockoutAction = { mode: 'temporary', baseMs: 1000, maxMs: 3000 };
 
-/** A password write with no history and no reinstatement, for cases that only care about one field. */
+/**
+ * A password write replacing `hash-0` (the hash every case user starts with), with no history and
+ * no reinstatement, for cases that only care about one field.
+ */
 function write(passwordHash: string, overrides: Partial<PasswordWrite> = {}): PasswordWrite {
-  return { passwordHash, previousHash: null, historySize: 0, reinstate: false, ...overrides };
+  return { passwordHash, previousHash: 'hash-0', historySize: 0, reinstate: false, ...overrides };
 }
 
 /** Repeats `fn` one call at a time, in order. */
@@ -79,6 +82,19 @@ export const userStoreCases: readonly CaseDefinition[] = [
     },
   },
   {
+    id: 'user.set-password-compare-and-set',
+    title: 'setPassword writes only while the current hash equals previousHash; of concurrent writes one wins',
+    async run(ctx) {
+      const user = await ctx.user();
+      assert.equal(await ctx.users.setPassword(user.id, write('hash-x', { previousHash: 'not-the-current-hash' })), false);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-0', 'a stale write changed the hash');
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.users.setPassword(user.id, write(`hash-c${i}`))));
+      assert.equal(results.filter(Boolean).length, 1, `${results.filter(Boolean).length} concurrent writes won`);
+      const winner = results.indexOf(true);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, `hash-c${winner}`);
+    },
+  },
+  {
     id: 'user.set-password-missing',
     title: 'setPassword returns false for an unknown user',
     async run(ctx) {
@@ -110,11 +126,12 @@ export const userStoreCases: readonly CaseDefinition[] = [
       }
       await ctx.users.setPassword(user.id, write('hash-4', { previousHash: 'hash-3', historySize: 2 }));
       assert.deepEqual([...(await history(user.id, 10))], ['hash-3', 'hash-2']);
-      await ctx.users.setPassword(user.id, write('hash-5', { previousHash: null, historySize: 2 }));
-      assert.deepEqual([...(await history(user.id, 10))], ['hash-3', 'hash-2']);
-      await ctx.users.setPassword(user.id, write('hash-6', { previousHash: 'hash-5', historySize: 0 }));
+      await ctx.users.setPassword(user.id, write('hash-5', { previousHash: 'hash-4', historySize: 0 }));
       assert.deepEqual([...(await history(user.id, 10))], []);
-      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-6');
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-5');
+      const fresh = await ctx.user({ passwordHash: null });
+      assert.equal(await ctx.users.setPassword(fresh.id, write('fresh-1', { previousHash: null, historySize: 2 })), true);
+      assert.deepEqual([...(await history(fresh.id, 10))], [], 'a null previousHash was kept in the history');
     },
   },
   {
@@ -122,8 +139,8 @@ export const userStoreCases: readonly CaseDefinition[] = [
     title: "getPasswordHistory returns only this user's hashes, and none for an unknown user",
     async run(ctx) {
       const history = ctx.need('getPasswordHistory');
-      const a = await ctx.user();
-      const b = await ctx.user();
+      const a = await ctx.user({ passwordHash: 'a-0' });
+      const b = await ctx.user({ passwordHash: 'b-0' });
       await ctx.users.setPassword(a.id, write('a-1', { previousHash: 'a-0', historySize: 3 }));
       await ctx.users.setPassword(b.id, write('b-1', { previousHash: 'b-0', historySize: 3 }));
       assert.deepEqual([...(await history(a.id, 10))], ['a-0']);

@@ -130,8 +130,8 @@ export class PostgresUserStore implements UserStore {
       // (users, then state), so writers never deadlock each other.
       const reinstate = write.reinstate ? `, ${c.isRevoked} = false` : '';
       const [updated] = await this.#sql.query<{ uid: string }>(
-        `UPDATE ${users} SET ${c.passwordHash} = $2${reinstate} WHERE ${c.id} = $1 RETURNING ${c.id}::text AS uid`,
-        [id, write.passwordHash],
+        `UPDATE ${users} SET ${c.passwordHash} = $2${reinstate} WHERE ${c.id} = $1 AND ${c.passwordHash} IS NOT DISTINCT FROM $3 RETURNING ${c.id}::text AS uid`,
+        [id, write.passwordHash, write.previousHash],
       );
       if (updated === undefined) return false;
       const size = Math.max(0, Math.floor(write.historySize));
@@ -225,7 +225,7 @@ export class PostgresUserStore implements UserStore {
   /** Resets the counter and the temporary-lock history after a successful login. Leaves revocation alone. */
   async clearFailedAttempts(id: string): Promise<void> {
     await this.#sql.query(
-      `UPDATE ${this.#n.state} SET failed_attempts = 0, lockouts = 0
+      `UPDATE ${this.#n.state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL
         WHERE user_id = (SELECT ${this.#n.col.id}::text FROM ${this.#n.users} WHERE ${this.#n.col.id} = $1)`,
       [id],
     );
