@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
-import { createBcryptHasher } from '../hashing/bcrypt-hasher.ts';
+import { createWorkerPoolHasher, type WorkerPoolHasher } from '../hashing/worker-pool-hasher.ts';
 import { createLogger } from '../log.ts';
 import {
   functionOption,
@@ -66,6 +66,8 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #users: UserStore;
   readonly #tokens: TokenStore;
   readonly #hasher: Hasher;
+  /** The default worker pool, when the service made it (a host's own hasher is the host's to close). */
+  readonly #ownPool: WorkerPoolHasher | undefined;
   readonly #codec: ResetTokenCodec;
   readonly #policy: ResolvedPasswordPolicy;
   readonly #lockout: ResolvedLockout | null;
@@ -99,7 +101,9 @@ export class PasswordService<P extends Principal = Principal> {
       optionError('bcryptCost', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
     }
     if (options.hasher !== undefined) requireMethods('hasher', options.hasher, ['hash', 'verify']);
-    this.#hasher = options.hasher ?? createBcryptHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) });
+    // bcryptjs on the main thread would stall the host's whole app while hashing: use worker threads.
+    this.#ownPool = options.hasher === undefined ? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) }) : undefined;
+    this.#hasher = options.hasher ?? (this.#ownPool as WorkerPoolHasher);
 
     try {
       this.#policy = resolvePasswordPolicy(options.policy);
@@ -269,6 +273,19 @@ export class PasswordService<P extends Principal = Principal> {
     const done = await this.#call('userStore.setRevoked', () => setRevoked.call(this.#users, parseUserId(userId), false));
     if (done) this.#emit('account-reinstated', userId, actorId, context, { via: 'admin' });
     return done;
+  }
+
+  /**
+   * Stops the default hashing pool (idle workers never keep the process alive, so this is for
+   * clean shutdowns and tests). A host's own `hasher` is left alone. Idempotent.
+   */
+  async close(): Promise<void> {
+    await this.#ownPool?.close();
+  }
+
+  /** The hasher in use: the default worker pool, or the host's own. */
+  get hasher(): Hasher {
+    return this.#hasher;
   }
 
   /** The policy in force, for UIs and docs. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PasswordEvent } from '../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD } from './helpers/app.ts';
+import type { PasswordEvent } from '../../lib/index.ts';
+import { createTestApp, GOOD_PASSWORD } from '../helpers/app.ts';
 
 describe('verifyLogin (the login helper)', () => {
   it('accepts the right password, records the login and clears the counter', async () => {
