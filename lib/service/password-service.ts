@@ -40,7 +40,10 @@ export interface PasswordValidation {
   readonly failures: readonly PolicyFailure[];
 }
 
-/** Why `verifyLogin` refused. Hosts should answer every reason with the same 401 to avoid enumeration. */
+/**
+ * Why `verifyLogin` refused. `revoked` is only reported with the right password, and `locked`
+ * only for accounts that failed attempts locked. Answer them all with 401.
+ */
 export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
 
 /** The answer of `verifyLogin`. */
@@ -213,8 +216,7 @@ export class PasswordService<P extends Principal = Principal> {
    * (when a reset token is given, which is not consumed) or for the signed-in user.
    */
   async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }): Promise<PasswordValidation> {
-    const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#findUser(subject.principal.userId);
-    if (user !== null && 'principal' in subject) await this.#requireActiveCaller(subject.principal, false);
+    const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
     if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user)));
@@ -234,7 +236,8 @@ export class PasswordService<P extends Principal = Principal> {
     const matches = await this.#verify(normalized, usable ? user.passwordHash : null);
     if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
     const now = this.#now();
-    if (user.isRevoked) return { ok: false, reason: 'revoked' };
+    // Only someone who knows the password learns that the account is revoked.
+    if (user.isRevoked) return { ok: false, reason: matches ? 'revoked' : 'invalid-credentials' };
     if (isLocked(user, now)) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
     if (!matches) {
       const result = await this.#recordFailure(user, null, context);

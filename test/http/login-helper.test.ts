@@ -31,6 +31,7 @@ describe('verifyLogin (the login helper)', () => {
     assert.deepEqual(await service.verifyLogin('alice', 'bad-2'), { ok: false, reason: 'invalid-credentials' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-3'), { ok: false, reason: 'revoked', lockedNow: true });
     assert.deepEqual(await service.verifyLogin('alice', GOOD_PASSWORD), { ok: false, reason: 'revoked' });
+    assert.deepEqual(await service.verifyLogin('alice', 'bad-4'), { ok: false, reason: 'invalid-credentials' }, 'a wrong password learns nothing of the revocation');
     assert.equal(t.users.findById(t.alice.id)?.failedAttempts, 3);
     assert.deepEqual(events.map((e) => e.type), ['failed-attempt', 'failed-attempt', 'failed-attempt', 'account-locked']);
     assert.ok(events.every((e) => e.userId === t.alice.id && e.actorId === null));
