@@ -71,3 +71,14 @@ describe('hashing behind the router', () => {
     assert.equal(calls, 0);
   });
 });
+
+describe('a closed or crashed hasher', () => {
+  it('answers 503 server-error, not 500', async () => {
+    const pool = createWorkerPoolHasher({ cost: 4, size: 1 });
+    const t = await createTestApp({ hasher: pool });
+    await pool.close();
+    const res = await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(503);
+    assert.equal(res.body.kind, 'puppetlabs.rbac/server-error');
+    assert.equal(res.headers['retry-after'], '1');
+  });
+});
