@@ -14,6 +14,7 @@ import {
   type PasswordRouterOptions,
   type Principal,
 } from '../../lib/index.ts';
+import { openApiRecorder } from './openapi-check.ts';
 
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 export const GOOD_PASSWORD = 'Correct-Horse-42-Battery';
@@ -77,7 +78,8 @@ export async function createTestApp(
     ...overrides,
   });
   const app = expressModule();
-  app.use(mount, router);
+  // Every answer of the router is checked against the OpenAPI document (see openapi-check.ts).
+  app.use(mount, openApiRecorder(overrides.errorNamespace), router);
   return {
     app: app as express.Express,
     users,

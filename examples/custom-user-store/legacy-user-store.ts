@@ -1,0 +1,96 @@
+/**
+ * A custom `UserStore` over the host's existing users table (see `legacy-table.ts`). It maps the
+ * host's columns to a `PasswordUser` and implements every member, so history, lockout and the
+ * login helper all work. Each method runs synchronously against the table, so it is atomic in
+ * one Node.js process; a SQL store gets the same guarantees from single statements.
+ */
+// #region store
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from 'express-rbac-password';
+import type { LegacyUserRow, LegacyUsersTable } from './legacy-table.ts';
+
+function toUser(row: LegacyUserRow): PasswordUser {
+  return {
+    id: row.uuid,
+    login: row.username,
+    passwordHash: row.pw_hash,
+    isRemote: row.auth_source !== 'local',
+    isRevoked: row.disabled === 1,
+    failedAttempts: row.failed_logins,
+    lockedUntil: row.locked_until_ms === null ? null : new Date(row.locked_until_ms),
+  };
+}
+
+export class LegacyUserStore implements UserStore {
+  constructor(private readonly table: LegacyUsersTable) {}
+
+  findById(id: string): PasswordUser | null {
+    const row = this.table.rows.get(id);
+    return row === undefined ? null : toUser(row);
+  }
+
+  findByLogin(login: string): PasswordUser | null {
+    const row = this.table.byUsername(login);
+    return row === undefined ? null : toUser(row);
+  }
+
+  /** Compare-and-set: writes only while the stored hash is still the one the library read. */
+  setPassword(id: string, write: PasswordWrite): boolean {
+    const row = this.table.rows.get(id);
+    if (row === undefined || row.pw_hash !== write.previousHash) return false;
+    const history = write.previousHash === null ? this.history(row) : [write.previousHash, ...this.history(row)];
+    row.pw_history = JSON.stringify(history.slice(0, write.historySize));
+    row.pw_hash = write.passwordHash;
+    if (write.reinstate) Object.assign(row, { disabled: 0, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    return true;
+  }
+
+  getPasswordHistory(id: string, limit: number): string[] {
+    const row = this.table.rows.get(id);
+    return row === undefined ? [] : this.history(row).slice(0, limit);
+  }
+
+  recordFailedAttempt(id: string, input: FailedAttemptInput): FailedAttemptResult | null {
+    const row = this.table.rows.get(id);
+    if (row === undefined) return null;
+    const locked = row.disabled === 1 || (row.locked_until_ms !== null && row.locked_until_ms > input.now.getTime());
+    let lockedNow = false;
+    if (!locked && row.failed_logins < input.threshold) {
+      row.failed_logins += 1;
+      if (row.failed_logins === input.threshold) {
+        lockedNow = true;
+        if (input.action.mode === 'revoke') {
+          row.disabled = 1;
+        } else {
+          row.locked_until_ms = input.now.getTime() + Math.min(input.action.baseMs * 2 ** row.lock_count, input.action.maxMs);
+          row.lock_count += 1;
+          row.failed_logins = 0;
+        }
+      }
+    }
+    const user = toUser(row);
+    return { failedAttempts: row.failed_logins, lockedNow, isRevoked: user.isRevoked, lockedUntil: user.lockedUntil ?? null };
+  }
+
+  clearFailedAttempts(id: string): void {
+    const row = this.table.rows.get(id);
+    if (row !== undefined) Object.assign(row, { failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+  }
+
+  setRevoked(id: string, revoked: boolean): boolean {
+    const row = this.table.rows.get(id);
+    if (row === undefined) return false;
+    if (revoked) row.disabled = 1;
+    else Object.assign(row, { disabled: 0, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    return true;
+  }
+
+  recordLogin(id: string, at: Date): void {
+    const row = this.table.rows.get(id);
+    if (row !== undefined) row.last_login = at.toISOString();
+  }
+
+  private history(row: LegacyUserRow): string[] {
+    return JSON.parse(row.pw_history) as string[];
+  }
+}
+// #endregion

@@ -1,0 +1,223 @@
+/**
+ * The OpenAPI 3.1 document of the router's four routes, built from the same schema modules the
+ * router enforces (`request-schemas.ts`) and answers with (`response-schemas.ts`).
+ */
+import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
+import { requestSchemas } from './request-schemas.ts';
+import { errorKindSchema, errorSchema, messageSchema, passwordValidationSchema, policyFailureSchema, resetTokenSchema } from './response-schemas.ts';
+
+/** The library version the document describes (kept equal to package.json by a test). */
+export const OPENAPI_DOCUMENT_VERSION = '0.1.0';
+
+/** A JSON value, as found in the document. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** An OpenAPI 3.1 document (only the top-level fields are typed; the rest is plain JSON). */
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0';
+  readonly jsonSchemaDialect: string;
+  readonly info: { readonly title: string; readonly version: string; readonly description: string; readonly license: { readonly name: string; readonly identifier: string } };
+  readonly servers: readonly { readonly url: string; readonly description?: string }[];
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
+  readonly paths: { readonly [path: string]: { readonly [method: string]: JsonValue } };
+  readonly components: {
+    readonly schemas: { readonly [name: string]: JsonValue };
+    readonly headers: { readonly [name: string]: JsonValue };
+    readonly securitySchemes: { readonly [name: string]: JsonValue };
+  };
+}
+
+/** How a host adapts the document to its own mounting. Every field is optional. */
+export interface OpenApiDocumentOptions {
+  /** The router's `errorNamespace`, the prefix of every error `kind`. Default `puppetlabs.rbac/`. */
+  readonly errorNamespace?: string;
+  /** Where the router is mounted. Default `/rbac-api/v1`, as the reference server does. */
+  readonly serverUrl?: string;
+  /**
+   * How callers authenticate. The library leaves authentication to the host's `Authorizer`; the
+   * default describes the reference server's `X-Authentication` header. A host that
+   * authenticates otherwise (cookies, bearer tokens) passes its own schemes here; every
+   * authenticated operation then requires any one of them.
+   */
+  readonly securitySchemes?: { readonly [name: string]: JsonValue };
+}
+
+const DEFAULT_SECURITY_SCHEMES = {
+  xAuthentication: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Authentication',
+    description:
+      'The reference server’s session token. The library itself does not fix how callers authenticate: the host’s `Authorizer.authenticate(req)` decides, so hosts describe their own scheme.',
+  },
+} as const;
+
+const JSON_TYPE = 'application/json';
+
+function pascal(kind: string): string {
+  return kind.replace(/(^|-)([a-z])/g, (_m, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/** The component name of an error kind's schema, e.g. `SchemaViolationError`. */
+export function errorComponentName(kind: ErrorKind): string {
+  return `${pascal(kind)}Error`;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** Builds the document; `openApiDocument` is this with the defaults. */
+export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDocument {
+  const namespace = options.errorNamespace ?? 'puppetlabs.rbac/';
+  const securitySchemes = options.securitySchemes ?? DEFAULT_SECURITY_SCHEMES;
+  const authenticated = Object.keys(securitySchemes).map((name) => ({ [name]: [] }));
+
+  const noStore = { 'Cache-Control': headerRef('CacheControl') };
+  const ok = (description: string, content: object) => ({ description, headers: noStore, content });
+  const error = (description: string, kinds: readonly ErrorKind[], extraHeaders: object = {}) => ({
+    description,
+    headers: { ...noStore, ...extraHeaders },
+    content: { [JSON_TYPE]: { schema: kinds.length === 1 ? ref(errorComponentName(kinds[0] as ErrorKind)) : { oneOf: kinds.map((k) => ref(errorComponentName(k))) } } },
+  });
+  const retryAfter = { 'Retry-After': headerRef('RetryAfter') };
+
+  const serverErrors = {
+    '500': error('An unexpected error; the message is generic.', ['server-error']),
+    '503': error('A store, the authorizer or the password hasher is unavailable or busy; retry after `Retry-After` seconds.', ['server-error'], retryAfter),
+  };
+  const unauthenticated = {
+    '401': error(
+      'No valid credentials (`user-unauthenticated`), or the caller’s account is revoked (`user-revoked`) or temporarily locked (`user-locked`, with `Retry-After`).',
+      ['user-unauthenticated', 'user-revoked', 'user-locked'],
+      { 'Retry-After': { description: 'With `user-locked`: seconds until the lock ends.', schema: { type: 'string', pattern: '^[1-9][0-9]*$' } } },
+    ),
+  };
+  const tooLarge = { '413': error('The body is larger than the router’s `bodyLimit`.', ['request-too-large']) };
+  const body = (name: string) => ({ required: true, content: { [JSON_TYPE]: { schema: ref(name) } } });
+  const message = (description: string) => ok(description, { [JSON_TYPE]: { schema: ref('Message') } });
+
+  const schemas: Record<string, object> = {
+    ResetPasswordRequest: requestSchemas.resetPassword,
+    ChangePasswordRequest: requestSchemas.changePassword,
+    ValidatePasswordRequest: requestSchemas.validatePassword,
+    Message: messageSchema,
+    ResetToken: resetTokenSchema,
+    PasswordValidation: passwordValidationSchema,
+    PolicyFailure: policyFailureSchema,
+    Error: errorSchema(),
+  };
+  for (const kind of Object.keys(ERROR_KINDS) as ErrorKind[]) schemas[errorComponentName(kind)] = errorKindSchema(namespace, kind);
+
+  const paths = {
+    '/users/{sid}/password/reset': {
+      post: {
+        operationId: 'issueResetToken',
+        tags: ['passwords'],
+        summary: 'Issue a password reset token for a local user',
+        description:
+          'Needs the `users:reset_password:<sid>` permission (the host’s `Authorizer.canResetPassword`). Issuing a token revokes the user’s older ones. The token is answered as `text/plain`, or as `{"token"}` (plus `link` when `publicUrl` is set) when the client accepts `application/json`.',
+        security: authenticated,
+        parameters: [{ name: 'sid', in: 'path', required: true, description: 'The user’s id (a UUID).', schema: { type: 'string', format: 'uuid' } }],
+        responses: {
+          '200': ok('The reset token.', {
+            'text/plain': { schema: { type: 'string', minLength: 1, description: 'The bare reset token.' } },
+            [JSON_TYPE]: { schema: ref('ResetToken') },
+          }),
+          '400': error('`sid` is not a UUID.', ['invalid-uuid']),
+          ...unauthenticated,
+          '403': error('The caller may not reset this user’s password, or the user is remote (LDAP/SAML).', ['permission-denied']),
+          '404': error('No user with this id.', ['not-found']),
+          ...serverErrors,
+        },
+      },
+    },
+    '/auth/reset': {
+      post: {
+        operationId: 'resetPassword',
+        tags: ['passwords'],
+        summary: 'Redeem a reset token and set a new password',
+        description:
+          'No authentication: the token is the credential. Sets the password, reinstates a revoked or locked account, and consumes the token. It never logs the user in: no cookie, session or auth token in the answer.',
+        security: [],
+        requestBody: body('ResetPasswordRequest'),
+        responses: {
+          '200': message('The password has been reset.'),
+          '400': error('Not JSON (`malformed-request`), not matching the schema (`schema-violation`), or breaking the password policy (`password-policy-violation`).', [
+            'malformed-request',
+            'schema-violation',
+            'password-policy-violation',
+          ]),
+          '403': error('The token is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
+          ...tooLarge,
+          ...serverErrors,
+        },
+      },
+    },
+    '/users/current/password': {
+      put: {
+        operationId: 'changePassword',
+        tags: ['passwords'],
+        summary: 'Change the signed-in user’s own password',
+        description: 'A wrong `current_password` counts as a failed attempt toward the lockout.',
+        security: authenticated,
+        requestBody: body('ChangePasswordRequest'),
+        responses: {
+          '200': message('The password has been changed.'),
+          '400': error('Not JSON, not matching the schema, or breaking the password policy.', ['malformed-request', 'schema-violation', 'password-policy-violation']),
+          ...unauthenticated,
+          '403': error('The user is remote, has no local account, or `current_password` is wrong; `msg` names which.', ['permission-denied']),
+          '409': error('The password was changed concurrently; retry.', ['conflict']),
+          ...tooLarge,
+          ...serverErrors,
+        },
+      },
+    },
+    '/command/validate-password': {
+      post: {
+        operationId: 'validatePassword',
+        tags: ['passwords'],
+        summary: 'Check a candidate password against the policy',
+        description:
+          'Checks for the reset token’s user when `reset_token` is given (the token is not consumed; no other authentication is needed), else for the signed-in user: login, current password and history included.',
+        security: [...authenticated, {}],
+        requestBody: body('ValidatePasswordRequest'),
+        responses: {
+          '200': ok('Whether the password passes, and every rule it fails.', { [JSON_TYPE]: { schema: ref('PasswordValidation') } }),
+          '400': error('Not JSON, or not matching the schema.', ['malformed-request', 'schema-violation']),
+          ...unauthenticated,
+          '403': error('`reset_token` is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
+          ...tooLarge,
+          ...serverErrors,
+        },
+      },
+    },
+  };
+
+  const document = {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'express-rbac-password',
+      version: OPENAPI_DOCUMENT_VERSION,
+      description:
+        'The password endpoints of an RBAC service: issue a reset token, redeem it, change one’s own password, validate a candidate. Paths are relative to where the host mounts the router. Errors are JSON `{"kind", "msg", "details"?}`; every answer carries `Cache-Control: no-store`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: [{ url: options.serverUrl ?? '/rbac-api/v1', description: 'Where the host mounts the router.' }],
+    tags: [{ name: 'passwords', description: 'Password reset, change and validation.' }],
+    paths,
+    components: {
+      schemas,
+      headers: {
+        CacheControl: { description: 'Answers are never cached.', required: true, schema: { type: 'string', const: 'no-store' } },
+        RetryAfter: { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]*$' } },
+      },
+      securitySchemes,
+    },
+  };
+  // A deep copy through JSON: the document is plain data, detached from the schemas the router compiled.
+  return JSON.parse(JSON.stringify(document)) as OpenApiDocument;
+}
+
+/** The document with the defaults: namespace `puppetlabs.rbac/`, mounted at `/rbac-api/v1`, `X-Authentication`. */
+export const openApiDocument: OpenApiDocument = createOpenApiDocument();

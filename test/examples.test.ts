@@ -1,0 +1,107 @@
+/**
+ * Runs each example under examples/ (other than the reference server) and drives it over HTTP,
+ * and checks that the README's marked code blocks are copies of the tested example files.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { describe, it, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { runConformance } from '../lib/conformance/index.ts';
+import { MemoryTokenStore } from '../lib/index.ts';
+import { LegacyUsersTable } from '../examples/custom-user-store/legacy-table.ts';
+import { LegacyUserStore } from '../examples/custom-user-store/legacy-user-store.ts';
+import { createApp as createCustomStoreApp } from '../examples/custom-user-store/app.ts';
+import { createApp as createRateLimitApp } from '../examples/rate-limit/app.ts';
+import { checkReadmeSnippets } from '../scripts/check-readme-snippets.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const secret = 'example-test-secret-of-at-least-32-bytes';
+
+// The example keeps the default bcrypt cost (12), as a host would, so it runs once: on Express 4,
+// in a child process with the resolve hook of `npm run test:express4`.
+describe('examples/express4-host-sessions', () => {
+  it('on Express 4: signs in with the host session, resets, and ends the other sessions', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--import', './test/helpers/use-express4.mjs', 'test/helpers/host-sessions-example.ts', '--run'],
+      { cwd: root },
+    );
+    assert.match(stdout, /express: .*node_modules\/express4\//);
+  });
+});
+
+describe('examples/custom-user-store', () => {
+  it('issues and redeems a token over the host table, keeping its column conventions', async () => {
+    const { app, passwords, table } = await createCustomStoreApp(new LegacyUsersTable(), secret);
+    try {
+      const alice = table.byUsername('alice');
+      assert.ok(alice);
+      const oldHash = alice.pw_hash;
+      await request(app).post(`/rbac-api/v1/users/${alice.uuid}/password/reset`).set('Authorization', 'Demo alice').expect(403);
+      const token = (await request(app).post(`/rbac-api/v1/users/${alice.uuid}/password/reset`).set('Authorization', 'Demo admin').expect(200)).text;
+      await request(app).post('/rbac-api/v1/auth/reset').send({ token, password: 'Second-Pa55word-2026!' }).expect(200);
+      assert.notEqual(alice.pw_hash, oldHash);
+      assert.deepEqual(JSON.parse(alice.pw_history), [oldHash]);
+      assert.equal((await passwords.service.verifyLogin('alice', 'Second-Pa55word-2026!')).ok, true);
+      assert.match(alice.last_login ?? '', /^\d{4}-/);
+      // The history column is honoured: the old password is refused as reused.
+      const reuse = await request(app).put('/rbac-api/v1/users/current/password').set('Authorization', 'Demo alice').send({ current_password: 'Second-Pa55word-2026!', password: 'First-Pa55word-2026' }).expect(400);
+      assert.equal(reuse.body.details.failures[0].rule, 'password-reused');
+    } finally {
+      await passwords.close();
+    }
+  });
+
+  describe('LegacyUserStore passes the conformance suite', () => {
+    runConformance(test, {
+      createStores: async () => {
+        const table = new LegacyUsersTable();
+        const tokenStore = new MemoryTokenStore({ sweepIntervalMs: 0 });
+        let n = 0;
+        return {
+          userStore: new LegacyUserStore(table),
+          tokenStore,
+          createUser: async (input) => {
+            const row = table.insert({
+              uuid: crypto.randomUUID(),
+              username: input.login,
+              pw_hash: input.passwordHash,
+              auth_source: input.isRemote === true ? 'ldap' : 'local',
+              disabled: input.isRevoked === true ? 1 : 0,
+            });
+            n += 1;
+            return new LegacyUserStore(table).findById(row.uuid) ?? assert.fail(`user ${n} not created`);
+          },
+          cleanup: () => tokenStore.close(),
+        };
+      },
+    });
+  });
+});
+
+describe('examples/rate-limit', () => {
+  it('limits /auth/reset per client and answers in the error format; other routes are not limited', async () => {
+    const { app, passwords } = createRateLimitApp({ tokenKey: secret }, 3);
+    try {
+      for (let i = 0; i < 3; i++) await request(app).post('/rbac-api/v1/auth/reset').send({ token: 'forged', password: 'Whatever-Pa55word!' }).expect(403);
+      const limited = await request(app).post('/rbac-api/v1/auth/reset').send({ token: 'forged', password: 'Whatever-Pa55word!' }).expect(429);
+      assert.equal(limited.body.kind, 'puppetlabs.rbac/too-many-requests');
+      assert.ok(limited.headers['ratelimit-policy'] !== undefined || limited.headers['ratelimit'] !== undefined);
+      await request(app).post('/rbac-api/v1/command/validate-password').send({ password: 'x', reset_token: 'forged' }).expect(429);
+      await request(app).post('/rbac-api/v1/users/6f1c2d1e-7f3a-4b5c-9d8e-0a1b2c3d4e5f/password/reset').expect(401);
+    } finally {
+      await passwords.close();
+    }
+  });
+});
+
+describe('README', () => {
+  it('marked code blocks are copies of the tested example files', () => {
+    const checks = checkReadmeSnippets();
+    assert.ok(checks.length >= 1, 'the README marks at least one snippet');
+    for (const check of checks) assert.equal(check.actual, check.expected, `README block ${check.marker}`);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Packs the library the way `npm publish` would (prepack runs the build), checks what the
+ * tarball ships, and installs it into small consumer projects under `fixtures/`: plain ESM
+ * JavaScript, TypeScript with `module: nodenext` (type-checked with the repo's tsc), CommonJS
+ * `require()` (require(esm), Node.js >= 20.19) and an Express 4 app. Each one mounts the router
+ * and completes a reset. Run with `npm run test:packaging`.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+const work = mkdtempSync(join(tmpdir(), 'erp-packaging-'));
+const FIXTURES = ['esm-js', 'ts-nodenext', 'cjs-require', 'express4'] as const;
+const npmOptions = ['--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'];
+
+interface PackResult {
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
+let packed: PackResult;
+const installs = new Map<string, Promise<unknown>>();
+
+async function sh(command: string, args: readonly string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run(command, args, { cwd, env: { ...process.env, NODE_ENV: 'test' }, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`);
+  }
+}
+
+describe('the packed package', () => {
+  before(async () => {
+    const output = await sh('npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error'], root);
+    // npm prints the build's own output before the JSON when prepack runs.
+    packed = (JSON.parse(output.slice(output.indexOf('['))) as PackResult[])[0] as PackResult;
+    renameSync(join(work, packed.filename), join(work, 'express-rbac-password.tgz'));
+    // Install every fixture at once; each test awaits its own.
+    for (const name of FIXTURES) {
+      cpSync(join(here, 'fixtures', name), join(work, name), { recursive: true });
+      installs.set(name, sh('npm', ['install', ...npmOptions], join(work, name)));
+    }
+    // Installs that fail are reported by their test; keep them from becoming unhandled here.
+    for (const install of installs.values()) install.catch(() => {});
+  });
+
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('ships only dist, the README, the changelog and the license', () => {
+    const paths = packed.files.map((f) => f.path);
+    const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
+    assert.deepEqual(outside, []);
+    for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/openapi.json', 'dist/openapi/index.js', 'dist/postgres/index.js', 'dist/conformance/index.js']) {
+      assert.ok(paths.includes(required), `${required} is shipped`);
+    }
+    assert.deepEqual(paths.filter((p) => p.endsWith('.tsbuildinfo') || p.endsWith('.ts') && !p.endsWith('.d.ts')), []);
+  });
+
+  it('ships dist/openapi.json equal to the openapi export', async () => {
+    const shipped = JSON.parse(readFileSync(join(root, 'dist/openapi.json'), 'utf8')) as unknown;
+    const { openApiDocument } = (await import(join(root, 'dist/openapi/index.js'))) as { openApiDocument: unknown };
+    assert.deepEqual(shipped, openApiDocument);
+  });
+
+  for (const name of FIXTURES) {
+    it(`${name}: installs from the tarball, mounts the router and completes a reset`, async () => {
+      const dir = join(work, name);
+      await installs.get(name);
+      if (name === 'ts-nodenext') await sh(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
+      const output = await sh('npm', ['run', '--silent', 'check'], dir);
+      assert.match(output, /reset completed/);
+    });
+  }
+});

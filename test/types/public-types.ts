@@ -1,0 +1,119 @@
+/**
+ * Compile-time tests of the public types, checked by `npm run typecheck` (tsc, never run).
+ * Each `@ts-expect-error` must stay an error: if a type loosens, tsc reports the unused directive.
+ */
+import type { Request } from 'express';
+import {
+  createPasswordRouter,
+  MemoryTokenStore,
+  MemoryUserStore,
+  type Authorizer,
+  type PasswordRouterOptions,
+  type PasswordUser,
+  type Principal,
+  type TokenStore,
+  type UserStore,
+} from '../../lib/index.ts';
+import { createOpenApiDocument, type OpenApiDocumentOptions } from '../../lib/openapi/index.ts';
+
+const user: PasswordUser = { id: '6f1c2d1e-7f3a-4b5c-9d8e-0a1b2c3d4e5f', login: 'alice', passwordHash: null, isRemote: false, isRevoked: false };
+
+// A host's UserStore with only the required members compiles, sync or async.
+export const minimalSyncStore: UserStore = {
+  findById: () => user,
+  setPassword: () => true,
+};
+export const minimalAsyncStore: UserStore = {
+  findById: async () => user,
+  setPassword: async () => true,
+  getPasswordHistory: async () => [],
+  recordFailedAttempt: () => null,
+  clearFailedAttempts: async () => {},
+};
+
+// @ts-expect-error setPassword is required
+export const storeWithoutSetPassword: UserStore = { findById: () => user };
+
+// @ts-expect-error findById is required
+export const storeWithoutFindById: UserStore = { setPassword: () => true };
+
+export const storeWithWrongReturn: UserStore = {
+  // @ts-expect-error findById answers a user or null, not a string
+  findById: () => 'alice',
+  setPassword: () => true,
+};
+
+// A host class missing a member fails where it claims to implement the interface.
+// @ts-expect-error revokeForUser is required
+export class IncompleteTokenStore implements TokenStore {
+  issue(): void {}
+  find(): null {
+    return null;
+  }
+  redeem(): Promise<null> {
+    return Promise.resolve(null);
+  }
+}
+
+// redeem must return a promise: the claim and the password write are asynchronous by contract.
+export const syncRedeem: TokenStore = {
+  issue: () => {},
+  find: () => null,
+  // @ts-expect-error redeem returns a Promise, not a bare value
+  redeem: () => null,
+  revokeForUser: async () => {},
+};
+
+// Authorizer members may be sync or async, and the principal type flows to canResetPassword.
+interface HostPrincipal extends Principal {
+  readonly roles: readonly string[];
+}
+export const syncAuthorizer: Authorizer<HostPrincipal> = {
+  authenticate: (req: Request) => (req.get('x-authentication') === undefined ? null : { userId: user.id, roles: ['admin'] }),
+  canResetPassword: (principal) => principal.roles.includes('admin'),
+};
+export const asyncAuthorizer: Authorizer<HostPrincipal> = {
+  authenticate: async () => ({ userId: user.id, roles: [] }),
+  canResetPassword: async (principal, target) => principal.userId !== target.id,
+};
+export const principalWithoutUserId: Authorizer = {
+  // @ts-expect-error the principal carries the id of its user
+  authenticate: () => ({ id: user.id }),
+  canResetPassword: () => true,
+};
+
+const required = {
+  userStore: new MemoryUserStore(),
+  tokenStore: new MemoryTokenStore(),
+  authorizer: syncAuthorizer,
+  tokenKey: 'a-secret-of-at-least-thirty-two-bytes!',
+} as const;
+
+export const goodOptions: PasswordRouterOptions<HostPrincipal> = { ...required, passwordResetExpiration: 0.5, lockout: { mode: 'temporary', maxDelaySeconds: 600 } };
+
+export function misspelledOptions(): void {
+  // Excess property checks on the object literal catch misspelled keys at compile time
+  // (createPasswordRouter also throws at run time, with a "did you mean" suggestion).
+  createPasswordRouter({
+    ...required,
+    // @ts-expect-error misspelled: passwordResetExpiration
+    passwordResetExpirations: 24,
+  });
+  createPasswordRouter({
+    ...required,
+    // @ts-expect-error misspelled: tokenKey is given, tokenkey is not an option
+    tokenkey: 'x',
+  });
+  // @ts-expect-error tokenKey is required
+  createPasswordRouter({ userStore: required.userStore, tokenStore: required.tokenStore, authorizer: required.authorizer });
+  createPasswordRouter({
+    ...required,
+    // @ts-expect-error an unknown lockout mode
+    lockout: { mode: 'forever' },
+  });
+}
+
+// The OpenAPI options are checked the same way.
+export const openApiOptions: OpenApiDocumentOptions = { errorNamespace: 'acme/' };
+// @ts-expect-error misspelled: errorNamespace
+createOpenApiDocument({ errorNamespce: 'acme/' });
