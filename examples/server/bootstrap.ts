@@ -53,14 +53,17 @@ export async function ensureAdmin(config: ReferenceConfig, store: ReferenceStore
   return { created: id !== null, generatedPassword: id !== null && given === undefined ? password : null };
 }
 
-/** Creates the seed file's users that do not exist yet. Resolves the logins created. */
-export async function seedUsers(file: string, users: readonly SeedUser[], store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<string[]> {
-  // Check every password before creating anyone, so a bad file changes nothing.
+/** Checks every seed password against the policy; called before anything is created, so a bad file changes nothing. */
+export function checkSeedPasswords(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): void {
   users.forEach((user, index) => {
     if (user.password === undefined) return;
     const problems = policyProblems(service, user.password, user.login);
     if (problems.length > 0) throw new BootstrapError(`RBAC_SEED file ${file}: field users[${index}].password does not meet the password policy:\n  - ${problems.join('\n  - ')}`);
   });
+}
+
+/** Creates the seed file's users that do not exist yet (after `checkSeedPasswords`). Resolves the logins created. */
+export async function seedUsers(users: readonly SeedUser[], store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<string[]> {
   const created: string[] = [];
   for (const user of users) {
     const id = await createIfMissing(store, {

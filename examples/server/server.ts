@@ -14,7 +14,7 @@ import type { ReferenceConfig } from '../../lib/cli/environment.ts';
 import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
-import { ensureAdmin, seedUsers } from './bootstrap.ts';
+import { checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -107,6 +107,7 @@ async function build(
   });
   const service = router.service;
 
+  if (config.seedFile !== undefined) checkSeedPasswords(config.seedFile, seed, service);
   const admin = await ensureAdmin(config, store, service);
   if (admin.generatedPassword !== null) {
     print(`Created the superuser "admin" with this generated password (shown only this once; change it after signing in):`);
@@ -114,10 +115,8 @@ async function build(
   } else if (admin.created) {
     print('Created the superuser "admin" with the password from RBAC_ADMIN_PASSWORD.');
   }
-  if (config.seedFile !== undefined) {
-    const created = await seedUsers(config.seedFile, seed, store, service);
-    if (created.length > 0) print(`Seeded users: ${created.join(', ')}`);
-  }
+  const created = await seedUsers(seed, store, service);
+  if (created.length > 0) print(`Seeded users: ${created.join(', ')}`);
 
   const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf };
   const app = express();

@@ -25,15 +25,17 @@ export function handle(fn: (req: Request, res: Response) => Promise<void>): Requ
  * without a live auth token, 401 `user-revoked` (or `user-locked`) for a disabled account.
  */
 export function requireUser(context: RouteContext): RequestHandler {
+  const check = async (req: Request, res: Response): Promise<void> => {
+    const principal = await context.service.authenticate(req);
+    if (principal.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
+    if (principal.lockedUntil !== null && principal.lockedUntil > context.now()) {
+      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later');
+    }
+    res.locals['principal'] = principal;
+  };
+  // next() is called outside the promise chain: an error thrown further down must not land here.
   return (req: Request, res: Response, next: NextFunction) => {
-    context.service.authenticate(req).then((principal) => {
-      if (principal.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
-      if (principal.lockedUntil !== null && principal.lockedUntil > context.now()) {
-        throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later');
-      }
-      res.locals['principal'] = principal;
-      next();
-    }, next);
+    check(req, res).then(() => next(), next);
   };
 }
 
