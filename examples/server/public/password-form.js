@@ -50,13 +50,16 @@ export function clearStatus(element) {
   element.replaceChildren();
 }
 
+const HIDDEN_UP_FRONT = new Set(['whitespace-only', 'ill-formed-unicode', 'control-characters']);
+
 /** Lists the policy's rules (from GET password-policy) in `list`, each item keyed by its rule id. */
 export async function loadRules(list) {
   try {
     const response = await fetch('password-policy', { headers: { Accept: 'application/json' }, credentials: 'omit' });
     const { rules } = await response.json();
     list.replaceChildren(
-      ...rules.map((rule) => {
+      // Rules about malformed input are noise up front; they still show up if one fails.
+      ...rules.filter((rule) => !HIDDEN_UP_FRONT.has(rule.rule)).map((rule) => {
         const li = document.createElement('li');
         li.dataset.rule = rule.rule;
         li.className = 'rule';
@@ -85,6 +88,12 @@ export function markRules(list, summary, failures) {
   for (const li of items) {
     const state = li.querySelector('.rule-state');
     if (failures === null) {
+      li.className = 'rule';
+      state.textContent = '';
+      continue;
+    }
+    // Reuse is only checked once every other rule passes: until then it is unknown, not met.
+    if (li.dataset.rule === 'password-reused' && failures.length > 0 && !failed.has('password-reused')) {
       li.className = 'rule';
       state.textContent = '';
       continue;
