@@ -12,6 +12,11 @@ import request from 'supertest';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The few browser globals used in page functions (the project compiles without the DOM library). */
+interface Browser {
+  readonly location: { readonly hash: string };
+  readonly document: { readonly activeElement: unknown };
+}
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`;
 if (skip !== false) console.log(`# ${skip}`);
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -55,9 +60,9 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     page.on('request', (req) => requested.push(req.url()));
     await page.goto(link);
     // The fragment is gone from the address bar, and no request carried the token in its URL.
-    await page.waitForFunction(() => location.hash === '');
+    await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
     await page.getByLabel('New password', { exact: true }).waitFor();
-    assert.ok(await page.getByLabel('New password', { exact: true }).evaluate((el) => el === document.activeElement), 'focus starts in the password field');
+    assert.ok(await page.getByLabel('New password', { exact: true }).evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus starts in the password field');
 
     await page.keyboard.type('alice123');
     await page.locator('#rules li.rule.unmet').first().waitFor();
@@ -80,7 +85,7 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await page.locator('#status.success').waitFor();
     assert.match(await page.locator('#status').innerText(), /password has been set/);
-    assert.ok(await page.locator('#status').evaluate((el) => el === document.activeElement), 'focus moves to the result');
+    assert.ok(await page.locator('#status').evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus moves to the result');
     await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-success.png'), fullPage: true });
 
     assert.ok(!requested.some((url) => url.includes(token)), 'the token never appears in a requested URL');
