@@ -43,7 +43,12 @@ export interface PostgresStoreOptions {
    * and the optional columns (email, display name, superuser, last login, created at) are mapped.
    */
   readonly createUsersTable?: boolean;
-  /** When set, each transaction runs `SET LOCAL statement_timeout` to this many milliseconds. */
+  /**
+   * When set, each transaction the adapter opens runs `SET LOCAL statement_timeout` to this many
+   * milliseconds, so a transaction stuck behind a lock fails instead of holding a connection.
+   * Single-statement calls (lookups, `clearFailedAttempts`, ...) are not covered: give a `pg` Pool
+   * its own `statement_timeout` option for those. The router's store timeout bounds every call anyway.
+   */
   readonly statementTimeoutMs?: number;
   /** How to run transactions; detected from the client when omitted (see `TransactionMode`). */
   readonly transactionMode?: TransactionMode;

@@ -102,7 +102,13 @@ export class SqlExecutor {
 
   /** BEGIN/COMMIT/ROLLBACK on a connection nobody else uses meanwhile. */
   async #onDedicated<T>(client: SqlClient, fn: () => Promise<T>, onBroken?: (error: Error) => void): Promise<T> {
-    await client.query('BEGIN');
+    const broken = (error: unknown) => onBroken?.(error instanceof Error ? error : new Error(String(error)));
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      broken(error);
+      throw error;
+    }
     let result: T;
     try {
       result = await this.#body(client, fn);
@@ -110,11 +116,17 @@ export class SqlExecutor {
       try {
         await client.query('ROLLBACK');
       } catch (rollbackError) {
-        onBroken?.(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+        broken(rollbackError);
       }
       throw error;
     }
-    await client.query('COMMIT');
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      // The server ends the transaction on a failed COMMIT, but the connection may be gone too.
+      broken(error);
+      throw error;
+    }
     return result;
   }
 
