@@ -1,0 +1,76 @@
+/**
+ * Auth tokens of the reference server: opaque random tokens sent in `X-Authentication`, stored
+ * only as a SHA-256 digest, sliding after each use for the session timeout. Reset tokens are
+ * JWTs (with dots); auth tokens are 43 base64url characters, and each kind is looked up only
+ * where it belongs, so neither is ever accepted as the other.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import type { Authorizer, PasswordUser, Principal } from '../../lib/index.ts';
+import type { ReferenceStore } from '../../lib/cli/reference-store.ts';
+import { permits } from './permissions.ts';
+
+/** The caller, as the server's routes and the library see it. */
+export interface ServerPrincipal extends Principal {
+  readonly tokenHash: string;
+  readonly isSuperuser: boolean;
+  readonly isRevoked: boolean;
+  /** In temporary lockout mode: locked until then. */
+  readonly lockedUntil: Date | null;
+  readonly permissions: readonly string[];
+}
+
+const AUTH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** SHA-256 of a token, the only form stored. A fast hash suffices: the token has 256 random bits. */
+export function hashAuthToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Sessions and permissions over the reference store. */
+export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
+  readonly #store: ReferenceStore;
+  readonly #timeoutMs: number;
+  readonly #now: () => Date;
+  readonly #onAuthenticated: (req: Request, principal: ServerPrincipal) => void;
+
+  constructor(store: ReferenceStore, options: { timeoutMinutes: number; now: () => Date; onAuthenticated?: (req: Request, principal: ServerPrincipal) => void }) {
+    this.#store = store;
+    this.#timeoutMs = options.timeoutMinutes * 60_000;
+    this.#now = options.now;
+    this.#onAuthenticated = options.onAuthenticated ?? (() => {});
+  }
+
+  /** Starts a session for a user who just proved their password; returns the token, once. */
+  async startSession(userId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.#store.state.createSession(hashAuthToken(token), userId, new Date(this.#now().getTime() + this.#timeoutMs));
+    return token;
+  }
+
+  async authenticate(req: Request): Promise<ServerPrincipal | null> {
+    const token = req.get('x-authentication');
+    // Anything but our token shape (a reset JWT, junk) is refused without touching the store.
+    if (token === undefined || !AUTH_TOKEN.test(token)) return null;
+    const tokenHash = hashAuthToken(token);
+    const now = this.#now();
+    const userId = await this.#store.state.touchSession(tokenHash, now, new Date(now.getTime() + this.#timeoutMs));
+    if (userId === null) return null;
+    const account = await this.#store.findAccountById(userId);
+    if (account === null) return null;
+    const principal: ServerPrincipal = {
+      userId,
+      tokenHash,
+      isSuperuser: account.isSuperuser,
+      isRevoked: account.isRevoked,
+      lockedUntil: account.lockedUntil ?? null,
+      permissions: await this.#store.state.getPermissions(userId),
+    };
+    this.#onAuthenticated(req, principal);
+    return principal;
+  }
+
+  canResetPassword(principal: ServerPrincipal, user: PasswordUser): boolean {
+    return permits(principal, 'users:reset_password', user.id);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm start`: the reference server, configured by environment variables (see README.md).
+ * Bad settings stop the start with a message naming each variable; exit code 1.
+ */
+import { ConfigError, readEnvironment } from '../../lib/cli/environment.ts';
+import { DatabaseOpenError } from '../../lib/cli/database.ts';
+import { API_BASE, createServer } from './server.ts';
+import { BootstrapError } from './bootstrap.ts';
+import { SeedFileError } from './seed-file.ts';
+
+async function main(): Promise<void> {
+  const config = readEnvironment();
+  const where = config.store.kind === 'memory' ? 'memory (lost on exit)' : config.store.kind === 'pglite' ? `PGlite in ${config.store.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  console.log(`Opening the store: ${where}`);
+  const server = await createServer(config);
+  const { url } = await server.listen();
+  console.log(`express-rbac-password reference server listening on ${url}${API_BASE}`);
+  console.log(`  change-password page: ${url}${API_BASE}/change-password`);
+  if (config.publicUrl === undefined) console.log('  reset links: off (set RBAC_PUBLIC_URL to the reset page URL to include a link with each token)');
+  else console.log(`  reset links point at: ${config.publicUrl}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, stopping`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof SeedFileError || error instanceof BootstrapError || error instanceof DatabaseOpenError;
+  console.error(`express-rbac-password server: ${known ? (error as Error).message : `failed to start: ${(error as Error)?.message ?? String(error)}`}`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+/**
+ * Permissions in the product's `object_type:action:instance` form, e.g. `users:reset_password:<uuid>`
+ * or `users:reset_password:*`. Superusers hold every permission.
+ */
+
+/** The permissions this server checks. */
+export const PERMISSION_ACTIONS = ['users:reset_password', 'users:disable'] as const;
+
+const PERMISSION = /^([a-z_]+):([a-z_]+):(\*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** Whether `text` is a well-formed permission of an action this server knows. */
+export function isKnownPermission(text: string): boolean {
+  const match = PERMISSION.exec(text);
+  return match !== null && (PERMISSION_ACTIONS as readonly string[]).includes(`${match[1]}:${match[2]}`);
+}
+
+/** Whether a holder of `granted` (or a superuser) may do `action` on the object `instance`. */
+export function permits(holder: { readonly isSuperuser: boolean; readonly permissions: readonly string[] }, action: (typeof PERMISSION_ACTIONS)[number], instance: string): boolean {
+  if (holder.isSuperuser) return true;
+  return holder.permissions.includes(`${action}:*`) || holder.permissions.includes(`${action}:${instance.toLowerCase()}`);
+}

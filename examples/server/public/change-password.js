@@ -1,0 +1,83 @@
+// The change-password page: sign in (the auth token stays in this page's memory only), then
+// change the password with the current one, the rules shown live.
+import { clearStatus, liveValidation, loadRules, markRules, policyMessages, sendJson, showStatus, wireShowPasswords } from './password-form.js';
+
+const status = document.getElementById('status');
+const signIn = document.getElementById('sign-in-form');
+const change = document.getElementById('change-form');
+const login = document.getElementById('login');
+const loginPassword = document.getElementById('login-password');
+const current = document.getElementById('current-password');
+const password = document.getElementById('password');
+const confirm = document.getElementById('confirm');
+const confirmError = document.getElementById('confirm-error');
+const rules = document.getElementById('rules');
+const summary = document.getElementById('rules-summary');
+const signedInAs = document.getElementById('signed-in-as');
+
+let authToken = null;
+const auth = () => ({ 'X-Authentication': authToken });
+
+function signedOut(message) {
+  authToken = null;
+  change.hidden = true;
+  signIn.hidden = false;
+  showStatus(status, 'error', message);
+  login.focus();
+}
+
+await loadRules(rules);
+login.focus();
+wireShowPasswords(document.getElementById('show'), [current, password, confirm]);
+liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate }, { headers: auth() }), () =>
+  signedOut('Your session has ended. Sign in again.'),
+);
+
+signIn.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearStatus(status);
+  const { status: code, body } = await sendJson('auth/token', { login: login.value, password: loginPassword.value });
+  if (code !== 200) {
+    showStatus(status, 'error', code === 401 ? 'Sign-in failed: the login or password is incorrect, or the account is disabled.' : (body?.msg ?? `Sign-in failed (HTTP ${code}).`));
+    loginPassword.focus();
+    return;
+  }
+  authToken = body.token;
+  loginPassword.value = '';
+  signIn.hidden = true;
+  change.hidden = false;
+  signedInAs.textContent = `Signed in as ${login.value}.`;
+  current.focus();
+});
+
+confirm.addEventListener('input', () => {
+  confirmError.hidden = true;
+  confirm.removeAttribute('aria-invalid');
+});
+
+change.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearStatus(status);
+  if (confirm.value !== password.value) {
+    confirmError.hidden = false;
+    confirm.setAttribute('aria-invalid', 'true');
+    confirm.focus();
+    return;
+  }
+  const { status: code, body } = await sendJson('users/current/password', { current_password: current.value, password: password.value }, { method: 'PUT', headers: auth() });
+  if (code === 200) {
+    for (const input of [current, password, confirm]) input.value = '';
+    markRules(rules, summary, null);
+    showStatus(status, 'success', 'Your password has been changed. Your other sessions were signed out.');
+  } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
+    markRules(rules, summary, body.details?.failures ?? []);
+    showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));
+  } else if (code === 401) {
+    signedOut(body?.kind?.endsWith('user-revoked') ? 'The account has been disabled. Ask your administrator for a reset link.' : 'Your session has ended. Sign in again.');
+  } else if (code === 403) {
+    showStatus(status, 'error', body?.msg ?? 'The change was refused.');
+    current.focus();
+  } else {
+    showStatus(status, 'error', code === 0 || code >= 500 ? 'The service could not be reached or is unavailable. Try again in a moment.' : (body?.msg ?? `The request failed (HTTP ${code}).`));
+  }
+});

@@ -1,0 +1,156 @@
+// Shared by the reset and change-password pages: the policy rules shown live, the JSON calls, and
+// the status messages. No framework; every request goes to the API next to the page, by relative URL.
+
+/** POSTs (or PUTs) JSON; resolves { status, body } and never throws for an HTTP error. */
+export async function sendJson(url, body, { method = 'POST', headers = {} } = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+    });
+  } catch {
+    return { status: 0, body: null };
+  }
+  let parsed = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    // Empty or non-JSON answer; status alone tells what happened.
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** Shows a message in the status region and moves focus there, so screen readers and keyboard users land on it. */
+export function showStatus(element, kind, message, items = []) {
+  element.hidden = false;
+  element.className = `status ${kind}`;
+  element.replaceChildren();
+  const text = document.createElement('p');
+  text.textContent = message;
+  element.append(text);
+  if (items.length > 0) {
+    const list = document.createElement('ul');
+    for (const item of items) {
+      const li = document.createElement('li');
+      li.textContent = item;
+      list.append(li);
+    }
+    element.append(list);
+  }
+  element.focus();
+}
+
+export function clearStatus(element) {
+  element.hidden = true;
+  element.replaceChildren();
+}
+
+const HIDDEN_UP_FRONT = new Set(['whitespace-only', 'ill-formed-unicode', 'control-characters']);
+
+/** Lists the policy's rules (from GET password-policy) in `list`, each item keyed by its rule id. */
+export async function loadRules(list) {
+  try {
+    const response = await fetch('password-policy', { headers: { Accept: 'application/json' }, credentials: 'omit' });
+    const { rules } = await response.json();
+    list.replaceChildren(
+      // Rules about malformed input are noise up front; they still show up if one fails.
+      ...rules.filter((rule) => !HIDDEN_UP_FRONT.has(rule.rule)).map((rule) => {
+        const li = document.createElement('li');
+        li.dataset.rule = rule.rule;
+        li.className = 'rule';
+        const state = document.createElement('span');
+        state.className = 'rule-state';
+        const text = document.createElement('span');
+        text.textContent = rule.msg;
+        li.append(state, text);
+        return li;
+      }),
+    );
+  } catch {
+    // The rules are a help; the server checks them anyway.
+  }
+}
+
+/**
+ * Marks each rule met or not met from a validate-password answer (null: neutral, nothing typed).
+ * Failures of rules not listed up front (e.g. a reused password) are shown as extra items.
+ */
+export function markRules(list, summary, failures) {
+  for (const extra of list.querySelectorAll('.extra')) extra.remove();
+  const failed = new Map((failures ?? []).map((failure) => [failure.rule, failure]));
+  let met = 0;
+  const items = list.querySelectorAll('li.rule');
+  for (const li of items) {
+    const state = li.querySelector('.rule-state');
+    if (failures === null) {
+      li.className = 'rule';
+      state.textContent = '';
+      continue;
+    }
+    // Reuse is only checked once every other rule passes: until then it is unknown, not met.
+    if (li.dataset.rule === 'password-reused' && failures.length > 0 && !failed.has('password-reused')) {
+      li.className = 'rule';
+      state.textContent = '';
+      continue;
+    }
+    const ok = !failed.has(li.dataset.rule);
+    if (ok) met += 1;
+    li.className = `rule ${ok ? 'met' : 'unmet'}`;
+    state.textContent = ok ? 'Met: ' : 'Not met: ';
+    failed.delete(li.dataset.rule);
+  }
+  for (const failure of failed.values()) {
+    const li = document.createElement('li');
+    li.className = 'rule unmet extra';
+    const state = document.createElement('span');
+    state.className = 'rule-state';
+    state.textContent = 'Not met: ';
+    const text = document.createElement('span');
+    text.textContent = failure.msg;
+    li.append(state, text);
+    list.append(li);
+  }
+  summary.textContent =
+    failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${items.length} rules met; ${failures.length} not met.`;
+}
+
+/**
+ * Checks the password against the policy as the user types (debounced). `request(password)`
+ * performs the validate-password call; stale answers are dropped.
+ */
+export function liveValidation(input, list, summary, request, onInvalidToken) {
+  let timer;
+  let sequence = 0;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const password = input.value;
+    const mine = ++sequence;
+    if (password === '') {
+      markRules(list, summary, null);
+      return;
+    }
+    timer = setTimeout(async () => {
+      const { status, body } = await request(password);
+      if (mine !== sequence) return;
+      if (status === 200 && body !== null) markRules(list, summary, body.failures);
+      else if (status === 403 || status === 401) onInvalidToken?.(body);
+    }, 250);
+  });
+}
+
+/** Toggles the visibility of the password fields. */
+export function wireShowPasswords(checkbox, inputs) {
+  checkbox.addEventListener('change', () => {
+    for (const input of inputs) input.type = checkbox.checked ? 'text' : 'password';
+  });
+}
+
+/** The failure messages of a policy violation answer. */
+export function policyMessages(body) {
+  return (body?.details?.failures ?? []).map((failure) => failure.msg);
+}

@@ -1,0 +1,74 @@
+// The reset page: reads the token from the URL fragment (never sent to any server by the
+// browser), removes it from the address bar, checks it, shows the rules live and submits.
+import { clearStatus, liveValidation, loadRules, markRules, policyMessages, sendJson, showStatus, wireShowPasswords } from './password-form.js';
+
+const form = document.getElementById('reset-form');
+const password = document.getElementById('password');
+const confirm = document.getElementById('confirm');
+const confirmError = document.getElementById('confirm-error');
+const status = document.getElementById('status');
+const rules = document.getElementById('rules');
+const summary = document.getElementById('rules-summary');
+const submit = form.querySelector('button[type="submit"]');
+
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+// Out of the address bar, the history and any bookmark; the page keeps it in memory only.
+history.replaceState(null, '', location.pathname);
+
+function invalidLink() {
+  form.hidden = true;
+  showStatus(status, 'error', 'This reset link is invalid, has expired, or was already used. Ask your administrator for a new link.');
+}
+
+await loadRules(rules);
+if (token === null || token === '') {
+  form.hidden = true;
+  showStatus(status, 'error', 'This page needs the reset link your administrator gave you (it ends with #token=…). Open that link again.');
+} else {
+  // A throwaway candidate checks the token without consuming it.
+  const check = await sendJson('command/validate-password', { password: ' ', reset_token: token });
+  if (check.status === 403) invalidLink();
+  else password.focus();
+}
+
+liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate, reset_token: token }), invalidLink);
+wireShowPasswords(document.getElementById('show'), [password, confirm]);
+
+confirm.addEventListener('input', () => {
+  confirmError.hidden = true;
+  confirm.removeAttribute('aria-invalid');
+});
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearStatus(status);
+  if (password.value === '') {
+    showStatus(status, 'error', 'Type a new password.');
+    password.focus();
+    return;
+  }
+  if (confirm.value !== password.value) {
+    confirmError.hidden = false;
+    confirm.setAttribute('aria-invalid', 'true');
+    confirm.focus();
+    return;
+  }
+  submit.disabled = true;
+  const { status: code, body } = await sendJson('auth/reset', { token, password: password.value });
+  submit.disabled = false;
+  if (code === 200) {
+    form.hidden = true;
+    password.value = '';
+    confirm.value = '';
+    showStatus(status, 'success', 'Your password has been set. You can now sign in with it.');
+  } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
+    markRules(rules, summary, body.details?.failures ?? []);
+    showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));
+  } else if (code === 403) {
+    invalidLink();
+  } else if (code === 0 || code >= 500) {
+    showStatus(status, 'error', 'The service could not be reached or is unavailable. Try again in a moment.');
+  } else {
+    showStatus(status, 'error', body?.msg ?? `The request failed (HTTP ${code}).`);
+  }
+});

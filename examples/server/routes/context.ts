@@ -1,0 +1,45 @@
+/** What the server's route modules share. */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { PasswordApiError, type PasswordService } from '../../../lib/index.ts';
+import type { ReferenceStore } from '../../../lib/cli/reference-store.ts';
+import type { ServerPrincipal, SessionAuthorizer } from '../authorizer.ts';
+
+export interface RouteContext {
+  readonly store: ReferenceStore;
+  readonly service: PasswordService<ServerPrincipal>;
+  readonly authorizer: SessionAuthorizer;
+  readonly now: () => Date;
+  /** The request's id, as given to the library (events, logs). */
+  requestId(req: Request): string;
+}
+
+/** Express 4 and 5 alike: a rejected promise goes to the error handler. */
+export function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    fn(req, res).catch(next);
+  };
+}
+
+/**
+ * Authentication for the server's routes, with the library's answers: 401 `user-unauthenticated`
+ * without a live auth token, 401 `user-revoked` (or `user-locked`) for a disabled account.
+ */
+export function requireUser(context: RouteContext): RequestHandler {
+  const check = async (req: Request, res: Response): Promise<void> => {
+    const principal = await context.service.authenticate(req);
+    if (principal.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
+    if (principal.lockedUntil !== null && principal.lockedUntil > context.now()) {
+      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later');
+    }
+    res.locals['principal'] = principal;
+  };
+  // next() is called outside the promise chain: an error thrown further down must not land here.
+  return (req: Request, res: Response, next: NextFunction) => {
+    check(req, res).then(() => next(), next);
+  };
+}
+
+/** The principal `requireUser` authenticated. */
+export function principalOf(res: Response): ServerPrincipal {
+  return res.locals['principal'] as ServerPrincipal;
+}

@@ -1,0 +1,175 @@
+/**
+ * The reference server as a function: `createServer(config)` opens the store, migrates it,
+ * creates the first admin and the seed users, and builds the Express app with the library's
+ * router and the server's own routes under `/rbac-api/v1`. Tests start it in-process;
+ * `main.ts` starts it from the environment.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request } from 'express';
+import { createPasswordRouter, type PasswordEvent, type PasswordRouter } from '../../lib/index.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { ReferenceConfig } from '../../lib/cli/environment.ts';
+import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
+import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
+import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
+import { checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
+import { apiErrorHandler, notFound } from './http/errors.ts';
+import { authTokenRoutes } from './routes/auth-token.ts';
+import type { RouteContext } from './routes/context.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { userRoutes } from './routes/users.ts';
+import { readSeedFile } from './seed-file.ts';
+
+const log = createLogger('server');
+const audit = createLogger('server:audit');
+
+/** Where everything is mounted. */
+export const API_BASE = '/rbac-api/v1';
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Options for embedding and tests. */
+export interface ServerOptions {
+  /** Where start-up lines go (the generated admin password among them). Default `console.log`. */
+  readonly print?: (line: string) => void;
+  /** The clock. Default the system clock. */
+  readonly now?: () => Date;
+  /** Receives the library's audit events, besides the debug log. */
+  readonly onEvent?: (event: PasswordEvent) => void;
+}
+
+/** A built server, not yet listening. */
+export interface ReferenceServer {
+  readonly app: express.Express;
+  readonly store: ReferenceStore;
+  readonly router: PasswordRouter<ServerPrincipal>;
+  /** The password generated for `admin` on this start, or null (it existed, or RBAC_ADMIN_PASSWORD was used). */
+  readonly generatedAdminPassword: string | null;
+  /** Listens on the configured HOST and PORT (PORT 0 picks a free one); resolves the base URL. */
+  listen(): Promise<{ readonly url: string; readonly port: number }>;
+  /** Stops listening and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Builds the server. Throws (after closing the store) on a bad seed file or admin password. */
+export async function createServer(config: ReferenceConfig, options: ServerOptions = {}): Promise<ReferenceServer> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const now = options.now ?? (() => new Date());
+  // Checked before opening the store: a bad file should fail fast and change nothing.
+  const seed = config.seedFile === undefined ? [] : readSeedFile(config.seedFile);
+  const store = await openReferenceStore(config.store);
+  try {
+    await store.migrate();
+    return await build(config, store, seed, print, now, options.onEvent);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function build(
+  config: ReferenceConfig,
+  store: ReferenceStore,
+  seed: ReturnType<typeof readSeedFile>,
+  print: (line: string) => void,
+  now: () => Date,
+  onEvent: ServerOptions['onEvent'],
+): Promise<ReferenceServer> {
+  // Each request's id, and the auth token it came with, so a password change can end the
+  // user's *other* sessions and keep the one that made the change.
+  const requestIds = new WeakMap<Request, string>();
+  const sessionOfRequest = new Map<string, string>();
+  const requestIdOf = (req: Request) => requestIds.get(req) ?? 'unknown';
+
+  const authorizer = new SessionAuthorizer(store, {
+    timeoutMinutes: config.sessionTimeoutMinutes,
+    now,
+    onAuthenticated: (req, principal) => {
+      const id = requestIds.get(req);
+      if (id !== undefined) sessionOfRequest.set(id, principal.tokenHash);
+    },
+  });
+  const router = createPasswordRouter<ServerPrincipal>({
+    ...(await referenceServiceOptions(config, store)),
+    authorizer,
+    now,
+    requestId: requestIdOf,
+    onEvent: (event) => {
+      audit('%s user=%s actor=%s request=%s', event.type, event.userId, event.actorId ?? '-', event.requestId ?? '-');
+      onEvent?.(event);
+    },
+    onPasswordChanged: async (user, info) => {
+      const keep = info.via === 'change' && info.requestId != null ? sessionOfRequest.get(info.requestId) : undefined;
+      const ended = await store.state.endSessions(user.id, keep);
+      log('password of %s changed (%s): %d other session(s) ended', user.id, info.via, ended);
+    },
+  });
+  const service = router.service;
+
+  if (config.seedFile !== undefined) checkSeedPasswords(config.seedFile, seed, service);
+  const admin = await ensureAdmin(config, store, service);
+  if (admin.generatedPassword !== null) {
+    print(`Created the superuser "admin" with this generated password (shown only this once; change it after signing in):`);
+    print(`  ${admin.generatedPassword}`);
+  } else if (admin.created) {
+    print('Created the superuser "admin" with the password from RBAC_ADMIN_PASSWORD.');
+  }
+  const created = await seedUsers(seed, store, service);
+  if (created.length > 0) print(`Seeded users: ${created.join(', ')}`);
+
+  const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf };
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(API_BASE, (req, res, next) => {
+    // A client's X-Request-Id is kept for correlation unless one like it is in flight: ids must be unique here.
+    const header = req.get('x-request-id');
+    const id = header !== undefined && SANE_REQUEST_ID.test(header) && !sessionOfRequest.has(header) ? header : randomUUID();
+    requestIds.set(req, id);
+    res.on('close', () => sessionOfRequest.delete(id));
+    next();
+  });
+  app.use(API_BASE, router);
+  app.use(API_BASE, pageRoutes(context), authTokenRoutes(context), userRoutes(context));
+  app.use(API_BASE, notFound);
+  app.use(API_BASE, apiErrorHandler);
+  app.get('/', (_req, res) => res.redirect(302, `${API_BASE}/change-password`));
+
+  // Dead reset tokens and expired sessions are deleted hourly; the timer never keeps the process up.
+  const purge = setInterval(() => {
+    store.purgeExpired(now()).then(
+      (counts) => log('purged %d reset token record(s), %d auth token(s)', counts.resetTokens, counts.authTokens),
+      (error: unknown) => log('purge failed: %s', (error as Error).name),
+    );
+  }, 3_600_000);
+  purge.unref();
+
+  let server: Server | undefined;
+  return {
+    app,
+    store,
+    router,
+    generatedAdminPassword: admin.generatedPassword,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const listening = app.listen(config.port, config.host, () => {
+          const { port } = listening.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve({ url: `http://${host}:${port}`, port });
+        });
+        listening.once('error', reject);
+        server = listening;
+      }),
+    close: async () => {
+      clearInterval(purge);
+      if (server !== undefined) {
+        const closing = server;
+        await new Promise<void>((resolve) => {
+          closing.close(() => resolve());
+          closing.closeAllConnections();
+        });
+      }
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The settings of the reference deployment (the reference server and the CLI), read from
+ * environment variables. Both read the same variables, so a CLI run against a server's store
+ * applies the same policy, bcrypt cost and token key. Every bad value is reported at once, by
+ * variable name, and stops the start.
+ */
+import path from 'node:path';
+import type { LockoutOption } from '../options.ts';
+import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
+
+/** Where the reference deployment keeps its data. */
+export type StoreChoice =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+/** Everything the environment configures. */
+export interface ReferenceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly store: StoreChoice;
+  /** Hours a reset token lives (`RBAC_PASSWORD_RESET_EXPIRATION`). */
+  readonly passwordResetExpiration: number;
+  readonly failedAttemptsLockout: number;
+  readonly lockout: LockoutOption;
+  readonly bcryptCost: number;
+  readonly policy: PasswordPolicySettings;
+  /** The reset page's absolute URL: `RBAC_PUBLIC_URL`, else derived from HOST and PORT, else none. */
+  readonly publicUrl: string | undefined;
+  /** `RBAC_TOKEN_SECRET`; when unset, a secret generated once is kept in the store. */
+  readonly tokenSecret: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly seedFile: string | undefined;
+  /** Minutes an idle auth token (session) lives. */
+  readonly sessionTimeoutMinutes: number;
+}
+
+/** Thrown when the environment holds bad values; its message lists each, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** The policy variables and the setting each maps to. */
+export const POLICY_VARIABLES = {
+  RBAC_PASSWORD_MINIMUM_LENGTH: 'passwordMinimumLength',
+  RBAC_PASSWORD_MAXIMUM_LENGTH: 'passwordMaximumLength',
+  RBAC_LETTERS_REQUIRED: 'lettersRequired',
+  RBAC_LOWERCASE_LETTERS_REQUIRED: 'lowercaseLettersRequired',
+  RBAC_UPPERCASE_LETTERS_REQUIRED: 'uppercaseLettersRequired',
+  RBAC_NUMBERS_REQUIRED: 'numbersRequired',
+  RBAC_SPECIAL_CHARACTERS_REQUIRED: 'specialCharactersRequired',
+  RBAC_PASSWORD_HISTORY: 'passwordHistory',
+} as const;
+
+/** Every variable read here; any other `RBAC_*` variable is refused as a likely typo. */
+export const KNOWN_VARIABLES = [
+  'RBAC_STORE',
+  'RBAC_DATA_DIR',
+  'RBAC_PASSWORD_RESET_EXPIRATION',
+  'RBAC_FAILED_ATTEMPTS_LOCKOUT',
+  'RBAC_LOCKOUT_MODE',
+  'RBAC_BCRYPT_COST',
+  'RBAC_PASSWORD_POLICY',
+  ...Object.keys(POLICY_VARIABLES),
+  'RBAC_PASSWORD_FORBID_LOGIN',
+  'RBAC_PASSWORD_BLOCKLIST',
+  'RBAC_PUBLIC_URL',
+  'RBAC_TOKEN_SECRET',
+  'RBAC_ADMIN_PASSWORD',
+  'RBAC_SEED',
+  'RBAC_SESSION_TIMEOUT',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and checks the environment. Throws `ConfigError` listing every problem. */
+export function readEnvironment(env: Env = process.env, cwd = process.cwd()): ReferenceConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const number = (name: string, fallback: number, min: number, max: number, integer: boolean): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!/^[+]?(\d+\.?\d*|\.\d+)$/.test(raw) || !Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+      problems.push(`${name} must be ${integer ? 'an integer' : 'a number'} from ${formatNumber(min)} to ${formatNumber(max)}; got "${raw}"`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const choice = <T extends string>(name: string, options: readonly T[], fallback: T): T => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if ((options as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${options.join(', ')}; got "${raw}"`);
+    return fallback;
+  };
+  const flag = (name: string): boolean | undefined => {
+    const raw = value(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false; got "${value(name) ?? ''}"`);
+    return undefined;
+  };
+
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('RBAC_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
+      const near = KNOWN_VARIABLES.find((known) => similar(known, name));
+      problems.push(`${name} is not a setting of the reference server${near === undefined ? '' : `; did you mean ${near}?`}`);
+    }
+  }
+
+  const host = value('HOST') ?? '127.0.0.1';
+  const port = number('PORT', 4433, 0, 65535, true);
+
+  const databaseUrl = value('DATABASE_URL');
+  const storeKind = choice('RBAC_STORE', ['memory', 'pglite', 'postgres'] as const, databaseUrl === undefined ? 'pglite' : 'postgres');
+  let store: StoreChoice;
+  if (storeKind === 'memory') store = { kind: 'memory' };
+  else if (storeKind === 'postgres') {
+    if (databaseUrl === undefined) problems.push('RBAC_STORE=postgres needs DATABASE_URL (e.g. postgres://user:password@localhost:5432/rbac)');
+    store = { kind: 'postgres', url: databaseUrl ?? '' };
+  } else store = { kind: 'pglite', dataDir: path.resolve(cwd, value('RBAC_DATA_DIR') ?? '.rbac-data') };
+
+  const preset = choice('RBAC_PASSWORD_POLICY', ['product', 'nist'] as const, 'product');
+  const policy: Record<string, unknown> = { ...(preset === 'nist' ? NIST_800_63B_REV4 : DEFAULT_PASSWORD_POLICY) };
+  for (const [name, setting] of Object.entries(POLICY_VARIABLES)) {
+    if (value(name) !== undefined) policy[setting] = number(name, 0, 0, 4096, true);
+  }
+  const forbidLogin = flag('RBAC_PASSWORD_FORBID_LOGIN');
+  if (forbidLogin !== undefined) policy['forbidLogin'] = forbidLogin;
+  const blocklist = flag('RBAC_PASSWORD_BLOCKLIST');
+  if (blocklist !== undefined) policy['blocklist'] = blocklist;
+  try {
+    resolvePasswordPolicy(policy as PasswordPolicySettings);
+  } catch (error) {
+    problems.push(`the password policy variables do not fit together: ${(error as Error).message}`);
+  }
+
+  const publicUrl = readPublicUrl(value('RBAC_PUBLIC_URL'), host, port, problems);
+  const tokenSecret = value('RBAC_TOKEN_SECRET');
+  if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret, 'utf8') < 32) {
+    problems.push('RBAC_TOKEN_SECRET must be at least 32 bytes long (e.g. the output of: openssl rand -base64 32)');
+  }
+
+  const config: ReferenceConfig = {
+    host,
+    port,
+    store,
+    passwordResetExpiration: number('RBAC_PASSWORD_RESET_EXPIRATION', 24, 1 / 60, 24 * 365, false),
+    failedAttemptsLockout: number('RBAC_FAILED_ATTEMPTS_LOCKOUT', 10, 0, 1000, true),
+    lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, 'revoke') },
+    bcryptCost: number('RBAC_BCRYPT_COST', 12, 4, 31, true),
+    policy: Object.freeze(policy) as PasswordPolicySettings,
+    publicUrl,
+    tokenSecret,
+    // Not trimmed: a password may start or end with spaces.
+    adminPassword: env['RBAC_ADMIN_PASSWORD'] === '' ? undefined : env['RBAC_ADMIN_PASSWORD'],
+    seedFile: value('RBAC_SEED') === undefined ? undefined : path.resolve(cwd, value('RBAC_SEED') as string),
+    sessionTimeoutMinutes: number('RBAC_SESSION_TIMEOUT', 60, 1, 7 * 24 * 60, false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * The reset page's URL. Never derived from a request's Host header (which a caller controls):
+ * either configured, or computed once from HOST and PORT. A wildcard HOST or PORT 0 give no
+ * usable address, so there is then no link.
+ */
+function readPublicUrl(raw: string | undefined, host: string, port: number, problems: string[]): string | undefined {
+  if (raw !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      problems.push(`RBAC_PUBLIC_URL must be an absolute URL of the reset page, e.g. https://rbac.example.com/rbac-api/v1/reset-password; got "${raw}"`);
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('RBAC_PUBLIC_URL must use http or https');
+    if (url.hash !== '' || url.search !== '') problems.push('RBAC_PUBLIC_URL must not have a query or fragment: the token is put in the fragment');
+    return url.toString();
+  }
+  if (port === 0 || ['0.0.0.0', '::', '[::]'].includes(host)) return undefined;
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${hostPart}:${port}/rbac-api/v1/reset-password`;
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
+}
+
+/** Edit distance of at most 2: close enough to be a typo of `a`. */
+function similar(a: string, b: string): boolean {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return (previous[b.length] ?? 99) <= 2;
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+/**
+ * `express-rbac-password <command>`: admin commands that work directly on the reference
+ * deployment's store (PGlite in RBAC_DATA_DIR, or DATABASE_URL), without the server running.
+ * Settings come from the same environment variables as the server. Exit codes: 0 done,
+ * 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy.
+ */
+import { parseArgs } from 'node:util';
+import { PasswordApiError } from '../errors.ts';
+import { createPasswordService } from '../service/password-service.ts';
+import { DatabaseOpenError } from './database.ts';
+import { ConfigError, readEnvironment, type ReferenceConfig } from './environment.ts';
+import { PasswordInputError, readNewPassword } from './read-password.ts';
+import { openReferenceStore, type Account, type ReferenceStore } from './reference-store.ts';
+import { referenceServiceOptions } from './service-options.ts';
+
+/** Exit codes, documented in `--help`. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4 } as const;
+
+class CliError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+const COMMANDS: Record<string, { summary: string; usage: string; options: Record<string, { type: 'string' | 'boolean' }> }> = {
+  'set-password': {
+    summary: 'Set a user\'s password (read from stdin or a prompt), applying the policy; reinstates the user and ends their sessions.',
+    usage: 'set-password --login <login>',
+    options: { login: { type: 'string' } },
+  },
+  'issue-reset-token': {
+    summary: 'Issue a single-use reset token for a user; prints the token and, when a public URL is known, the link to the reset page.',
+    usage: 'issue-reset-token --login <login> [--json]',
+    options: { login: { type: 'string' }, json: { type: 'boolean' } },
+  },
+  unlock: {
+    summary: 'Reinstate a revoked or locked-out user and clear the failed-attempt counter.',
+    usage: 'unlock --login <login>',
+    options: { login: { type: 'string' } },
+  },
+  migrate: { summary: 'Create or upgrade the tables (the server also does this when it starts).', usage: 'migrate', options: {} },
+  'purge-expired': { summary: 'Delete used, superseded and expired reset-token records and expired auth tokens.', usage: 'purge-expired', options: {} },
+};
+
+const HELP = `Usage: express-rbac-password <command> [options]
+
+Admin commands for the express-rbac-password reference server's store. They work directly on
+the database, without the server running: PGlite in RBAC_DATA_DIR (default .rbac-data/, which
+only one process may open at a time), or the PostgreSQL server of DATABASE_URL.
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${command.usage.padEnd(44)}${command.summary}`)
+  .join('\n')}
+
+Options:
+  -h, --help     Show this help (or: <command> --help)
+
+The password for set-password is never taken from the command line: type it at the prompt, or
+pipe it on stdin, e.g.  printf '%s' "$NEW_PASSWORD" | express-rbac-password set-password --login admin
+
+Settings (password policy, bcrypt cost, token lifetime, RBAC_TOKEN_SECRET, RBAC_PUBLIC_URL) are read
+from the same environment variables as the server; see examples/server/README.md.
+
+Exit codes: 0 done, 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy.`;
+
+/** Runs one CLI invocation; resolves the exit code. Output goes to the given streams. */
+export async function runCli(
+  argv: readonly string[],
+  io: { out: (line: string) => void; err: (line: string) => void; env?: NodeJS.ProcessEnv; readPassword?: () => Promise<string> } = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  },
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    io.out(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`express-rbac-password: unknown command "${name}". Run express-rbac-password --help for the list.`);
+    return EXIT.usage;
+  }
+  if (rest.some((arg) => arg === '--password' || arg.startsWith('--password='))) {
+    io.err('express-rbac-password: passwords are never taken from the command line (shell history, process list); pipe it on stdin or answer the prompt.');
+    return EXIT.usage;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...rest], options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    io.err(`express-rbac-password ${name}: ${(error as Error).message}\nUsage: express-rbac-password ${command.usage}`);
+    return EXIT.usage;
+  }
+  if (values['help'] === true) {
+    io.out(`Usage: express-rbac-password ${command.usage}\n\n${command.summary}`);
+    return EXIT.ok;
+  }
+  if ('login' in command.options && (typeof values['login'] !== 'string' || values['login'] === '')) {
+    io.err(`express-rbac-password ${name}: --login <login> is required.\nUsage: express-rbac-password ${command.usage}`);
+    return EXIT.usage;
+  }
+
+  let store: ReferenceStore | undefined;
+  try {
+    const config = readEnvironment(io.env ?? process.env);
+    if (config.store.kind === 'memory') throw new CliError('RBAC_STORE=memory has nothing to work on: the CLI needs the server\'s persistent store (RBAC_DATA_DIR or DATABASE_URL).', EXIT.usage);
+    // Read before opening the store, so a cancelled prompt never touches the database.
+    const password = name === 'set-password' ? await (io.readPassword ?? (() => readNewPassword()))() : undefined;
+    store = await openReferenceStore(config.store);
+    if (name === 'migrate') {
+      await store.migrate();
+      io.out('The database schema is up to date.');
+      return EXIT.ok;
+    }
+    if (!(await store.isMigrated())) {
+      throw new CliError(`the store (${describeStore(config)}) has no tables yet. Start the server once, or run: express-rbac-password migrate`, EXIT.failure);
+    }
+    if (name === 'purge-expired') {
+      const counts = await store.purgeExpired(new Date());
+      io.out(`Purged ${counts.resetTokens} reset-token record(s) and ${counts.authTokens} expired auth token(s).`);
+      return EXIT.ok;
+    }
+    const login = values['login'] as string;
+    const account = await store.findAccountByLogin(login);
+    if (account === null) throw new CliError(`no user with login "${login}" exists in ${describeStore(config)}.`, EXIT.unknownLogin);
+    return await runAccountCommand(name, account, config, store, password, values['json'] === true, io.out);
+  } catch (error) {
+    io.err(`express-rbac-password ${name}: ${describeError(error)}`);
+    if (error instanceof PasswordApiError && error.kind === 'password-policy-violation') {
+      for (const failure of (error.details as { failures?: { msg: string }[] } | undefined)?.failures ?? []) io.err(`  - ${failure.msg}`);
+      return EXIT.policy;
+    }
+    return error instanceof CliError ? error.code : error instanceof ConfigError || error instanceof PasswordInputError ? EXIT.usage : EXIT.failure;
+  } finally {
+    await store?.close();
+  }
+}
+
+async function runAccountCommand(name: string, account: Account, config: ReferenceConfig, store: ReferenceStore, password: string | undefined, json: boolean, out: (line: string) => void): Promise<number> {
+  const service = createPasswordService({
+    ...(await referenceServiceOptions(config, store)),
+    // The CLI is the admin: it may issue a token for anyone; no HTTP request is ever authenticated here.
+    authorizer: { authenticate: () => null, canResetPassword: () => true },
+    onPasswordChanged: async (user) => {
+      await store.state.endSessions(user.id);
+    },
+  });
+  if (name === 'set-password') {
+    await service.setPassword(account.id, password as string);
+    out(`The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`);
+  } else if (name === 'issue-reset-token') {
+    const issued = await service.issueResetToken({ userId: 'cli' }, account.id);
+    if (json) {
+      out(JSON.stringify({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }), expires_at: issued.expiresAt.toISOString() }));
+    } else {
+      out(`Reset token for "${account.login}" (single use, expires ${issued.expiresAt.toISOString()}):`);
+      out(issued.token);
+      out(issued.link === undefined ? 'No link: set RBAC_PUBLIC_URL to the reset page URL to get one.' : `Link: ${issued.link}`);
+    }
+  } else if (name === 'unlock') {
+    await service.reinstate(account.id, null);
+    out(`"${account.login}" is active again; its failed-attempt counter was cleared.`);
+  }
+  return EXIT.ok;
+}
+
+function describeStore(config: ReferenceConfig): string {
+  return config.store.kind === 'pglite' ? `the data directory ${config.store.dataDir}` : 'the DATABASE_URL database';
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof PasswordApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+// Run when executed (the bin, or `tsx lib/cli/main.ts`), not when imported by tests.
+const invoked = process.argv[1];
+if (invoked !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(await (await import('node:fs/promises')).realpath(invoked)).href) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,117 @@
+/**
+ * The reference deployment's storage in one object: the library's user and token stores, the
+ * server's own state, and the account operations (create, list) that the server's routes, the
+ * seeding and the CLI need. Memory, PGlite or a PostgreSQL server, chosen by the environment.
+ */
+import { randomBytes } from 'node:crypto';
+import { MemoryTokenStore } from '../memory/memory-token-store.ts';
+import { MemoryUserStore } from '../memory/memory-user-store.ts';
+import { createPostgresStores } from '../postgres/index.ts';
+import type { PasswordUser, TokenStore, UserStore } from '../types.ts';
+import { openPglite, openPostgres, type Database } from './database.ts';
+import type { StoreChoice } from './environment.ts';
+import { MemoryServerState, PostgresServerState, type ServerState } from './server-state.ts';
+
+/** A user with the profile fields of the product's user object. */
+export interface Account extends PasswordUser {
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly isSuperuser: boolean;
+  readonly lastLogin: Date | null;
+  readonly failedAttempts: number;
+  readonly lockedUntil: Date | null;
+}
+
+/** What `createAccount` takes. */
+export interface NewAccount {
+  readonly login: string;
+  readonly passwordHash: string | null;
+  readonly email?: string | null;
+  readonly displayName?: string | null;
+  readonly isRemote?: boolean;
+  readonly isSuperuser?: boolean;
+  readonly isRevoked?: boolean;
+}
+
+/** The user store as the reference deployment uses it: every optional member is there. */
+export type AccountStore = UserStore & {
+  findById(id: string): Promise<Account | null> | Account | null;
+  findByLogin(login: string): Promise<Account | null> | Account | null;
+  setRevoked(id: string, revoked: boolean): Promise<boolean> | boolean;
+};
+
+/** The open storage. */
+export interface ReferenceStore {
+  readonly kind: StoreChoice['kind'];
+  readonly userStore: AccountStore;
+  readonly tokenStore: TokenStore;
+  readonly state: ServerState;
+  /** Creates or upgrades every table. Safe from several instances at once. */
+  migrate(): Promise<void>;
+  /** Whether `migrate()` ever ran on this store. */
+  isMigrated(): Promise<boolean>;
+  createAccount(input: NewAccount): Promise<Account>;
+  listAccounts(): Promise<Account[]>;
+  findAccountByLogin(login: string): Promise<Account | null>;
+  findAccountById(id: string): Promise<Account | null>;
+  /** Deletes dead reset-token records and expired auth tokens. */
+  purgeExpired(now: Date): Promise<{ readonly resetTokens: number; readonly authTokens: number }>;
+  /** The reset-token signing secret: generated on first use and kept, so instances on one database share it. */
+  tokenSecret(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const SECRET_SETTING = 'reset_token_secret';
+const newSecret = () => randomBytes(32).toString('base64url');
+
+/** Opens the store the environment chose. Nothing is created until `migrate()`. */
+export async function openReferenceStore(choice: StoreChoice): Promise<ReferenceStore> {
+  if (choice.kind === 'memory') return memoryStore();
+  const db = choice.kind === 'pglite' ? await openPglite(choice.dataDir) : await openPostgres(choice.url);
+  return postgresStore(choice.kind, db);
+}
+
+function memoryStore(): ReferenceStore {
+  const users = new MemoryUserStore();
+  const tokens = new MemoryTokenStore();
+  const state = new MemoryServerState();
+  return {
+    kind: 'memory',
+    userStore: users,
+    tokenStore: tokens,
+    state,
+    migrate: async () => {},
+    isMigrated: async () => true,
+    createAccount: async (input) => users.createUser(input),
+    listAccounts: async () => users.listUsers().sort((a, b) => a.login.localeCompare(b.login)),
+    findAccountByLogin: async (login) => users.findByLogin(login),
+    findAccountById: async (id) => users.findById(id),
+    purgeExpired: async (now) => ({ resetTokens: tokens.purgeExpired(now), authTokens: await state.purgeSessions(now) }),
+    tokenSecret: () => state.getOrCreateSetting(SECRET_SETTING, newSecret),
+    close: async () => tokens.close(),
+  };
+}
+
+function postgresStore(kind: 'pglite' | 'postgres', db: Database): ReferenceStore {
+  const stores = createPostgresStores(db.client, { createUsersTable: true });
+  const state = new PostgresServerState(db);
+  const users = stores.userStore;
+  return {
+    kind,
+    userStore: users,
+    tokenStore: stores.tokenStore,
+    state,
+    migrate: async () => {
+      await stores.migrate();
+      await state.migrate();
+    },
+    isMigrated: async () => (await stores.schemaVersion()) > 0,
+    createAccount: (input) => users.createUser(input),
+    listAccounts: () => users.listUsers(),
+    findAccountByLogin: (login) => users.findByLogin(login),
+    findAccountById: (id) => users.findById(id),
+    purgeExpired: async (now) => ({ resetTokens: await stores.purgeExpired(now), authTokens: await state.purgeSessions(now) }),
+    tokenSecret: () => state.getOrCreateSetting(SECRET_SETTING, newSecret),
+    close: () => db.close(),
+  };
+}

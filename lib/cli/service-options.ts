@@ -1,0 +1,26 @@
+/**
+ * The library options of the reference deployment, built from the environment and the store.
+ * The server and the CLI both use this, so a token issued by one is accepted by the other.
+ */
+import type { PasswordServiceOptions } from '../options.ts';
+import type { Principal } from '../types.ts';
+import type { ReferenceConfig } from './environment.ts';
+import type { ReferenceStore } from './reference-store.ts';
+
+/** Every service option that depends only on the configuration and the store. */
+export type ReferenceServiceOptions = Omit<PasswordServiceOptions<Principal>, 'authorizer' | 'onPasswordChanged' | 'onEvent' | 'now'>;
+
+/** Resolves the signing key (`RBAC_TOKEN_SECRET`, else the one kept in the store) and the settings. */
+export async function referenceServiceOptions(config: ReferenceConfig, store: ReferenceStore): Promise<ReferenceServiceOptions> {
+  return {
+    userStore: store.userStore,
+    tokenStore: store.tokenStore,
+    tokenKey: config.tokenSecret ?? (await store.tokenSecret()),
+    passwordResetExpiration: config.passwordResetExpiration,
+    failedAttemptsLockout: config.failedAttemptsLockout,
+    lockout: config.lockout,
+    bcryptCost: config.bcryptCost,
+    policy: config.policy,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The reset page in a real browser (Playwright driving Debian's chromium): open the link, type a
+ * weak password and see the rules fail, type a good one and succeed. Saves screenshots under
+ * test/artifacts/. Skipped, saying why, when /usr/bin/chromium is missing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import request from 'supertest';
+import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** The few browser globals used in page functions (the project compiles without the DOM library). */
+interface Browser {
+  readonly location: { readonly hash: string };
+  readonly document: { readonly activeElement: unknown };
+}
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`;
+if (skip !== false) console.log(`# ${skip}`);
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+
+let running: RunningServer;
+before(async () => {
+  if (skip !== false) return;
+  const seed = path.join(tempDir('browser'), 'seed.json');
+  writeFileSync(seed, JSON.stringify({ users: [{ login: 'alice', password: ALICE_PASSWORD }] }));
+  running = await startServer({ RBAC_STORE: 'memory', RBAC_SEED: seed });
+});
+after(async () => {
+  await running?.close();
+});
+
+test('reset page: weak password shows failing rules, good one succeeds', { skip, timeout: 120_000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const json = { 'Content-Type': 'application/json' };
+  const adminToken = (await request(running.base).post('/auth/token').set(json).send({ login: 'admin', password: ADMIN_PASSWORD }).expect(200)).body.token as string;
+  const users = (await request(running.base).get('/users').set('X-Authentication', adminToken).expect(200)).body as { id: string; login: string }[];
+  const alice = users.find((u) => u.login === 'alice');
+  assert.ok(alice);
+  const { token } = (await request(running.base).post(`/users/${alice.id}/password/reset`).set('X-Authentication', adminToken).set('Accept', 'application/json').expect(200)).body as { token: string };
+  // PORT 0 gives no configured public URL, so the link is built here the way the server would.
+  const link = `${running.base}/reset-password#token=${token}`;
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // A persistent context is how Playwright takes a fresh --user-data-dir.
+  const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') violations.push(message.text());
+    });
+    const requested: string[] = [];
+    page.on('request', (req) => requested.push(req.url()));
+    await page.goto(link);
+    // The fragment is gone from the address bar, and no request carried the token in its URL.
+    await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
+    await page.getByLabel('New password', { exact: true }).waitFor();
+    assert.ok(await page.getByLabel('New password', { exact: true }).evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus starts in the password field');
+
+    await page.keyboard.type('alice123');
+    await page.locator('#rules li.rule.unmet').first().waitFor();
+    const unmet = await page.locator('#rules li.unmet').allTextContents();
+    assert.ok(unmet.some((text) => text.includes('at least 12 characters')), unmet.join('\n'));
+    assert.ok(unmet.some((text) => text.includes('login')), unmet.join('\n'));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-weak-password.png'), fullPage: true });
+
+    // Submitting the weak one anyway shows the server's exact reasons.
+    await page.getByLabel('Repeat the new password').fill('alice123');
+    await page.keyboard.press('Enter');
+    await page.locator('#status.error').waitFor();
+    assert.match(await page.locator('#status').innerText(), /not accepted[\s\S]*at least 12 characters/);
+
+    await page.getByLabel('New password', { exact: true }).fill('');
+    await page.getByLabel('New password', { exact: true }).focus();
+    await page.keyboard.type(NEW_PASSWORD);
+    await page.locator('#rules-summary', { hasText: 'meets every rule' }).waitFor();
+    await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.locator('#status.success').waitFor();
+    assert.match(await page.locator('#status').innerText(), /password has been set/);
+    assert.ok(await page.locator('#status').evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus moves to the result');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-success.png'), fullPage: true });
+
+    assert.ok(!requested.some((url) => url.includes(token)), 'the token never appears in a requested URL');
+    assert.deepEqual(violations.filter((text) => /Content Security Policy/i.test(text)), []);
+  } finally {
+    await browser.close();
+  }
+  await request(running.base).post('/auth/token').set(json).send({ login: 'alice', password: NEW_PASSWORD }).expect(200);
+});

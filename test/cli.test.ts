@@ -1,0 +1,76 @@
+/**
+ * The CLI, spawned through tsx as a user would run it, against a PGlite data directory that the
+ * server created and then released.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import request from 'supertest';
+import { ADMIN_PASSWORD, NEW_PASSWORD, runCliProcess, startServer, tempDir } from './helpers/server.ts';
+
+const dataDir = tempDir('cli');
+const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4', RBAC_PUBLIC_URL: 'https://rbac.example.test/rbac-api/v1/reset-password' };
+const cli = (args: string[], stdin?: string) => runCliProcess(args, env, stdin);
+
+before(async () => {
+  // The server creates the tables and the admin, and must hold the data directory while running.
+  const running = await startServer({ RBAC_DATA_DIR: dataDir, RBAC_FAILED_ATTEMPTS_LOCKOUT: '2' });
+  try {
+    const busy = await cli(['unlock', '--login', 'admin']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /in use by process \d+/);
+    for (let i = 0; i < 2; i++) await request(running.base).post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: 'Wrong-Password-1!' }).expect(401);
+  } finally {
+    await running.close();
+  }
+});
+
+test('--help, unknown commands and options, passwords on argv', async () => {
+  const help = await cli(['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['set-password', 'issue-reset-token', 'unlock', 'migrate', 'purge-expired']) assert.ok(help.stdout.includes(command));
+  assert.equal((await cli(['frobnicate'])).code, 2);
+  assert.equal((await cli(['unlock'])).code, 2);
+  assert.equal((await cli(['unlock', '--login', 'admin', '--bogus'])).code, 2);
+  const argvPassword = await cli(['set-password', '--login', 'admin', '--password', 'X']);
+  assert.equal(argvPassword.code, 2);
+  assert.match(argvPassword.stderr, /never taken from the command line/);
+});
+
+test('the admin story: unknown login, unlock, issue a token, set a password against the policy', async () => {
+  const unknown = await cli(['unlock', '--login', 'nobody']);
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /no user with login "nobody"/);
+
+  assert.equal((await cli(['unlock', '--login', 'admin'])).code, 0);
+
+  const issued = await cli(['issue-reset-token', '--login', 'admin', '--json']);
+  assert.equal(issued.code, 0, issued.stderr);
+  const { token, link } = JSON.parse(issued.stdout) as { token: string; link: string };
+  assert.equal(link, `https://rbac.example.test/rbac-api/v1/reset-password#token=${token}`);
+
+  const weak = await cli(['set-password', '--login', 'admin'], 'weak\n');
+  assert.equal(weak.code, 4);
+  assert.match(weak.stderr, /at least 12 characters/);
+
+  const set = await cli(['set-password', '--login', 'admin'], `${NEW_PASSWORD}\n`);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal((await cli(['purge-expired'])).code, 0);
+
+  // Back on the server: unlocked, new password works, old one not, the CLI's token died with the change.
+  const running = await startServer({ RBAC_DATA_DIR: dataDir });
+  try {
+    const api = request(running.base);
+    await api.post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: ADMIN_PASSWORD }).expect(401);
+    await api.post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: NEW_PASSWORD }).expect(200);
+    await api.post('/auth/reset').set('Content-Type', 'application/json').send({ token, password: 'Yet-Another-Pw-55!' }).expect(403);
+  } finally {
+    await running.close();
+  }
+});
+
+test('commands on an empty data directory ask for migrate first', async () => {
+  const empty = { ...env, RBAC_DATA_DIR: tempDir('cli-empty') };
+  const result = await runCliProcess(['unlock', '--login', 'admin'], empty);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /migrate/);
+});

@@ -1,0 +1,109 @@
+/**
+ * Starts the reference server for tests: in-process on a free port (`startServer`), or as a child
+ * process like `npm start` (`spawnServer`), and runs the CLI as a child process (`runCliProcess`).
+ * bcrypt cost 4 throughout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEnvironment } from '../../lib/cli/environment.ts';
+import { createServer, type ReferenceServer, type ServerOptions } from '../../examples/server/server.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+export const ADMIN_PASSWORD = 'Root-Passw0rd!xy';
+export const ALICE_PASSWORD = 'Start-Garden-Pw-1!';
+export const NEW_PASSWORD = 'Fresh-Garden-Lamp-77!';
+
+/** Environment every test server gets, on top of which each test sets its own. */
+export const BASE_ENV = { RBAC_BCRYPT_COST: '4', HOST: '127.0.0.1', PORT: '0', RBAC_ADMIN_PASSWORD: ADMIN_PASSWORD } as const;
+
+/** A fresh temporary directory. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `rbac-${prefix}-`));
+}
+
+export interface RunningServer {
+  readonly server: ReferenceServer;
+  /** e.g. http://127.0.0.1:41234 */
+  readonly origin: string;
+  /** origin + /rbac-api/v1 */
+  readonly base: string;
+  readonly printed: string[];
+  close(): Promise<void>;
+}
+
+/** Builds the config from `env` (as the server would read it) and starts the server in-process. */
+export async function startServer(env: Record<string, string>, options: ServerOptions = {}): Promise<RunningServer> {
+  const printed: string[] = [];
+  const config = readEnvironment({ ...BASE_ENV, ...env }, ROOT);
+  const server = await createServer(config, { print: (line) => printed.push(line), ...options });
+  const { url } = await server.listen();
+  return { server, origin: url, base: `${url}/rbac-api/v1`, printed, close: () => server.close() };
+}
+
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI through tsx with `args`, optional stdin, and the given environment. */
+export function runCliProcess(args: readonly string[], env: Record<string, string>, stdin?: string): Promise<ProcessResult> {
+  return runProcess([path.join(ROOT, 'lib', 'cli', 'main.ts'), ...args], env, stdin);
+}
+
+/** Runs `tsx <args>` in the repository root until it exits. */
+export function runProcess(args: readonly string[], env: Record<string, string>, stdin?: string, timeoutMs = 60_000): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Starts `tsx examples/server/main.ts` (what `npm start` runs) and waits for its "listening" line. */
+export async function spawnServer(env: Record<string, string>): Promise<{ base: string; stdout: () => string; stop(): Promise<number | null> }> {
+  const child = spawn(TSX, [path.join(ROOT, 'examples', 'server', 'main.ts')], { cwd: ROOT, env: childEnv({ ...BASE_ENV, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stdout}${stderr}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+  return {
+    base,
+    stdout: () => stdout,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The test process's environment without any RBAC_* or DATABASE_URL of the developer's shell. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RBAC_') && name !== 'DATABASE_URL' && name !== 'PORT' && name !== 'HOST'));
+  return { ...clean, ...env };
+}
