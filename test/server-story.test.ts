@@ -35,20 +35,27 @@ test('the whole story, then a restart keeps every piece of state', async () => {
   const adminToken = (await login('admin', ADMIN_PASSWORD).expect(200)).body.token as string;
   const aliceSession = (await login('alice', ALICE_PASSWORD).expect(200)).body.token as string;
   const me = await request(running.base).get('/users/current').set(as(aliceSession)).expect(200);
+  assert.equal(me.headers['cache-control'], 'no-store');
+  const openApi = await request(running.base).get('/openapi.json').expect(200);
+  assert.match(openApi.body.openapi, /^3\.1\./);
+  assert.ok(openApi.body.paths['/auth/reset']);
   assert.equal(me.body.login, 'alice');
   assert.equal(me.body.email, 'alice@example.com');
   assert.match(me.body.last_login, /^\d{4}-\d\d-\d\dT.*Z$/);
   const aliceId = me.body.id as string;
   assert.deepEqual(Object.keys(me.body).sort(), ['display_name', 'email', 'id', 'is_remote', 'is_revoked', 'is_superuser', 'last_login', 'login']);
 
-  // Lockout: three wrong passwords revoke the account; then even the right one is refused, alike.
+  // Lockout: three wrong passwords revoke the account; then even the right one is refused. Only
+  // the right password learns that the account is revoked; a wrong one answers like an unknown login.
   for (let i = 0; i < 3; i++) {
     const wrong = await login('alice', 'Wrong-Password-1!').expect(401);
     assert.equal(wrong.body.kind, 'puppetlabs.rbac/user-unauthenticated');
   }
   const locked = await login('alice', ALICE_PASSWORD).expect(401);
-  const unknown = await login('nobody', ALICE_PASSWORD).expect(401);
-  assert.deepEqual(locked.body, unknown.body, 'a locked account answers exactly like an unknown login');
+  assert.equal(locked.body.kind, 'puppetlabs.rbac/user-revoked');
+  const lockedWrong = await login('alice', 'Wrong-Password-1!').expect(401);
+  const unknown = await login('nobody', 'Wrong-Password-1!').expect(401);
+  assert.deepEqual(lockedWrong.body, unknown.body, 'a wrong password on a revoked account answers exactly like an unknown login');
   assert.equal((await request(running.base).get(`/users/${aliceId}`).set(as(adminToken)).expect(200)).body.is_revoked, true);
   assert.equal((await request(running.base).get('/users/current').set(as(aliceSession)).expect(401)).body.kind, 'puppetlabs.rbac/user-revoked');
 

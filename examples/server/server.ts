@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import { createPasswordRouter, type PasswordEvent, type PasswordRouter } from '../../lib/index.ts';
 import { createLogger } from '../../lib/log.ts';
+import { createOpenApiDocument } from '../../lib/openapi/index.ts';
 import type { ReferenceConfig } from '../../lib/cli/environment.ts';
 import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
@@ -129,6 +130,13 @@ async function build(
     res.on('close', () => sessionOfRequest.delete(id));
     next();
   });
+  // Answers of the API may carry tokens: never cached, sniffed, or leaked through Referer.
+  app.use(API_BASE, (_req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+    next();
+  });
+  const openApi = createOpenApiDocument({ serverUrl: API_BASE });
+  app.get(`${API_BASE}/openapi.json`, (_req, res) => void res.json(openApi));
   app.use(API_BASE, router);
   app.use(API_BASE, pageRoutes(context), authTokenRoutes(context), userRoutes(context));
   app.use(API_BASE, notFound);

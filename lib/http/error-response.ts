@@ -48,8 +48,11 @@ export function toApiError(error: unknown): PasswordApiError {
   }
 }
 
-/** The router's error handler: JSON `{kind, msg, details?}` with the kind's status. */
-export function createErrorHandler(namespace: string) {
+/**
+ * The router's error handler: JSON `{kind, msg, details?}` with the kind's status. Exported so a
+ * host can answer its own routes' errors (e.g. a `PasswordApiError` it throws) the same way.
+ */
+export function createErrorHandler(namespace = 'puppetlabs.rbac/') {
   return function passwordErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) {
       next(error);

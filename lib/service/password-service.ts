@@ -242,7 +242,8 @@ export class PasswordService<P extends Principal = Principal> {
     if (!matches) {
       const result = await this.#recordFailure(user, null, context);
       if (result?.lockedNow === true) {
-        return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
+        // A revocation is not told to a wrong password; a temporary lock is (it ends by itself).
+        return result.lockedUntil === null ? { ok: false, reason: 'invalid-credentials', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
       }
       return { ok: false, reason: 'invalid-credentials' };
     }

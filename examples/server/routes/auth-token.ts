@@ -2,12 +2,13 @@
  * `POST /auth/token` with `{"login", "password"}` answers `{"token"}`: the login endpoint, built on
  * the library's `verifyLogin`, so failed attempts count toward the lockout.
  *
- * Every failure (unknown login, wrong password, revoked or locked account) gets the same 401 with
- * the same message, after the same bcrypt work: the answer never tells whether a login exists or
- * what state it is in. A locked-out user learns it from their admin, who can send a reset link.
+ * Every failure is a 401 after the same bcrypt work. An unknown login and a wrong password get the
+ * same answer. `user-revoked` is only told to someone who gave the right password (the library
+ * reports a revocation only then), and `user-locked` (temporary lockout mode) to anyone, with
+ * `Retry-After`, since it ends by itself and its cause was the failed attempts.
  */
 import { Router } from 'express';
-import { PasswordApiError } from '../../../lib/index.ts';
+import { PasswordApiError, type LoginResult } from '../../../lib/index.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { handle, type RouteContext } from './context.ts';
 
@@ -19,10 +20,19 @@ export function authTokenRoutes(context: RouteContext): Router {
     handle(async (req, res) => {
       const { login, password } = req.body as { login: string; password: string };
       const result = await context.service.verifyLogin(login, password, { requestId: context.requestId(req) });
-      if (!result.ok) throw new PasswordApiError('user-unauthenticated', 'The login or password is incorrect, or the account is disabled');
+      if (!result.ok) throw loginRefusal(result, context.now());
       const token = await context.authorizer.startSession(result.user.id);
       res.set('Cache-Control', 'no-store').status(200).json({ token });
     }),
   );
   return router;
+}
+
+function loginRefusal(result: Extract<LoginResult, { ok: false }>, now: Date): PasswordApiError {
+  if (result.reason === 'revoked') return new PasswordApiError('user-revoked', 'The account is revoked; ask an administrator to reinstate it or to send a password reset link');
+  if (result.reason === 'locked' && result.lockedUntil !== undefined) {
+    const seconds = Math.max(1, Math.ceil((result.lockedUntil.getTime() - now.getTime()) / 1000));
+    return new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
+  }
+  return new PasswordApiError('user-unauthenticated', 'The login or password is incorrect');
 }
