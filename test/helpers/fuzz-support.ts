@@ -51,13 +51,20 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(name: string, ciR
   if (details.failed) {
     const replay = `FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath ?? ''}`;
     process.stderr.write(`\n[fuzz] ${name} FAILED; replay with ${replay}\n`);
-    throw new Error(`[fuzz] ${name}: replay with ${replay}\n${fc.defaultReportMessage(details) ?? ''}`, { cause: details.errorInstance });
+    const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(`[fuzz] ${name}: replay with ${replay}\n${fc.defaultReportMessage(details) ?? ''}\nError: ${error}`, { cause: details.errorInstance });
   }
-  process.stdout.write(`# [fuzz] ${name}: ${details.numRuns} cases in ${Date.now() - started} ms (seed ${details.seed})\n`);
+  const counts = [...statusCounts].sort(([a], [b]) => a - b).map(([status, n]) => `${status}:${n}`).join(' ');
+  statusCounts.clear();
+  process.stdout.write(`[fuzz] ${name}: ${details.numRuns} cases in ${Date.now() - started} ms (seed ${details.seed})${counts === '' ? '' : `; statuses ${counts}`}\n`);
   fuzzCount.total += details.numRuns;
 }
 
 export const fuzzCount = { total: 0 };
+
+/** Statuses seen during the current property, printed with its summary. */
+export const statusCounts = new Map<number, number>();
+
 
 /** README's error table: kind -> allowed statuses. */
 export function documentedErrors(): ReadonlyMap<string, readonly number[]> {
@@ -85,6 +92,7 @@ export function assertSecurityHeaders(res: Response, what: string): void {
  * error body `{kind, msg, details?}` whose kind has that status in the error table.
  */
 export function assertDocumentedAnswer(res: Response, allowed: readonly number[], what: string): void {
+  statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
   const summary = `${what} -> ${res.status} ${res.text.slice(0, 300)}`;
   assert.ok(res.status < 500, `5xx: ${summary}`);
   assert.ok(allowed.includes(res.status), `undocumented status for this route: ${summary}`);
