@@ -47,6 +47,7 @@ export function fuzzParams<Ts>(ciRuns: number): fc.Parameters<Ts> {
  */
 export async function fuzz<Ts extends [unknown, ...unknown[]]>(name: string, ciRuns: number, property: fc.IAsyncPropertyWithHooks<Ts>): Promise<void> {
   const started = Date.now();
+  statusCounts.clear();
   const details = await fc.check(property, fuzzParams<Ts>(ciRuns));
   if (details.failed) {
     const replay = `FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath ?? ''}`;
@@ -93,6 +94,7 @@ export function assertSecurityHeaders(res: Response, what: string): void {
  */
 export function assertDocumentedAnswer(res: Response, allowed: readonly number[], what: string): void {
   statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
+  if (process.env["FUZZ_DEBUG"] === "1" && res.status === 400) process.stderr.write(`DBG ${what.slice(0, 200)} :: ${res.text.slice(0, 200)}\n`);
   const summary = `${what} -> ${res.status} ${res.text.slice(0, 300)}`;
   assert.ok(res.status < 500, `5xx: ${summary}`);
   assert.ok(allowed.includes(res.status), `undocumented status for this route: ${summary}`);
