@@ -155,15 +155,20 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#enforcePolicy(normalized, user, context);
     const passwordHash = await this.#hasher.hash(normalized);
     let stale = false;
-    const redeemed = await this.#call('tokenStore.redeem', () =>
+    // The calls inside the redemption have their own timeout, shorter than the redemption's: a
+    // password write that hangs then fails `apply`, so the store undoes the claim before we answer
+    // 503, instead of leaving the token claimed (dead) with the password never written.
+    const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 3, () =>
       this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
-        const written = await this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true });
+        const written = await this.#call('userStore.setPassword', () =>
+          this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
+        );
         // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
         if (!written) {
           stale = true;
           throw new AbortRedemption('password changed concurrently');
         }
-        await this.#tokens.revokeForUser(claimed.userId);
+        await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(claimed.userId));
       }),
     ).catch((error: unknown) => {
       if (stale) return null;
