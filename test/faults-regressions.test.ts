@@ -46,3 +46,23 @@ describe('fault regressions', () => {
     assert.equal((await t.router.service.verifyLogin('alice', GOOD_PASSWORD)).ok, false);
   });
 });
+
+describe('fault regressions: revoking tokens after the password was written', () => {
+  for (const mode of ['throw', 'reject', 'hang'] as const) {
+    it(`a revokeForUser that fails (${mode}) after the write completes the change: 200, tokens dead, onPasswordChanged called`, async () => {
+      // Before the fix: 503 although the password had changed, and onPasswordChanged (which ends
+      // the user's other sessions) and the audit event were skipped.
+      const reset = await faultyRig({ member: 'tokenStore.revokeForUser', call: 1, mode });
+      await request(reset.app).post(`${base}/auth/reset`).send({ token: reset.token, password: OTHER_GOOD_PASSWORD }).expect(200);
+      assert.ok(reset.plan.fired);
+      assert.deepEqual(reset.changed, [reset.t.alice.id]);
+      await request(reset.t.app).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: reset.token }).expect(403);
+
+      const change = await faultyRig({ member: 'tokenStore.revokeForUser', call: 1, mode });
+      await request(change.app).put(`${base}/users/current/password`).set('X-Authentication', change.t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(200);
+      assert.ok(change.plan.fired);
+      assert.deepEqual(change.changed, [change.t.alice.id]);
+      await request(change.t.app).post(`${base}/auth/reset`).send({ token: change.token, password: 'Probe-Pa55word-Probe!' }).expect(403);
+    });
+  }
+});

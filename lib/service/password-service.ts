@@ -168,7 +168,7 @@ export class PasswordService<P extends Principal = Principal> {
           stale = true;
           throw new AbortRedemption('password changed concurrently');
         }
-        await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(claimed.userId));
+        await this.#revokeAfterWrite(claimed.userId);
       }),
     ).catch((error: unknown) => {
       if (stale) return null;
@@ -203,7 +203,7 @@ export class PasswordService<P extends Principal = Principal> {
       this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
     );
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    await this.#revokeAfterWrite(user.id);
     log('password changed by user %s', user.id);
     this.#emit('password-changed', user.id, user.id, context);
     await this.#passwordChanged(user, 'change', context);
@@ -261,7 +261,7 @@ export class PasswordService<P extends Principal = Principal> {
       this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
     );
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    await this.#revokeAfterWrite(user.id);
     this.#emit('password-changed', user.id, null, context, { via: 'admin' });
     if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin' });
     await this.#passwordChanged(user, 'admin', context);
@@ -316,6 +316,20 @@ export class PasswordService<P extends Principal = Principal> {
       throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
     }
     return user;
+  }
+
+  /**
+   * Revokes a user's tokens after their password was written. The write already killed them (their
+   * password stamp no longer matches), so this only tidies the store: a failure is logged, and the
+   * password change still completes (answered 200, announced through events and onPasswordChanged)
+   * instead of a 503 for a change that did happen.
+   */
+  async #revokeAfterWrite(userId: string): Promise<void> {
+    try {
+      await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(userId));
+    } catch (error) {
+      log('revoking the reset tokens of user %s after a password change failed (%s); they are dead by their password stamp', userId, (error as Error)?.name ?? 'error');
+    }
   }
 
   #findUser(id: string): Promise<PasswordUser | null> {
