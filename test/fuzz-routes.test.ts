@@ -129,7 +129,8 @@ function schemaOk(fields: Readonly<Record<string, unknown>> | undefined, require
   const keys = Object.keys(fields);
   if (keys.some((k) => !required.includes(k) && !optional.includes(k))) return false;
   if (required.some((k) => !keys.includes(k))) return false;
-  return keys.every((k) => typeof fields[k] === 'string' && (fields[k] as string).length >= 1 && (fields[k] as string).length <= 4096);
+  // ajv counts code points, not UTF-16 units.
+  return keys.every((k) => typeof fields[k] === 'string' && [...(fields[k] as string)].length >= 1 && [...(fields[k] as string)].length <= 4096);
 }
 
 /** A JSON content type the router may accept (type-is is lenient about malformed parameters). */
