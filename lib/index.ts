@@ -13,7 +13,17 @@ export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType }
 export { ERROR_KINDS, HasherBusyError, PasswordApiError, StoreUnavailableError, type ErrorKind } from './errors.ts';
 export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
-export { createBcryptHasher } from './hashing/bcrypt-hasher.ts';
+export {
+  createBcryptHasher,
+  createWorkerPoolHasher,
+  HasherClosedError,
+  HasherWorkerExitError,
+  type BcryptHasher,
+  type BcryptHasherOptions,
+  type WorkerPoolHasher,
+  type WorkerPoolHasherOptions,
+  type WorkerPoolStats,
+} from './hashing/index.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
 export type { TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
 export * from './policy/index.ts';

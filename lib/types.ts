@@ -50,7 +50,7 @@ export interface FailedAttemptInput {
 
 /** The account's state after `UserStore.recordFailedAttempt`. */
 export interface FailedAttemptResult {
-  /** The counter after this call. Never above the threshold. */
+  /** The counter after this call. Never above the threshold; 0 after a temporary lock, which restarts it. */
   readonly failedAttempts: number;
   /** True only for the one call whose increment reached the threshold and locked the account. */
   readonly lockedNow: boolean;
@@ -63,8 +63,10 @@ export interface PasswordWrite {
   /** The new hash, made by the configured hasher. */
   readonly passwordHash: string;
   /**
-   * The hash being replaced, to be kept in the user's password history (most recent first),
-   * or null when there is none. The store keeps at most `historySize` entries.
+   * The hash being replaced, as the library read it (null when the user had none). The store
+   * writes only while the user's current hash still equals it (compare-and-set), so of two
+   * concurrent changes one wins and the other gets false. The replaced hash goes to the front of
+   * the user's password history; the store keeps at most `historySize` entries.
    */
   readonly previousHash: string | null;
   /** How many earlier hashes to keep. 0 means keep none (and drop any kept before). */
@@ -92,9 +94,10 @@ export interface UserStore {
   findByLogin?(login: string): Awaitable<PasswordUser | null>;
 
   /**
-   * Required. Writes a new password hash, records the previous one in the history, and when
-   * `write.reinstate` is set clears revocation, counter and lock, all as one atomic change.
-   * Returns false when the user no longer exists. Throwing must leave the old password in place.
+   * Required. Writes a new password hash if the current one still equals `write.previousHash`,
+   * records the previous one in the history, and when `write.reinstate` is set clears revocation,
+   * counter and lock, all as one atomic change. Returns false when the user no longer exists or
+   * the hash changed meanwhile. Throwing must leave the old password in place.
    */
   setPassword(id: string, write: PasswordWrite): Awaitable<boolean>;
 
@@ -113,8 +116,8 @@ export interface UserStore {
   recordFailedAttempt?(id: string, input: FailedAttemptInput): Awaitable<FailedAttemptResult | null>;
 
   /**
-   * Required for lockout. Sets the counter (and the temporary-lock history) back to zero after a
-   * successful login. Does not touch `isRevoked`. A no-op for unknown users.
+   * Required for lockout. Sets the counter and the temporary-lock history back to zero and lifts
+   * any temporary lock, after a successful login. Does not touch `isRevoked`. A no-op for unknown users.
    */
   clearFailedAttempts?(id: string): Awaitable<void>;
 
@@ -181,8 +184,9 @@ export interface TokenStore {
   revokeForUser(userId: string): Awaitable<void>;
 
   /**
-   * Optional. Deletes used, revoked and expired records older than `now`; returns how many.
-   * Hosts schedule it; the memory store also sweeps by itself.
+   * Optional. Deletes used and revoked records, and those expired at `now`; returns how many it
+   * deleted (stores that drop used and revoked records at once count only expired ones). Hosts
+   * schedule it; the memory store also sweeps by itself.
    */
   purgeExpired?(now: Date): Awaitable<number>;
 }

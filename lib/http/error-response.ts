@@ -24,6 +24,11 @@ export function toApiError(error: unknown): PasswordApiError {
       retryAfterSeconds: typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1,
     });
   }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_HASHER_CLOSED' || code === 'ERR_HASHER_WORKER_EXIT') {
+    // The pool is shutting down or lost a worker: temporary, like a store outage.
+    return new PasswordApiError('server-error', 'The service is temporarily unavailable; try again later', { status: 503, retryAfterSeconds: 1 });
+  }
   const type = (error as BodyParserError | null)?.type;
   switch (type) {
     case 'entity.too.large':

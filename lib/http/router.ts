@@ -17,7 +17,11 @@ const log = createLogger('http');
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The router, with the service behind it (for `verifyLogin` and the other helpers). */
-export type PasswordRouter<P extends Principal = Principal> = Router & { readonly service: PasswordService<P> };
+export type PasswordRouter<P extends Principal = Principal> = Router & {
+  readonly service: PasswordService<P>;
+  /** Stops the default hashing pool; see `PasswordService.close`. */
+  close(): Promise<void>;
+};
 
 /** Express 4 does not forward rejected promises to `next`, so every async handler goes through this. */
 function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
@@ -118,6 +122,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.use(createErrorHandler(errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
+  Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   log('password router created');
   return router;
 }

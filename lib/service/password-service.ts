@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
-import { createBcryptHasher } from '../hashing/bcrypt-hasher.ts';
+import { createWorkerPoolHasher, type WorkerPoolHasher } from '../hashing/worker-pool-hasher.ts';
 import { createLogger } from '../log.ts';
 import {
   functionOption,
@@ -40,7 +40,10 @@ export interface PasswordValidation {
   readonly failures: readonly PolicyFailure[];
 }
 
-/** Why `verifyLogin` refused. Hosts should answer every reason with the same 401 to avoid enumeration. */
+/**
+ * Why `verifyLogin` refused. `revoked` is only reported with the right password, and `locked`
+ * only for accounts that failed attempts locked. Answer them all with 401.
+ */
 export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
 
 /** The answer of `verifyLogin`. */
@@ -66,6 +69,8 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #users: UserStore;
   readonly #tokens: TokenStore;
   readonly #hasher: Hasher;
+  /** The default worker pool, when the service made it (a host's own hasher is the host's to close). */
+  readonly #ownPool: WorkerPoolHasher | undefined;
   readonly #codec: ResetTokenCodec;
   readonly #policy: ResolvedPasswordPolicy;
   readonly #lockout: ResolvedLockout | null;
@@ -99,7 +104,9 @@ export class PasswordService<P extends Principal = Principal> {
       optionError('bcryptCost', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
     }
     if (options.hasher !== undefined) requireMethods('hasher', options.hasher, ['hash', 'verify']);
-    this.#hasher = options.hasher ?? createBcryptHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) });
+    // bcryptjs on the main thread would stall the host's whole app while hashing: use worker threads.
+    this.#ownPool = options.hasher === undefined ? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) }) : undefined;
+    this.#hasher = options.hasher ?? (this.#ownPool as WorkerPoolHasher);
 
     try {
       this.#policy = resolvePasswordPolicy(options.policy);
@@ -214,8 +221,7 @@ export class PasswordService<P extends Principal = Principal> {
    * (when a reset token is given, which is not consumed) or for the signed-in user.
    */
   async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }): Promise<PasswordValidation> {
-    const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#findUser(subject.principal.userId);
-    if (user !== null && 'principal' in subject) await this.#requireActiveCaller(subject.principal, false);
+    const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
     if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user)));
@@ -235,7 +241,8 @@ export class PasswordService<P extends Principal = Principal> {
     const matches = await this.#verify(normalized, usable ? user.passwordHash : null);
     if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
     const now = this.#now();
-    if (user.isRevoked) return { ok: false, reason: 'revoked' };
+    // Only someone who knows the password learns that the account is revoked.
+    if (user.isRevoked) return { ok: false, reason: matches ? 'revoked' : 'invalid-credentials' };
     if (isLocked(user, now)) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
     if (!matches) {
       const result = await this.#recordFailure(user, null, context);
@@ -274,6 +281,19 @@ export class PasswordService<P extends Principal = Principal> {
     const done = await this.#call('userStore.setRevoked', () => setRevoked.call(this.#users, parseUserId(userId), false));
     if (done) this.#emit('account-reinstated', userId, actorId, context, { via: 'admin' });
     return done;
+  }
+
+  /**
+   * Stops the default hashing pool (idle workers never keep the process alive, so this is for
+   * clean shutdowns and tests). A host's own `hasher` is left alone. Idempotent.
+   */
+  async close(): Promise<void> {
+    await this.#ownPool?.close();
+  }
+
+  /** The hasher in use: the default worker pool, or the host's own. */
+  get hasher(): Hasher {
+    return this.#hasher;
   }
 
   /** The policy in force, for UIs and docs. */

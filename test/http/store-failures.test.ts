@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import type { PasswordEvent, TokenStore, UserStore } from '../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, snapshot } from './helpers/app.ts';
+import type { PasswordEvent, TokenStore, UserStore } from '../../lib/index.ts';
+import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, snapshot } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PasswordEvent } from '../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD } from './helpers/app.ts';
+import type { PasswordEvent } from '../../lib/index.ts';
+import { createTestApp, GOOD_PASSWORD } from '../helpers/app.ts';
 
 describe('verifyLogin (the login helper)', () => {
   it('accepts the right password, records the login and clears the counter', async () => {
@@ -31,6 +31,7 @@ describe('verifyLogin (the login helper)', () => {
     assert.deepEqual(await service.verifyLogin('alice', 'bad-2'), { ok: false, reason: 'invalid-credentials' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-3'), { ok: false, reason: 'revoked', lockedNow: true });
     assert.deepEqual(await service.verifyLogin('alice', GOOD_PASSWORD), { ok: false, reason: 'revoked' });
+    assert.deepEqual(await service.verifyLogin('alice', 'bad-4'), { ok: false, reason: 'invalid-credentials' }, 'a wrong password learns nothing of the revocation');
     assert.equal(t.users.findById(t.alice.id)?.failedAttempts, 3);
     assert.deepEqual(events.map((e) => e.type), ['failed-attempt', 'failed-attempt', 'failed-attempt', 'account-locked']);
     assert.ok(events.every((e) => e.userId === t.alice.id && e.actorId === null));

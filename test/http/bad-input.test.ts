@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, snapshot, type TestApp } from './helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, snapshot, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 

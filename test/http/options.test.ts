@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { MemoryTokenStore, MemoryUserStore, createBcryptHasher, createPasswordRouter, type PasswordRouterOptions } from '../lib/index.ts';
-import { SECRET } from './helpers/app.ts';
+import { MemoryTokenStore, MemoryUserStore, createBcryptHasher, createPasswordRouter, type PasswordRouterOptions } from '../../lib/index.ts';
+import { SECRET } from '../helpers/app.ts';
 
 function base(): PasswordRouterOptions {
   return {

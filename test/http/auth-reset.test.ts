@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import express from 'express';
 import request from 'supertest';
-import { createBcryptHasher, createPasswordRouter, type PasswordRouterOptions } from '../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp, type TestPrincipal } from './helpers/app.ts';
+import { createBcryptHasher, createPasswordRouter, type PasswordRouterOptions } from '../../lib/index.ts';
+import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 

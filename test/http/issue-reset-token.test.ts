@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { createTestApp, SECRET, snapshot } from './helpers/app.ts';
+import { createTestApp, SECRET, snapshot } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 

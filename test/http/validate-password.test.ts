@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, type TestApp } from './helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, type TestApp } from '../helpers/app.ts';
 
 const path = '/rbac-api/v1/command/validate-password';
 
@@ -43,7 +43,7 @@ describe('POST /command/validate-password', () => {
   });
 
   it('the NIST preset is one option away', async () => {
-    const { NIST_800_63B_REV4 } = await import('../lib/index.ts');
+    const { NIST_800_63B_REV4 } = await import('../../lib/index.ts');
     const t = await createTestApp({ policy: NIST_800_63B_REV4 });
     const lower = await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ password: 'correct horse battery staple' }).expect(200);
     assert.deepEqual(lower.body, { valid: true, failures: [] });

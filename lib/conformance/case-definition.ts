@@ -1,0 +1,15 @@
+/** The internal shape of a case before `conformanceCases` wraps it with stores and skipping. */
+import type { CaseContext } from './case-context.ts';
+
+/** Settings a case body may read (concurrency levels). */
+export interface CaseSettings {
+  readonly concurrentRedeems: number;
+  readonly concurrentAttempts: number;
+}
+
+/** One case: a stable id, a one-line title, and a body that asserts. */
+export interface CaseDefinition {
+  readonly id: string;
+  readonly title: string;
+  readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
+}

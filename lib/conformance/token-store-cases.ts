@@ -1,0 +1,184 @@
+/** Conformance cases for every member of `TokenStore`. */
+import assert from 'node:assert/strict';
+import type { ResetTokenRecord } from '../types.ts';
+import type { CaseDefinition } from './case-definition.ts';
+
+/** An `apply` that records its calls. */
+function applySpy(): { calls: ResetTokenRecord[]; apply: (record: ResetTokenRecord) => Promise<void> } {
+  const calls: ResetTokenRecord[] = [];
+  return {
+    calls,
+    apply: async (record) => {
+      calls.push(record);
+    },
+  };
+}
+
+/** The token-store cases, in a stable order. */
+export const tokenStoreCases: readonly CaseDefinition[] = [
+  {
+    id: 'token.find-missing',
+    title: 'find returns null for an unknown id',
+    async run(ctx) {
+      assert.equal(await ctx.tokens.find('no-such-token', ctx.now), null);
+    },
+  },
+  {
+    id: 'token.issue-find',
+    title: 'find returns the issued record, field for field, and does not consume it',
+    async run(ctx) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id, { issuedBy: user.id });
+      await ctx.tokens.issue(record);
+      assert.deepEqual({ ...(await ctx.tokens.find(record.id, ctx.now)) }, { ...record });
+      assert.deepEqual({ ...(await ctx.tokens.find(record.id, ctx.now)) }, { ...record });
+      const unattributed = ctx.record((await ctx.user()).id, { issuedBy: null });
+      await ctx.tokens.issue(unattributed);
+      assert.equal((await ctx.tokens.find(unattributed.id, ctx.now))?.issuedBy, null);
+    },
+  },
+  {
+    id: 'token.redeem',
+    title: 'redeem runs apply once with the record, resolves the record, and consumes the token',
+    async run(ctx) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id);
+      await ctx.tokens.issue(record);
+      const spy = applySpy();
+      assert.deepEqual({ ...(await ctx.tokens.redeem(record.id, ctx.now, spy.apply)) }, { ...record });
+      assert.equal(spy.calls.length, 1);
+      assert.deepEqual({ ...spy.calls[0] }, { ...record });
+      assert.equal(await ctx.tokens.find(record.id, ctx.now), null, 'a redeemed token is still found');
+    },
+  },
+  {
+    id: 'token.redeem-twice',
+    title: 'redeeming twice gives the record, then null without running apply',
+    async run(ctx) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id);
+      await ctx.tokens.issue(record);
+      const spy = applySpy();
+      assert.ok(await ctx.tokens.redeem(record.id, ctx.now, spy.apply));
+      assert.equal(await ctx.tokens.redeem(record.id, ctx.now, spy.apply), null);
+      assert.equal(spy.calls.length, 1);
+    },
+  },
+  {
+    id: 'token.redeem-missing',
+    title: 'redeem of an unknown id resolves null without running apply',
+    async run(ctx) {
+      const spy = applySpy();
+      assert.equal(await ctx.tokens.redeem('no-such-token', ctx.now, spy.apply), null);
+      assert.equal(spy.calls.length, 0);
+    },
+  },
+  {
+    id: 'token.redeem-concurrent',
+    title: 'concurrent redeems of one token run apply exactly once',
+    async run(ctx, settings) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id);
+      await ctx.tokens.issue(record);
+      const spy = applySpy();
+      const results = await Promise.all(
+        Array.from({ length: settings.concurrentRedeems }, () => ctx.tokens.redeem(record.id, ctx.now, spy.apply)),
+      );
+      assert.equal(results.filter((r) => r !== null).length, 1, 'not exactly one redeem got the record');
+      assert.equal(spy.calls.length, 1, 'apply ran more than once');
+    },
+  },
+  {
+    id: 'token.redeem-apply-throws',
+    title: 'when apply throws, redeem rethrows and the token stays usable',
+    async run(ctx) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id);
+      await ctx.tokens.issue(record);
+      const failure = new Error('password write failed');
+      await assert.rejects(
+        ctx.tokens.redeem(record.id, ctx.now, async () => {
+          throw failure;
+        }),
+        (error) => error === failure,
+      );
+      assert.ok(await ctx.tokens.find(record.id, ctx.now), 'the failed redeem consumed the token');
+      const spy = applySpy();
+      assert.ok(await ctx.tokens.redeem(record.id, ctx.now, spy.apply), 'the token cannot be redeemed after a failed apply');
+      assert.equal(spy.calls.length, 1);
+    },
+  },
+  {
+    id: 'token.expired',
+    title: 'a token is refused from its expiry instant on, by find and redeem',
+    async run(ctx) {
+      const user = await ctx.user();
+      const record = ctx.record(user.id, { expiresAt: ctx.at(60_000) });
+      await ctx.tokens.issue(record);
+      assert.ok(await ctx.tokens.find(record.id, ctx.at(59_999)));
+      assert.equal(await ctx.tokens.find(record.id, ctx.at(60_000)), null);
+      const spy = applySpy();
+      assert.equal(await ctx.tokens.redeem(record.id, ctx.at(60_000), spy.apply), null);
+      assert.equal(spy.calls.length, 0);
+    },
+  },
+  {
+    id: 'token.revoke-for-user',
+    title: "revokeForUser kills the user's outstanding tokens and no one else's",
+    async run(ctx) {
+      const a = await ctx.user();
+      const b = await ctx.user();
+      const tokenA = ctx.record(a.id);
+      const tokenB = ctx.record(b.id);
+      await ctx.tokens.issue(tokenA);
+      await ctx.tokens.issue(tokenB);
+      await ctx.tokens.revokeForUser(a.id);
+      assert.equal(await ctx.tokens.find(tokenA.id, ctx.now), null);
+      const spy = applySpy();
+      assert.equal(await ctx.tokens.redeem(tokenA.id, ctx.now, spy.apply), null);
+      assert.equal(spy.calls.length, 0);
+      assert.ok(await ctx.tokens.find(tokenB.id, ctx.now), "another user's token was revoked");
+      await ctx.tokens.revokeForUser(ctx.missingId());
+    },
+  },
+  {
+    id: 'token.issue-supersedes',
+    title: "issue revokes the same user's older outstanding tokens only",
+    async run(ctx) {
+      const user = await ctx.user();
+      const other = await ctx.user();
+      const older = ctx.record(user.id);
+      const others = ctx.record(other.id);
+      const newer = ctx.record(user.id, { issuedAt: ctx.at(1000), expiresAt: ctx.at(16 * 60_000) });
+      await ctx.tokens.issue(older);
+      await ctx.tokens.issue(others);
+      await ctx.tokens.issue(newer);
+      assert.equal(await ctx.tokens.find(older.id, ctx.at(1000)), null, 'the older token survived');
+      assert.ok(await ctx.tokens.find(newer.id, ctx.at(1000)));
+      assert.ok(await ctx.tokens.find(others.id, ctx.at(1000)), "another user's token was superseded");
+    },
+  },
+  {
+    id: 'token.purge-expired',
+    title: 'purgeExpired deletes used, revoked and expired records, keeps usable ones, and counts',
+    async run(ctx) {
+      const purge = ctx.needPurge();
+      const [a, b, c] = [await ctx.user(), await ctx.user(), await ctx.user()];
+      const expired = ctx.record(a.id, { expiresAt: ctx.at(1000) });
+      const used = ctx.record(b.id);
+      const superseded = ctx.record(c.id);
+      const usable = ctx.record(c.id);
+      for (const record of [expired, used, superseded, usable]) await ctx.tokens.issue(record);
+      assert.ok(await ctx.tokens.redeem(used.id, ctx.now, async () => {}));
+      const later = ctx.at(2000);
+      // Stores may drop used and superseded records eagerly, so those may already be gone: the
+      // count includes at least the expired one and at most all three.
+      const purged = await purge(later);
+      assert.ok(purged >= 1 && purged <= 3, `purgeExpired counted ${purged}, expected 1 to 3`);
+      assert.equal(await purge(later), 0);
+      assert.equal(await ctx.tokens.find(expired.id, ctx.now), null, 'an expired record survived the purge');
+      assert.ok(await ctx.tokens.find(usable.id, later), 'purge deleted a usable token');
+      assert.ok(await ctx.tokens.redeem(usable.id, later, async () => {}));
+    },
+  },
+];

@@ -1,0 +1,385 @@
+/** Conformance cases for every member of `UserStore`. */
+import assert from 'node:assert/strict';
+import type { LockoutAction, PasswordWrite } from '../types.ts';
+import type { CaseDefinition } from './case-definition.ts';
+
+const REVOKE: LockoutAction = { mode: 'revoke' };
+const TEMPORARY: LockoutAction = { mode: 'temporary', baseMs: 1000, maxMs: 3000 };
+
+/**
+ * A password write replacing `hash-0` (the hash every case user starts with), with no history and
+ * no reinstatement, for cases that only care about one field.
+ */
+function write(passwordHash: string, overrides: Partial<PasswordWrite> = {}): PasswordWrite {
+  return { passwordHash, previousHash: 'hash-0', historySize: 0, reinstate: false, ...overrides };
+}
+
+/** Repeats `fn` one call at a time, in order. */
+async function times<T>(count: number, fn: () => T | Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < count; i++) results.push(await fn());
+  return results;
+}
+
+/** The user-store cases, in a stable order. */
+export const userStoreCases: readonly CaseDefinition[] = [
+  {
+    id: 'user.find-by-id',
+    title: 'findById returns the stored user',
+    async run(ctx) {
+      const created = await ctx.user();
+      const found = await ctx.users.findById(created.id);
+      assert.ok(found, 'findById returned null for an existing user');
+      assert.equal(found.id, created.id);
+      assert.equal(found.login, created.login);
+      assert.equal(found.passwordHash, 'hash-0');
+      assert.equal(found.isRemote, false);
+      assert.equal(found.isRevoked, false);
+      assert.equal(found.failedAttempts ?? 0, 0);
+      assert.equal(found.lockedUntil ?? null, null);
+    },
+  },
+  {
+    id: 'user.find-by-id-flags',
+    title: 'findById reports the remote and revoked flags',
+    async run(ctx) {
+      const remote = await ctx.user({ isRemote: true, passwordHash: null });
+      const revoked = await ctx.user({ isRevoked: true });
+      const foundRemote = await ctx.users.findById(remote.id);
+      const foundRevoked = await ctx.users.findById(revoked.id);
+      assert.equal(foundRemote?.isRemote, true);
+      assert.equal(foundRemote?.passwordHash, null);
+      assert.equal(foundRevoked?.isRevoked, true);
+    },
+  },
+  {
+    id: 'user.find-by-id-missing',
+    title: 'findById returns null for an unknown id',
+    async run(ctx) {
+      await ctx.user();
+      assert.equal(await ctx.users.findById(ctx.missingId()), null);
+    },
+  },
+  {
+    id: 'user.find-by-login',
+    title: 'findByLogin returns the user with that exact login, or null',
+    async run(ctx) {
+      const findByLogin = ctx.need('findByLogin');
+      const created = await ctx.user();
+      assert.equal((await findByLogin(created.login))?.id, created.id);
+      assert.equal(await findByLogin(`${created.login}-missing`), null);
+    },
+  },
+  {
+    id: 'user.set-password',
+    title: 'setPassword writes the hash and returns true',
+    async run(ctx) {
+      const user = await ctx.user();
+      const other = await ctx.user();
+      assert.equal(await ctx.users.setPassword(user.id, write('hash-1')), true);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-1');
+      assert.equal((await ctx.users.findById(other.id))?.passwordHash, 'hash-0', 'another user was changed');
+    },
+  },
+  {
+    id: 'user.set-password-compare-and-set',
+    title: 'setPassword writes only while the current hash equals previousHash; of concurrent writes one wins',
+    async run(ctx) {
+      const user = await ctx.user();
+      assert.equal(await ctx.users.setPassword(user.id, write('hash-x', { previousHash: 'not-the-current-hash' })), false);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-0', 'a stale write changed the hash');
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.users.setPassword(user.id, write(`hash-c${i}`))));
+      assert.equal(results.filter(Boolean).length, 1, `${results.filter(Boolean).length} concurrent writes won`);
+      const winner = results.indexOf(true);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, `hash-c${winner}`);
+    },
+  },
+  {
+    id: 'user.set-password-missing',
+    title: 'setPassword returns false for an unknown user',
+    async run(ctx) {
+      assert.equal(await ctx.users.setPassword(ctx.missingId(), write('hash-1')), false);
+    },
+  },
+  {
+    id: 'user.password-history-order',
+    title: 'setPassword keeps previous hashes, most recent first, trimmed to historySize',
+    async run(ctx) {
+      const history = ctx.need('getPasswordHistory');
+      const user = await ctx.user();
+      for (let i = 1; i <= 4; i++) {
+        await ctx.users.setPassword(user.id, write(`hash-${i}`, { previousHash: `hash-${i - 1}`, historySize: 3 }));
+      }
+      assert.deepEqual([...(await history(user.id, 10))], ['hash-3', 'hash-2', 'hash-1']);
+      assert.deepEqual([...(await history(user.id, 2))], ['hash-3', 'hash-2'], 'limit is not applied');
+      assert.deepEqual([...(await history(user.id, 0))], []);
+    },
+  },
+  {
+    id: 'user.password-history-trim',
+    title: 'a smaller historySize trims, 0 drops every kept hash, and a null previousHash adds nothing',
+    async run(ctx) {
+      const history = ctx.need('getPasswordHistory');
+      const user = await ctx.user();
+      for (let i = 1; i <= 3; i++) {
+        await ctx.users.setPassword(user.id, write(`hash-${i}`, { previousHash: `hash-${i - 1}`, historySize: 5 }));
+      }
+      await ctx.users.setPassword(user.id, write('hash-4', { previousHash: 'hash-3', historySize: 2 }));
+      assert.deepEqual([...(await history(user.id, 10))], ['hash-3', 'hash-2']);
+      await ctx.users.setPassword(user.id, write('hash-5', { previousHash: 'hash-4', historySize: 0 }));
+      assert.deepEqual([...(await history(user.id, 10))], []);
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-5');
+      const fresh = await ctx.user({ passwordHash: null });
+      assert.equal(await ctx.users.setPassword(fresh.id, write('fresh-1', { previousHash: null, historySize: 2 })), true);
+      assert.deepEqual([...(await history(fresh.id, 10))], [], 'a null previousHash was kept in the history');
+    },
+  },
+  {
+    id: 'user.password-history-separate',
+    title: "getPasswordHistory returns only this user's hashes, and none for an unknown user",
+    async run(ctx) {
+      const history = ctx.need('getPasswordHistory');
+      const a = await ctx.user({ passwordHash: 'a-0' });
+      const b = await ctx.user({ passwordHash: 'b-0' });
+      await ctx.users.setPassword(a.id, write('a-1', { previousHash: 'a-0', historySize: 3 }));
+      await ctx.users.setPassword(b.id, write('b-1', { previousHash: 'b-0', historySize: 3 }));
+      assert.deepEqual([...(await history(a.id, 10))], ['a-0']);
+      assert.deepEqual([...(await history(ctx.missingId(), 10))], []);
+    },
+  },
+  {
+    id: 'user.set-password-reinstate',
+    title: 'setPassword with reinstate clears revocation, counter and lock',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const revoked = await ctx.user();
+      await times(2, () => record(revoked.id, ctx.attempt(2, REVOKE)));
+      assert.equal((await ctx.users.findById(revoked.id))?.isRevoked, true);
+      await ctx.users.setPassword(revoked.id, write('hash-1', { reinstate: true }));
+      const after = await ctx.users.findById(revoked.id);
+      assert.equal(after?.isRevoked, false);
+      assert.equal(after?.failedAttempts ?? 0, 0);
+      assert.equal((await record(revoked.id, ctx.attempt(2, REVOKE)))?.failedAttempts, 1, 'the counter did not restart');
+
+      const locked = await ctx.user();
+      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      assert.ok((await ctx.users.findById(locked.id))?.lockedUntil, 'temporary lock not visible in findById');
+      await ctx.users.setPassword(locked.id, write('hash-1', { reinstate: true }));
+      assert.equal((await ctx.users.findById(locked.id))?.lockedUntil ?? null, null);
+    },
+  },
+  {
+    id: 'user.set-password-keeps-state',
+    title: 'setPassword without reinstate leaves revocation and counter alone',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      await times(2, () => record(user.id, ctx.attempt(2, REVOKE)));
+      await ctx.users.setPassword(user.id, write('hash-1'));
+      const after = await ctx.users.findById(user.id);
+      assert.equal(after?.passwordHash, 'hash-1');
+      assert.equal(after?.isRevoked, true);
+      assert.equal(after?.failedAttempts ?? 0, 2);
+    },
+  },
+  {
+    id: 'user.failed-attempt-missing',
+    title: 'recordFailedAttempt returns null for an unknown user',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      assert.equal(await record(ctx.missingId(), ctx.attempt(3, REVOKE)), null);
+    },
+  },
+  {
+    id: 'user.failed-attempt-counts',
+    title: 'recordFailedAttempt counts one per call below the threshold',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      const results = await times(4, () => record(user.id, ctx.attempt(5, REVOKE)));
+      assert.deepEqual(
+        results.map((r) => [r?.failedAttempts, r?.lockedNow, r?.isRevoked]),
+        [1, 2, 3, 4].map((n) => [n, false, false]),
+      );
+      assert.equal((await ctx.users.findById(user.id))?.failedAttempts, 4);
+    },
+  },
+  {
+    id: 'user.lockout-revoke-at-threshold',
+    title: "'revoke' mode revokes exactly at the threshold and never counts past it",
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      const [first, second, third, fourth] = await times(4, () => record(user.id, ctx.attempt(3, REVOKE)));
+      assert.deepEqual([first?.lockedNow, second?.lockedNow], [false, false]);
+      assert.equal(second?.isRevoked, false, 'revoked before the threshold');
+      assert.deepEqual(third, { failedAttempts: 3, lockedNow: true, isRevoked: true, lockedUntil: null });
+      assert.deepEqual(fourth, { failedAttempts: 3, lockedNow: false, isRevoked: true, lockedUntil: null });
+      const after = await ctx.users.findById(user.id);
+      assert.equal(after?.isRevoked, true);
+      assert.equal(after?.failedAttempts, 3);
+    },
+  },
+  {
+    id: 'user.lockout-temporary',
+    title: "'temporary' mode locks for min(base * 2^lockouts, max), does not count while locked, restarts the counter",
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      const lockAt = async (start: Date, expectedMs: number) => {
+        const first = await record(user.id, ctx.attempt(2, TEMPORARY, start));
+        assert.equal(first?.failedAttempts, 1, 'the counter did not restart after the lock');
+        assert.equal(first?.lockedNow, false);
+        const second = await record(user.id, ctx.attempt(2, TEMPORARY, start));
+        assert.equal(second?.lockedNow, true);
+        assert.equal(second?.isRevoked, false, "'temporary' mode must not revoke");
+        // The contract says both "the counter after this call" and "restarts at 0 after each
+        // lock", so either reading is accepted for the locking call.
+        assert.ok(second?.failedAttempts === 0 || second?.failedAttempts === 2, `failedAttempts ${second?.failedAttempts}`);
+        assert.equal(second?.lockedUntil?.getTime(), start.getTime() + expectedMs);
+        return start.getTime() + expectedMs;
+      };
+      const until1 = await lockAt(ctx.now, 1000);
+      const during = await record(user.id, ctx.attempt(2, TEMPORARY, new Date(until1 - 1)));
+      assert.equal(during?.lockedNow, false);
+      assert.equal(during?.lockedUntil?.getTime(), until1, 'an attempt during the lock changed it');
+      assert.equal((await ctx.users.findById(user.id))?.lockedUntil?.getTime(), until1);
+      const until2 = await lockAt(new Date(until1), 2000);
+      await lockAt(new Date(until2 + 1), 3000); // 4000 capped at maxMs
+    },
+  },
+  {
+    id: 'user.failed-attempt-revoked-user',
+    title: 'recordFailedAttempt does not count for a revoked user',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user({ isRevoked: true });
+      const result = await record(user.id, ctx.attempt(3, REVOKE));
+      assert.equal(result?.failedAttempts, 0);
+      assert.equal(result?.lockedNow, false);
+      assert.equal(result?.isRevoked, true);
+    },
+  },
+  {
+    id: 'user.failed-attempt-concurrent',
+    title: 'N concurrent failed attempts count exactly N',
+    async run(ctx, settings) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      const n = settings.concurrentAttempts;
+      const results = await Promise.all(Array.from({ length: n }, () => record(user.id, ctx.attempt(n + 10, REVOKE))));
+      const counts = results.map((r) => r?.failedAttempts ?? -1).sort((a, b) => a - b);
+      assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1), 'two calls saw the same count');
+      assert.equal((await ctx.users.findById(user.id))?.failedAttempts, n);
+    },
+  },
+  {
+    id: 'user.lockout-concurrent',
+    title: 'concurrent failed attempts past the threshold lock exactly once, at the threshold',
+    async run(ctx, settings) {
+      const record = ctx.need('recordFailedAttempt');
+      const threshold = Math.max(2, Math.floor(settings.concurrentAttempts / 2));
+      for (const action of [REVOKE, TEMPORARY]) {
+        const user = await ctx.user();
+        const results = await Promise.all(
+          Array.from({ length: threshold * 3 }, () => record(user.id, ctx.attempt(threshold, action))),
+        );
+        assert.equal(results.filter((r) => r?.lockedNow).length, 1, `${action.mode}: not exactly one lockedNow`);
+        assert.ok(results.every((r) => (r?.failedAttempts ?? 0) <= threshold), `${action.mode}: counted past the threshold`);
+        const after = await ctx.users.findById(user.id);
+        if (action.mode === 'revoke') {
+          assert.equal(after?.isRevoked, true);
+          assert.equal(after?.failedAttempts, threshold);
+        } else {
+          assert.equal(after?.isRevoked, false);
+          assert.equal(after?.lockedUntil?.getTime(), ctx.now.getTime() + 1000);
+        }
+      }
+    },
+  },
+  {
+    id: 'user.clear-failed-attempts',
+    title: 'clearFailedAttempts resets the counter and lock history but not revocation',
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const clear = ctx.need('clearFailedAttempts');
+      const counting = await ctx.user();
+      await times(2, () => record(counting.id, ctx.attempt(5, REVOKE)));
+      await clear(counting.id);
+      assert.equal((await ctx.users.findById(counting.id))?.failedAttempts ?? 0, 0);
+      assert.equal((await record(counting.id, ctx.attempt(5, REVOKE)))?.failedAttempts, 1);
+
+      const revoked = await ctx.user();
+      await times(2, () => record(revoked.id, ctx.attempt(2, REVOKE)));
+      await clear(revoked.id);
+      const after = await ctx.users.findById(revoked.id);
+      assert.equal(after?.isRevoked, true, 'clearFailedAttempts reinstated the user');
+      assert.equal(after?.failedAttempts ?? 0, 0);
+
+      // After a temporary lock ran out and a login succeeded, the next lock starts from baseMs again.
+      const locked = await ctx.user();
+      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      await clear(locked.id);
+      const later = ctx.at(5000);
+      await record(locked.id, ctx.attempt(2, TEMPORARY, later));
+      const relocked = await record(locked.id, ctx.attempt(2, TEMPORARY, later));
+      assert.equal(relocked?.lockedUntil?.getTime(), later.getTime() + 1000, 'lock history was not reset');
+
+      await clear(ctx.missingId());
+    },
+  },
+  {
+    id: 'user.set-revoked',
+    title: 'setRevoked(true) revokes, and the revoked user is not counted',
+    async run(ctx) {
+      const setRevoked = ctx.need('setRevoked');
+      const user = await ctx.user();
+      assert.equal(await setRevoked(user.id, true), true);
+      assert.equal((await ctx.users.findById(user.id))?.isRevoked, true);
+      const record = ctx.users.recordFailedAttempt?.bind(ctx.users);
+      if (record) assert.equal((await record(user.id, ctx.attempt(3, REVOKE)))?.failedAttempts, 0);
+    },
+  },
+  {
+    id: 'user.set-revoked-reinstate',
+    title: 'setRevoked(false) reinstates and clears counter and temporary lock',
+    async run(ctx) {
+      const setRevoked = ctx.need('setRevoked');
+      const record = ctx.need('recordFailedAttempt');
+      const revoked = await ctx.user();
+      await times(3, () => record(revoked.id, ctx.attempt(3, REVOKE)));
+      assert.equal(await setRevoked(revoked.id, false), true);
+      const after = await ctx.users.findById(revoked.id);
+      assert.equal(after?.isRevoked, false);
+      assert.equal(after?.failedAttempts ?? 0, 0);
+
+      const locked = await ctx.user();
+      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      await setRevoked(locked.id, false);
+      assert.equal((await ctx.users.findById(locked.id))?.lockedUntil ?? null, null);
+      assert.equal((await record(locked.id, ctx.attempt(2, TEMPORARY)))?.failedAttempts, 1, 'still locked after reinstating');
+    },
+  },
+  {
+    id: 'user.set-revoked-missing',
+    title: 'setRevoked returns false for an unknown user',
+    async run(ctx) {
+      const setRevoked = ctx.need('setRevoked');
+      assert.equal(await setRevoked(ctx.missingId(), true), false);
+      assert.equal(await setRevoked(ctx.missingId(), false), false);
+    },
+  },
+  {
+    id: 'user.record-login',
+    title: 'recordLogin accepts known and unknown users without touching lockout state',
+    async run(ctx) {
+      const recordLogin = ctx.need('recordLogin');
+      const user = await ctx.user({ isRevoked: true });
+      await recordLogin(user.id, ctx.now);
+      await recordLogin(ctx.missingId(), ctx.now);
+      const after = await ctx.users.findById(user.id);
+      assert.equal(after?.isRevoked, true);
+      assert.equal(after?.passwordHash, 'hash-0');
+    },
+  },
+];

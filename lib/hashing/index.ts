@@ -1,0 +1,15 @@
+/**
+ * The library's bcrypt hashers: `createWorkerPoolHasher` (the default for servers: hashing off
+ * the event loop, bounded) and `createBcryptHasher` (in-thread, for CLIs and tests).
+ */
+export { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from './bcrypt-cost.ts';
+export { createBcryptHasher, type BcryptHasher, type BcryptHasherOptions } from './bcrypt-hasher.ts';
+export {
+  createWorkerPoolHasher,
+  DEFAULT_QUEUE_PER_WORKER,
+  HasherClosedError,
+  HasherWorkerExitError,
+  type WorkerPoolHasher,
+  type WorkerPoolHasherOptions,
+  type WorkerPoolStats,
+} from './worker-pool-hasher.ts';

@@ -1,0 +1,175 @@
+/**
+ * Routes every statement of one set of stores to the right connection. Outside a transaction,
+ * statements go to the client the host passed. Inside `runInTransaction`, an `AsyncLocalStorage`
+ * context points at the transaction's connection, so a store call made from inside another
+ * (a `UserStore.setPassword` inside `TokenStore.redeem`'s `apply`) joins that transaction
+ * instead of grabbing a second connection (which on PGlite would wait forever).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Mutex } from './mutex.ts';
+import type { SqlClient, SqlPool, SqlPoolClient, SqlResult, SqlTransactional, TransactionMode } from './sql-client.ts';
+
+/** The connection of the transaction running in this async context. */
+interface TransactionContext {
+  readonly client: SqlClient;
+  /** Cleared when the transaction ends, so a straggling promise cannot use a released connection. */
+  open: boolean;
+  /** Set when a statement failed outside a savepoint: the transaction can only roll back now. */
+  failure: unknown;
+  savepoints: number;
+}
+
+/** Options of `SqlExecutor`. */
+export interface SqlExecutorOptions {
+  readonly mode: TransactionMode;
+  /** Applied with `SET LOCAL statement_timeout` at the start of each transaction; undefined leaves the server's setting. */
+  readonly statementTimeoutMs: number | undefined;
+}
+
+/** Runs statements and transactions for the stores of one `createPostgresStores` call. */
+export class SqlExecutor {
+  readonly #db: SqlClient;
+  readonly #mode: TransactionMode;
+  readonly #statementTimeoutMs: number | undefined;
+  readonly #context = new AsyncLocalStorage<TransactionContext>();
+  /** Only used in `client` mode, where there is one connection to share. */
+  readonly #mutex = new Mutex();
+
+  constructor(db: SqlClient, options: SqlExecutorOptions) {
+    this.#db = db;
+    this.#mode = options.mode;
+    this.#statementTimeoutMs = options.statementTimeoutMs;
+  }
+
+  /** Whether the caller runs inside one of this executor's transactions. */
+  get inTransaction(): boolean {
+    return this.#context.getStore() !== undefined;
+  }
+
+  /** Runs one statement, inside the current transaction when there is one. Resolves the rows. */
+  async query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+    const context = this.#context.getStore();
+    if (context !== undefined) {
+      if (!context.open) {
+        throw new Error('express-rbac-password/postgres: a statement was issued after its transaction had ended');
+      }
+      try {
+        return rowsOf<Row>(await context.client.query(text, params));
+      } catch (error) {
+        // PostgreSQL refuses every later statement of an aborted transaction; remember why so
+        // the commit is turned into a rollback even if a caller swallowed this error.
+        context.failure ??= error;
+        throw error;
+      }
+    }
+    if (this.#mode === 'client') {
+      // Outside the mutex, this statement could land in the middle of another caller's transaction.
+      return this.#mutex.run(async () => rowsOf<Row>(await this.#db.query(text, params)));
+    }
+    return rowsOf<Row>(await this.#db.query(text, params));
+  }
+
+  /**
+   * Runs `fn` in one transaction and resolves its result once committed. If `fn` throws, or any
+   * statement inside failed, everything is rolled back and the error is rethrown. Called inside
+   * a transaction, it joins it through a savepoint, so the inner work is still all-or-nothing.
+   */
+  runInTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    const context = this.#context.getStore();
+    if (context !== undefined) return this.#nested(context, fn);
+    switch (this.#mode) {
+      case 'pglite':
+        return (this.#db as SqlTransactional).transaction((tx) => this.#body(tx, fn));
+      case 'pool':
+        return this.#onPool(fn);
+      case 'client':
+        return this.#mutex.run(() => this.#onDedicated(this.#db, fn));
+    }
+  }
+
+  async #onPool<T>(fn: () => Promise<T>): Promise<T> {
+    const client: SqlPoolClient = await (this.#db as SqlPool).connect();
+    let broken: Error | undefined;
+    try {
+      return await this.#onDedicated(client, fn, (error) => {
+        broken = error;
+      });
+    } finally {
+      // A connection whose ROLLBACK failed may still hold an open transaction: destroy it.
+      client.release(broken);
+    }
+  }
+
+  /** BEGIN/COMMIT/ROLLBACK on a connection nobody else uses meanwhile. */
+  async #onDedicated<T>(client: SqlClient, fn: () => Promise<T>, onBroken?: (error: Error) => void): Promise<T> {
+    const broken = (error: unknown) => onBroken?.(error instanceof Error ? error : new Error(String(error)));
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      broken(error);
+      throw error;
+    }
+    let result: T;
+    try {
+      result = await this.#body(client, fn);
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken(rollbackError);
+      }
+      throw error;
+    }
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      // The server ends the transaction on a failed COMMIT, but the connection may be gone too.
+      broken(error);
+      throw error;
+    }
+    return result;
+  }
+
+  /** Runs `fn` with `client` as the active transaction connection; throws when it must roll back. */
+  async #body<T>(client: SqlClient, fn: () => Promise<T>): Promise<T> {
+    const context: TransactionContext = { client, open: true, failure: undefined, savepoints: 0 };
+    try {
+      if (this.#statementTimeoutMs !== undefined) {
+        // SET does not take parameters; the value is an integer checked at construction.
+        await client.query(`SET LOCAL statement_timeout = ${this.#statementTimeoutMs}`);
+      }
+      const result = await this.#context.run(context, fn);
+      if (context.failure !== undefined) {
+        throw new Error('express-rbac-password/postgres: a statement inside the transaction failed, so it was rolled back', {
+          cause: context.failure,
+        });
+      }
+      return result;
+    } finally {
+      context.open = false;
+    }
+  }
+
+  async #nested<T>(context: TransactionContext, fn: () => Promise<T>): Promise<T> {
+    if (context.failure !== undefined) {
+      throw new Error('express-rbac-password/postgres: the surrounding transaction has already failed', { cause: context.failure });
+    }
+    const name = `rbac_password_sp_${++context.savepoints}`;
+    await this.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      if (context.failure !== undefined) throw context.failure;
+      await this.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      // Undo only the inner work; the outer transaction stays usable and decides for itself.
+      context.failure = undefined;
+      await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw error;
+    }
+  }
+}
+
+function rowsOf<Row>(result: SqlResult): Row[] {
+  return result.rows as Row[];
+}

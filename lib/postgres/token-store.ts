@@ -1,0 +1,112 @@
+/**
+ * `TokenStore` on PostgreSQL. Only the token's id (`jti`) and metadata are stored. A token is
+ * claimed by one conditional UPDATE, so exactly one of any number of concurrent redeemers, in
+ * any number of processes, gets the row; the claim and the password write commit together.
+ */
+import type { ResetTokenRecord, TokenStore } from '../types.ts';
+import type { ResolvedNames } from './options.ts';
+import type { SqlExecutor } from './sql-executor.ts';
+
+interface TokenRow {
+  id: string;
+  user_id: string;
+  issued_at: Date;
+  expires_at: Date;
+  issued_by: string | null;
+  password_stamp: string;
+}
+
+const COLUMNS = 'id, user_id, issued_at, expires_at, issued_by, password_stamp';
+
+/** A PostgreSQL-backed `TokenStore`. Create it with `createPostgresStores`. */
+export class PostgresTokenStore implements TokenStore {
+  readonly #sql: SqlExecutor;
+  readonly #tokens: string;
+
+  /** Prefer `createPostgresStores`, so `redeem`'s `apply` shares the transaction with the user store. */
+  constructor(sql: SqlExecutor, names: ResolvedNames) {
+    this.#sql = sql;
+    this.#tokens = names.tokens;
+  }
+
+  /**
+   * Records the token and revokes the user's other outstanding ones in one transaction. A per-user
+   * advisory lock makes two concurrent issues for one user take turns, so the later one always
+   * supersedes the earlier instead of both surviving.
+   */
+  issue(record: ResetTokenRecord): Promise<void> {
+    return this.#sql.runInTransaction(async () => {
+      await this.#sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#tokens}:${record.userId}`]);
+      await this.#sql.query(
+        `WITH superseded AS (
+           UPDATE ${this.#tokens} SET revoked_at = $3
+            WHERE user_id = $2 AND id <> $1 AND used_at IS NULL AND revoked_at IS NULL
+         )
+         INSERT INTO ${this.#tokens} (id, user_id, issued_at, expires_at, issued_by, password_stamp)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [record.id, record.userId, record.issuedAt, record.expiresAt, record.issuedBy, record.passwordStamp],
+      );
+    });
+  }
+
+  /** The record when the token is still usable at `now`, or null. Does not consume it. */
+  async find(id: string, now: Date): Promise<ResetTokenRecord | null> {
+    const [row] = await this.#sql.query<TokenRow>(
+      `SELECT ${COLUMNS} FROM ${this.#tokens}
+        WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
+      [id, now],
+    );
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /**
+   * Claims the token and runs `apply` in one transaction. When `apply` throws, the transaction
+   * rolls back, the claim with it, so the token stays usable; the error is rethrown. A concurrent
+   * redeemer waits on the row lock and then finds the token used: it resolves null.
+   */
+  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>): Promise<ResetTokenRecord | null> {
+    return this.#sql.runInTransaction(async () => {
+      const [row] = await this.#sql.query<TokenRow>(
+        `UPDATE ${this.#tokens} SET used_at = $2
+          WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+          RETURNING ${COLUMNS}`,
+        [id, now],
+      );
+      if (row === undefined) return null;
+      const record = toRecord(row);
+      await apply(record);
+      return record;
+    });
+  }
+
+  /**
+   * Revokes every outstanding token of the user. The contract passes no clock, so the revocation
+   * time is the database's; it is only kept for audits (purging does not depend on it).
+   */
+  async revokeForUser(userId: string): Promise<void> {
+    await this.#sql.query(
+      `UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
+      [userId],
+    );
+  }
+
+  /** Deletes used and revoked records, and those expired at `now`; resolves how many. Uses the `purge_after` index. */
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    const [row] = await this.#sql.query<{ deleted: number }>(
+      `WITH gone AS (DELETE FROM ${this.#tokens} WHERE purge_after <= $1 RETURNING 1) SELECT count(*)::int AS deleted FROM gone`,
+      [now],
+    );
+    return row?.deleted ?? 0;
+  }
+}
+
+function toRecord(row: TokenRow): ResetTokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    issuedBy: row.issued_by,
+    passwordStamp: row.password_stamp,
+  };
+}

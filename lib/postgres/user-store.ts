@@ -1,0 +1,281 @@
+/**
+ * `UserStore` on PostgreSQL, mapped onto the host's users table. Lockout and history state live
+ * in the adapter's own tables. Every change is one statement or one transaction; decisions
+ * (is the account locked? did this attempt reach the threshold?) are made in SQL, so concurrent
+ * requests in any number of processes see one consistent count.
+ */
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from '../types.ts';
+import type { ResolvedNames } from './options.ts';
+import type { SqlExecutor } from './sql-executor.ts';
+
+/** A user as `createUser` and `listUsers` return it: the library's fields plus the default table's extras (null when unmapped). */
+export interface ManagedUser extends PasswordUser {
+  readonly failedAttempts: number;
+  readonly lockedUntil: Date | null;
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly isSuperuser: boolean;
+  readonly lastLogin: Date | null;
+  readonly createdAt: Date | null;
+}
+
+/** Input of `PostgresUserStore.createUser`. */
+export interface NewUser {
+  /** Needed only when the id column has no default (the default table generates a UUID). */
+  readonly id?: string;
+  readonly login: string;
+  readonly passwordHash: string | null;
+  readonly email?: string | null;
+  readonly displayName?: string | null;
+  readonly isRemote?: boolean;
+  readonly isSuperuser?: boolean;
+  readonly isRevoked?: boolean;
+}
+
+interface UserRow {
+  id: string;
+  login: string;
+  password_hash: string | null;
+  is_remote: boolean;
+  is_revoked: boolean;
+  failed_attempts: number;
+  locked_until: Date | null;
+  email: string | null;
+  display_name: string | null;
+  is_superuser: boolean;
+  last_login: Date | null;
+  created_at: Date | null;
+}
+
+/** A PostgreSQL-backed `UserStore`. Create it with `createPostgresStores`. */
+export class PostgresUserStore implements UserStore {
+  readonly #sql: SqlExecutor;
+  readonly #n: ResolvedNames;
+  /** The SELECT list and FROM clause shared by every read, computed once. */
+  readonly #select: string;
+
+  /** Prefer `createPostgresStores`, which shares one executor between the user and token stores. */
+  constructor(sql: SqlExecutor, names: ResolvedNames) {
+    this.#sql = sql;
+    this.#n = names;
+    const c = names.col;
+    const orNull = (column: string | null, type: string) => (column === null ? `NULL::${type}` : `u.${column}`);
+    this.#select = `SELECT u.${c.id}::text AS id, u.${c.login}::text AS login, u.${c.passwordHash} AS password_hash,
+        ${c.isRemote === null ? 'false' : `coalesce(u.${c.isRemote}, false)`} AS is_remote,
+        coalesce(u.${c.isRevoked}, false) AS is_revoked,
+        coalesce(s.failed_attempts, 0) AS failed_attempts, s.locked_until,
+        ${orNull(c.email, 'text')}::text AS email, ${orNull(c.displayName, 'text')}::text AS display_name,
+        ${c.isSuperuser === null ? 'false' : `coalesce(u.${c.isSuperuser}, false)`} AS is_superuser,
+        coalesce(${orNull(c.lastLogin, 'timestamptz')}, s.last_login) AS last_login,
+        ${orNull(c.createdAt, 'timestamptz')} AS created_at
+      FROM ${names.users} u LEFT JOIN ${names.state} s ON s.user_id = u.${c.id}::text`;
+  }
+
+  /** The user with this id, or null. */
+  async findById(id: string): Promise<ManagedUser | null> {
+    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.id} = $1`, [id]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  /** The user with this login (compared exactly), or null. */
+  async findByLogin(login: string): Promise<ManagedUser | null> {
+    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.login} = $1`, [login]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  /** Every user, ordered by login. Meant for admin tools and the reference server, not for big tables. */
+  async listUsers(): Promise<ManagedUser[]> {
+    const rows = await this.#sql.query<UserRow>(`${this.#select} ORDER BY u.${this.#n.col.login}`);
+    return rows.map(toUser);
+  }
+
+  /**
+   * Inserts a user into the users table (mapped columns only; extras need their column mapped,
+   * which `createUsersTable` does). Resolves the stored user. A duplicate login rejects.
+   */
+  async createUser(input: NewUser): Promise<ManagedUser> {
+    const c = this.#n.col;
+    const columns: string[] = [];
+    const values: unknown[] = [];
+    const set = (column: string | null, value: unknown, option: string) => {
+      if (value === undefined) return;
+      if (column === null) throw new TypeError(`express-rbac-password/postgres: createUser got ${option} but columns.${option} is not mapped`);
+      columns.push(column);
+      values.push(value);
+    };
+    set(c.id, input.id, 'id');
+    set(c.login, input.login, 'login');
+    set(c.passwordHash, input.passwordHash, 'passwordHash');
+    set(c.isRevoked, input.isRevoked ?? false, 'isRevoked');
+    // An unmapped remote flag means every user is local: asking for a remote one is an error.
+    if (c.isRemote !== null || input.isRemote === true) set(c.isRemote, input.isRemote ?? false, 'isRemote');
+    set(c.email, input.email, 'email');
+    set(c.displayName, input.displayName, 'displayName');
+    set(c.isSuperuser, input.isSuperuser, 'isSuperuser');
+    const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+    const [inserted] = await this.#sql.query<{ id: string }>(
+      `INSERT INTO ${this.#n.users} (${columns.join(', ')}) VALUES (${placeholders}) RETURNING ${c.id}::text AS id`,
+      values,
+    );
+    const user = inserted === undefined ? null : await this.findById(inserted.id);
+    if (user === null) throw new Error('express-rbac-password/postgres: the inserted user could not be read back');
+    return user;
+  }
+
+  /** Writes the hash, pushes and trims the history, and optionally reinstates, in one transaction. */
+  setPassword(id: string, write: PasswordWrite): Promise<boolean> {
+    const { users, state, history, col: c } = this.#n;
+    return this.#sql.runInTransaction(async () => {
+      // Updating the user row first also locks it, in the same order as every other writer
+      // (users, then state), so writers never deadlock each other.
+      const reinstate = write.reinstate ? `, ${c.isRevoked} = false` : '';
+      const [updated] = await this.#sql.query<{ uid: string }>(
+        `UPDATE ${users} SET ${c.passwordHash} = $2${reinstate} WHERE ${c.id} = $1 AND ${c.passwordHash} IS NOT DISTINCT FROM $3 RETURNING ${c.id}::text AS uid`,
+        [id, write.passwordHash, write.previousHash],
+      );
+      if (updated === undefined) return false;
+      const size = Math.max(0, Math.floor(write.historySize));
+      if (write.previousHash !== null && size > 0) {
+        await this.#sql.query(`INSERT INTO ${history} (user_id, password_hash) VALUES ($1, $2)`, [updated.uid, write.previousHash]);
+      }
+      await this.#sql.query(
+        `DELETE FROM ${history} WHERE user_id = $1 AND id NOT IN (SELECT id FROM ${history} WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`,
+        [updated.uid, size],
+      );
+      if (write.reinstate) {
+        await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
+      }
+      return true;
+    });
+  }
+
+  /** Up to `limit` earlier hashes, most recent first; empty for unknown users. */
+  async getPasswordHistory(id: string, limit: number): Promise<string[]> {
+    const size = Math.max(0, Math.floor(limit));
+    if (size === 0) return [];
+    const rows = await this.#sql.query<{ password_hash: string }>(
+      `SELECT h.password_hash FROM ${this.#n.history} h
+        WHERE h.user_id = (SELECT ${this.#n.col.id}::text FROM ${this.#n.users} WHERE ${this.#n.col.id} = $1)
+        ORDER BY h.id DESC LIMIT $2`,
+      [id, size],
+    );
+    return rows.map((row) => row.password_hash);
+  }
+
+  /**
+   * Counts one failed attempt and locks at the threshold, in one transaction. The user row is
+   * locked by a statement of its own first: later statements then take fresh snapshots, so each
+   * of N concurrent calls sees the previous one's count.
+   */
+  recordFailedAttempt(id: string, input: FailedAttemptInput): Promise<FailedAttemptResult | null> {
+    const { users, state, col: c } = this.#n;
+    const threshold = Math.max(1, Math.floor(input.threshold));
+    const temporary = input.action.mode === 'temporary';
+    const baseMs = input.action.mode === 'temporary' ? input.action.baseMs : 0;
+    const maxMs = input.action.mode === 'temporary' ? input.action.maxMs : 0;
+    return this.#sql.runInTransaction(async () => {
+      const [user] = await this.#sql.query<{ uid: string }>(`SELECT ${c.id}::text AS uid FROM ${users} WHERE ${c.id} = $1 FOR UPDATE`, [id]);
+      if (user === undefined) return null;
+      await this.#sql.query(`INSERT INTO ${state} (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING`, [user.uid]);
+      // $2 threshold, $3 now, $4 temporary?, $5 baseMs, $6 maxMs. `hit` is true for the one call
+      // whose increment reaches the threshold; blocked calls (revoked, locked, at threshold) change nothing.
+      const [row] = await this.#sql.query<{ failed_attempts: number; locked_now: boolean; is_revoked: boolean; locked_until: Date | null }>(
+        `WITH cur AS (
+           SELECT s.user_id, s.failed_attempts, s.lockouts, s.locked_until, coalesce(u.${c.isRevoked}, false) AS revoked,
+             (coalesce(u.${c.isRevoked}, false) OR coalesce(s.locked_until > $3::timestamptz, false) OR s.failed_attempts >= $2::int) AS blocked
+           FROM ${state} s JOIN ${users} u ON u.${c.id} = $1
+           WHERE s.user_id = u.${c.id}::text
+         ), step AS (
+           SELECT cur.*, (NOT blocked AND failed_attempts + 1 >= $2::int) AS hit FROM cur
+         ), bumped AS (
+           UPDATE ${state} s SET
+             failed_attempts = CASE WHEN step.hit AND $4::boolean THEN 0 ELSE s.failed_attempts + 1 END,
+             lockouts = CASE WHEN step.hit AND $4::boolean THEN s.lockouts + 1 ELSE s.lockouts END,
+             locked_until = CASE
+               WHEN step.hit AND $4::boolean
+                 THEN $3::timestamptz + least($5::float8 * power(2::float8, least(s.lockouts, 60)), $6::float8) * interval '1 millisecond'
+               -- A lock that has run out is forgotten, so the result never reports a stale one.
+               ELSE NULL END
+           FROM step WHERE s.user_id = step.user_id AND NOT step.blocked
+           RETURNING s.failed_attempts, s.locked_until, true AS done
+         ), revoked AS (
+           UPDATE ${users} u SET ${c.isRevoked} = true
+           FROM step WHERE u.${c.id} = $1 AND step.hit AND NOT $4::boolean
+           RETURNING true AS revoked
+         )
+         SELECT coalesce(b.failed_attempts, step.failed_attempts) AS failed_attempts,
+           step.hit AS locked_now,
+           coalesce(r.revoked, step.revoked) AS is_revoked,
+           CASE WHEN b.done THEN b.locked_until ELSE step.locked_until END AS locked_until
+         FROM step
+         LEFT JOIN bumped b ON true
+         LEFT JOIN revoked r ON true`,
+        [id, threshold, input.now, temporary, baseMs, maxMs],
+      );
+      if (row === undefined) return null;
+      return {
+        failedAttempts: row.failed_attempts,
+        lockedNow: row.locked_now,
+        isRevoked: row.is_revoked,
+        lockedUntil: row.locked_until,
+      };
+    });
+  }
+
+  /** Resets the counter and the temporary-lock history after a successful login. Leaves revocation alone. */
+  async clearFailedAttempts(id: string): Promise<void> {
+    await this.#sql.query(
+      `UPDATE ${this.#n.state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL
+        WHERE user_id = (SELECT ${this.#n.col.id}::text FROM ${this.#n.users} WHERE ${this.#n.col.id} = $1)`,
+      [id],
+    );
+  }
+
+  /** Revokes, or reinstates (clearing counter, lock history and lock) in the same statement. */
+  async setRevoked(id: string, revoked: boolean): Promise<boolean> {
+    const { users, state, col: c } = this.#n;
+    const [row] = await this.#sql.query<{ found: number }>(
+      `WITH u AS (
+         UPDATE ${users} SET ${c.isRevoked} = $2 WHERE ${c.id} = $1 RETURNING ${c.id}::text AS uid
+       ), cleared AS (
+         UPDATE ${state} s SET failed_attempts = 0, lockouts = 0, locked_until = NULL
+         FROM u WHERE s.user_id = u.uid AND NOT $2::boolean
+       )
+       SELECT count(*)::int AS found FROM u`,
+      [id, revoked],
+    );
+    return (row?.found ?? 0) > 0;
+  }
+
+  /** Records a successful login time in the state table, and in the users table when `columns.lastLogin` is mapped. */
+  async recordLogin(id: string, at: Date): Promise<void> {
+    const { users, state, col: c } = this.#n;
+    const source =
+      c.lastLogin === null
+        ? `SELECT ${c.id}::text AS uid FROM ${users} WHERE ${c.id} = $1`
+        : `UPDATE ${users} SET ${c.lastLogin} = $2 WHERE ${c.id} = $1 RETURNING ${c.id}::text AS uid`;
+    await this.#sql.query(
+      `WITH u AS (${source})
+       INSERT INTO ${state} (user_id, last_login) SELECT uid, $2::timestamptz FROM u
+       ON CONFLICT (user_id) DO UPDATE SET last_login = EXCLUDED.last_login`,
+      [id, at],
+    );
+  }
+}
+
+function toUser(row: UserRow): ManagedUser {
+  return {
+    id: row.id,
+    login: row.login,
+    passwordHash: row.password_hash,
+    isRemote: row.is_remote,
+    isRevoked: row.is_revoked,
+    failedAttempts: Number(row.failed_attempts),
+    lockedUntil: row.locked_until,
+    email: row.email,
+    displayName: row.display_name,
+    isSuperuser: row.is_superuser,
+    lastLogin: row.last_login,
+    createdAt: row.created_at,
+  };
+}
