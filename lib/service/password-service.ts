@@ -162,10 +162,10 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#enforcePolicy(normalized, user, context);
     const passwordHash = await this.#hasher.hash(normalized);
     let stale = false;
-    // The calls inside the redemption have their own timeout, shorter than the redemption's: a
-    // password write that hangs then fails `apply`, so the store undoes the claim before we answer
-    // 503, instead of leaving the token claimed (dead) with the password never written.
-    const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 3, () =>
+    // The password write inside the redemption has its own timeout, shorter than the redemption's:
+    // a write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
+    // instead of leaving the token claimed (dead) with the password never written.
+    const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 2, () =>
       this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
         const written = await this.#call('userStore.setPassword', () =>
           this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
@@ -175,13 +175,15 @@ export class PasswordService<P extends Principal = Principal> {
           stale = true;
           throw new AbortRedemption('password changed concurrently');
         }
-        await this.#revokeAfterWrite(claimed.userId);
       }),
     ).catch((error: unknown) => {
       if (stale) return null;
       throw error;
     });
     if (redeemed === null) throw invalidToken();
+    // After the commit, not inside `apply`: a failed statement there would abort a database
+    // transaction, and swallowing it could let the claim and the write silently roll back.
+    await this.#revokeAfterWrite(user.id);
     log('password reset with token for user %s', user.id);
     this.#emit('password-reset', user.id, null, context);
     if (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now())) {
