@@ -43,7 +43,7 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   readonly failedAttemptsLockout?: number;
   /** What a lock does. Default `{ mode: 'revoke' }`. */
   readonly lockout?: LockoutOption;
-  /** Milliseconds a store call may take before the request is answered 503. Default 5000. */
+  /** Milliseconds a store call may take before the request is answered 503. Default 5000. A redemption (claim and write) gets 2x this, the write inside it 1x. */
   readonly storeTimeoutMs?: number;
   /** Absolute URL of the reset page; when set, a JSON token answer also carries `link` = this URL + `#token=<token>`. */
   readonly publicUrl?: string;

@@ -176,7 +176,11 @@ export interface TokenStore {
    */
   redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>): Promise<ResetTokenRecord | null>;
 
-  /** Revokes every outstanding token of a user (after a password change). A no-op when there are none. */
+  /**
+   * Revokes every outstanding token of a user (after a password change). A no-op when there are none.
+   * Throwing is logged and the password change still succeeds: the tokens are already dead, since
+   * their password stamp no longer matches.
+   */
   revokeForUser(userId: string): Awaitable<void>;
 
   /**

@@ -43,8 +43,13 @@ export function toApiError(error: unknown): PasswordApiError {
     case 'stream.encoding.set':
     case 'stream.not.readable':
       return new PasswordApiError('malformed-request', 'The request body could not be read');
-    default:
+    default: {
+      // Other client errors raised before our handlers run, e.g. a `:sid` that is not valid
+      // percent-encoding (Express's 400 URIError) or a gzip/deflate body that does not inflate.
+      const status = (error as BodyParserError | null)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return new PasswordApiError('malformed-request', 'The request could not be read');
       return new PasswordApiError('server-error', 'An unexpected error occurred');
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * `createPasswordRouter`: the password endpoints as one Express router (Express 5, and 4.21+).
  * Handlers are thin: parse and check the request, call the service, answer.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { PasswordApiError } from '../errors.ts';
@@ -46,7 +47,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   const service = new PasswordService<P>(serviceOptions, false);
 
   const router = express.Router() as PasswordRouter<P>;
-  const json = express.json({ limit: bodyLimit, strict: true, type: () => true });
+  const json = express.json({ limit: bodyLimit, strict: true, type: () => true, verify: requireUtf8 });
 
   /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
   const body = (schema: SchemaName): RequestHandler[] => [
@@ -124,6 +125,18 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   log('password router created');
   return router;
+}
+
+/**
+ * Bodies must be UTF-8 (README: `malformed-request`). body-parser would otherwise turn invalid
+ * bytes into U+FFFD, so different passwords would be stored as the same one, and would decode
+ * UTF-16/32 when the charset says so.
+ */
+function requireUtf8(req: Request, _res: Response, buf: Buffer): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1];
+  if ((charset !== undefined && charset.toLowerCase() !== 'utf-8') || !isUtf8(buf)) {
+    throw Object.assign(new Error('the request body is not UTF-8'), { type: 'charset.unsupported' });
+  }
 }
 
 function defaultRequestId(req: Request): string {

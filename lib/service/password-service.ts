@@ -162,21 +162,28 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#enforcePolicy(normalized, user, context);
     const passwordHash = await this.#hasher.hash(normalized);
     let stale = false;
-    const redeemed = await this.#call('tokenStore.redeem', () =>
+    // The password write inside the redemption has its own timeout, shorter than the redemption's:
+    // a write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
+    // instead of leaving the token claimed (dead) with the password never written.
+    const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 2, () =>
       this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
-        const written = await this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true });
+        const written = await this.#call('userStore.setPassword', () =>
+          this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
+        );
         // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
         if (!written) {
           stale = true;
           throw new AbortRedemption('password changed concurrently');
         }
-        await this.#tokens.revokeForUser(claimed.userId);
       }),
     ).catch((error: unknown) => {
       if (stale) return null;
       throw error;
     });
     if (redeemed === null) throw invalidToken();
+    // After the commit, not inside `apply`: a failed statement there would abort a database
+    // transaction, and swallowing it could let the claim and the write silently roll back.
+    await this.#revokeAfterWrite(user.id);
     log('password reset with token for user %s', user.id);
     this.#emit('password-reset', user.id, null, context);
     if (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now())) {
@@ -205,7 +212,7 @@ export class PasswordService<P extends Principal = Principal> {
       this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
     );
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    await this.#revokeAfterWrite(user.id);
     log('password changed by user %s', user.id);
     this.#emit('password-changed', user.id, user.id, context);
     await this.#passwordChanged(user, 'change', context);
@@ -264,7 +271,7 @@ export class PasswordService<P extends Principal = Principal> {
       this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
     );
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(user.id));
+    await this.#revokeAfterWrite(user.id);
     this.#emit('password-changed', user.id, null, context, { via: 'admin' });
     if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin' });
     await this.#passwordChanged(user, 'admin', context);
@@ -332,6 +339,20 @@ export class PasswordService<P extends Principal = Principal> {
       throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
     }
     return user;
+  }
+
+  /**
+   * Revokes a user's tokens after their password was written. The write already killed them (their
+   * password stamp no longer matches), so this only tidies the store: a failure is logged, and the
+   * password change still completes (answered 200, announced through events and onPasswordChanged)
+   * instead of a 503 for a change that did happen.
+   */
+  async #revokeAfterWrite(userId: string): Promise<void> {
+    try {
+      await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(userId));
+    } catch (error) {
+      log('revoking the reset tokens of user %s after a password change failed (%s); they are dead by their password stamp', userId, (error as Error)?.name ?? 'error');
+    }
   }
 
   #findUser(id: string): Promise<PasswordUser | null> {
