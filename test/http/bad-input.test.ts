@@ -73,13 +73,6 @@ describe('bad input', () => {
     assert.equal(snapshot(t), before);
   });
 
-  it('invalid UTF-8 in the body never crashes the router', async () => {
-    const t = await createTestApp();
-    const raw = Buffer.concat([Buffer.from('{"token":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","password":"x"}')]);
-    const res = await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send(raw);
-    assert.ok(res.status === 400 || res.status === 403, String(res.status));
-  });
-
   it('a non-UTF-8 charset is refused with 400', async () => {
     const t = await createTestApp();
     const res = await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json; charset=utf-16').send('{}');
