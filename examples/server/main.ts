@@ -10,6 +10,7 @@ import { SeedFileError } from './seed-file.ts';
 
 async function main(): Promise<void> {
   const config = readEnvironment();
+  for (const warning of config.warnings) console.warn(`warning: ${warning}`);
   const where = config.store.kind === 'memory' ? 'memory (lost on exit)' : config.store.kind === 'pglite' ? `PGlite in ${config.store.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   console.log(`Opening the store: ${where}`);
   const server = await createServer(config);

@@ -33,6 +33,8 @@ export interface ReferenceConfig {
   readonly seedFile: string | undefined;
   /** Minutes an idle auth token (session) lives. */
   readonly sessionTimeoutMinutes: number;
+  /** Things worth saying at start-up that do not stop it, e.g. an `RBAC_*` variable we do not know. */
+  readonly warnings: readonly string[];
 }
 
 /** Thrown when the environment holds bad values; its message lists each, one per line. */
@@ -109,10 +111,12 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     return undefined;
   };
 
+  // Probably a typo, but the environment is shared with other tools: warn, do not refuse to start.
+  const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (name.startsWith('RBAC_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
       const near = KNOWN_VARIABLES.find((known) => similar(known, name));
-      problems.push(`${name} is not a setting of the reference server${near === undefined ? '' : `; did you mean ${near}?`}`);
+      warnings.push(`${name} is not a setting of the reference server and is ignored${near === undefined ? '' : `; did you mean ${near}?`}`);
     }
   }
 
@@ -153,7 +157,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     host,
     port,
     store,
-    passwordResetExpiration: number('RBAC_PASSWORD_RESET_EXPIRATION', 24, 1 / 60, 24 * 365, false),
+    passwordResetExpiration: number('RBAC_PASSWORD_RESET_EXPIRATION', 24, 1 / 3600, 24 * 365, false),
     failedAttemptsLockout: number('RBAC_FAILED_ATTEMPTS_LOCKOUT', 10, 0, 1000, true),
     lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, 'revoke') },
     bcryptCost: number('RBAC_BCRYPT_COST', 12, 4, 31, true),
@@ -164,6 +168,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     adminPassword: env['RBAC_ADMIN_PASSWORD'] === '' ? undefined : env['RBAC_ADMIN_PASSWORD'],
     seedFile: value('RBAC_SEED') === undefined ? undefined : path.resolve(cwd, value('RBAC_SEED') as string),
     sessionTimeoutMinutes: number('RBAC_SESSION_TIMEOUT', 60, 1, 7 * 24 * 60, false),
+    warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

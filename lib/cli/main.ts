@@ -106,6 +106,7 @@ export async function runCli(
   let store: ReferenceStore | undefined;
   try {
     const config = readEnvironment(io.env ?? process.env);
+    for (const warning of config.warnings) io.err(`warning: ${warning}`);
     if (config.store.kind === 'memory') throw new CliError('RBAC_STORE=memory has nothing to work on: the CLI needs the server\'s persistent store (RBAC_DATA_DIR or DATABASE_URL).', EXIT.usage);
     // Read before opening the store, so a cancelled prompt never touches the database.
     const password = name === 'set-password' ? await (io.readPassword ?? (() => readNewPassword()))() : undefined;

@@ -96,7 +96,7 @@ export class PasswordService<P extends Principal = Principal> {
     const issuer = options.tokenIssuer ?? 'express-rbac-password';
     if (typeof issuer !== 'string' || issuer.length === 0) optionError('tokenIssuer', 'must be a non-empty string.');
     this.#codec = new ResetTokenCodec(resolveTokenKeys(options.tokenKey, options.previousTokenKeys), issuer, tolerance);
-    const hours = numberOption('passwordResetExpiration', options.passwordResetExpiration, 24, { min: 1 / 60, max: 24 * 365 });
+    const hours = numberOption('passwordResetExpiration', options.passwordResetExpiration, 24, { min: 1 / 3600, max: 24 * 365 });
     this.#lifetimeMs = Math.round(hours * HOUR_MS);
     this.#timeoutMs = numberOption('storeTimeoutMs', options.storeTimeoutMs, 5000, { min: 1, max: 600_000, integer: true });
 
