@@ -46,7 +46,7 @@ for (let r = 0; r < rounds; r++) {
     const samples: number[] = [];
     // Interleaved rounds, so drift in machine load hits every case alike.
     for (let i = 0; i < perRound; i++) samples.push(await time(login, password));
-    (roundMedians[name] ??= []).push(median(samples));
+    roundMedians[name] = [...(roundMedians[name] ?? []), median(samples)];
   }
 }
 await service.close();

@@ -106,7 +106,7 @@ describe('OpenAPI document', () => {
     const document = createOpenApiDocument({ errorNamespace: 'acme/', serverUrl: '/api', securitySchemes: { cookie: { type: 'apiKey', in: 'cookie', name: 'sid' } } });
     assert.deepEqual((document.components.schemas['NotFoundError'] as { properties: { kind: unknown } }).properties.kind, { const: 'acme/not-found' });
     assert.equal(document.servers[0]?.url, '/api');
-    assert.deepEqual((document.paths['/users/current/password']?.['put'] as { security: unknown }).security, [{ cookie: [] }]);
-    assert.deepEqual((document.paths['/auth/reset']?.['post'] as { security: unknown }).security, []);
+    assert.deepEqual((document.paths['/users/current/password']?.['put'] as { security: unknown } | undefined)?.security, [{ cookie: [] }]);
+    assert.deepEqual((document.paths['/auth/reset']?.['post'] as { security: unknown } | undefined)?.security, []);
   });
 });

@@ -137,39 +137,39 @@ describe('checkPasswordRules: each rule', () => {
     });
     assert.deepEqual(rules('Abcdefghij1!'), []);
     // Eleven emoji are 22 UTF-16 units but 11 characters: still too short.
-    assert.equal(failureFor('Aa1' + '😀'.repeat(8), 'minimum-length').actual, 11);
-    assert.deepEqual(rules('Aa1' + '😀'.repeat(9)), []);
+    assert.equal(failureFor(`Aa1${'😀'.repeat(8)}`, 'minimum-length').actual, 11);
+    assert.deepEqual(rules(`Aa1${'😀'.repeat(9)}`), []);
   });
 
   it('maximum-length counts code points, and a 10,000-character password fails it', () => {
-    const at = 'Aa1!' + 'x'.repeat(124);
+    const at = `Aa1!${'x'.repeat(124)}`;
     assert.deepEqual(rules(at), []);
-    assert.deepEqual(rules(at + 'x'), ['maximum-length']);
-    const huge = failureFor('Aa1!' + 'x'.repeat(9_996), 'maximum-length');
+    assert.deepEqual(rules(`${at}x`), ['maximum-length']);
+    const huge = failureFor(`Aa1!${'x'.repeat(9_996)}`, 'maximum-length');
     assert.deepEqual(huge, { rule: 'maximum-length', msg: 'Password must be at most 128 characters long.', expected: 128, actual: 10_000 });
     // 128 emoji are 256 UTF-16 units but 128 characters; without a byte limit they fit.
-    assert.deepEqual(rules('Aa1' + '😀'.repeat(125)), []);
-    assert.deepEqual(rules('Aa1' + '😀'.repeat(126)), ['maximum-length']);
+    assert.deepEqual(rules(`Aa1${'😀'.repeat(125)}`), []);
+    assert.deepEqual(rules(`Aa1${'😀'.repeat(126)}`), ['maximum-length']);
   });
 
   it('maximum-bytes counts UTF-8 bytes against the hasher limit, with its own message', () => {
     const ctx = { maxPasswordBytes: 72 };
-    assert.deepEqual(rules('Aa1!' + 'x'.repeat(68), defaults, ctx), [], '72 ASCII bytes fit');
-    assert.deepEqual(rules('Aa1!' + 'x'.repeat(69), defaults, ctx), ['maximum-bytes']);
+    assert.deepEqual(rules(`Aa1!${'x'.repeat(68)}`, defaults, ctx), [], '72 ASCII bytes fit');
+    assert.deepEqual(rules(`Aa1!${'x'.repeat(69)}`, defaults, ctx), ['maximum-bytes']);
     // 'Aa1x' is 4 bytes, each emoji 4: 17 emoji make exactly 72 bytes in 21 characters.
-    assert.deepEqual(rules('Aa1x' + '😀'.repeat(17), defaults, ctx), []);
-    const over = failureFor('Aa1x' + '😀'.repeat(18), 'maximum-bytes', defaults, ctx);
-    assert.deepEqual(rules('Aa1x' + '😀'.repeat(18), defaults, ctx), ['maximum-bytes'], 'only 22 characters: not a length failure');
+    assert.deepEqual(rules(`Aa1x${'😀'.repeat(17)}`, defaults, ctx), []);
+    const over = failureFor(`Aa1x${'😀'.repeat(18)}`, 'maximum-bytes', defaults, ctx);
+    assert.deepEqual(rules(`Aa1x${'😀'.repeat(18)}`, defaults, ctx), ['maximum-bytes'], 'only 22 characters: not a length failure');
     assert.equal(over.expected, 72);
     assert.equal(over.actual, 76);
     assert.match(over.msg, /72 bytes of UTF-8/);
     assert.match(over.msg, /hasher/);
     assert.notEqual(over.msg, failureFor('x'.repeat(200), 'maximum-length').msg);
     // Without a hasher limit the rule does not apply.
-    assert.deepEqual(rules('Aa1x' + '😀'.repeat(18)), []);
+    assert.deepEqual(rules(`Aa1x${'😀'.repeat(18)}`), []);
     // Two-byte letters: 36 "é" are 72 bytes, 37 are 74.
-    assert.deepEqual(rules('é'.repeat(33) + 'A1!', relaxed, ctx), []);
-    assert.deepEqual(rules('é'.repeat(35) + 'A1!', relaxed, ctx), ['maximum-bytes']);
+    assert.deepEqual(rules(`${'é'.repeat(33)}A1!`, relaxed, ctx), []);
+    assert.deepEqual(rules(`${'é'.repeat(35)}A1!`, relaxed, ctx), ['maximum-bytes']);
   });
 
   it('letters counts letters of any script', () => {
@@ -281,7 +281,7 @@ describe('checkPasswordRules: all failures together', () => {
       'special-characters',
       'contains-login',
     ]);
-    const huge = rules('x'.repeat(10_000) + '\0', resolvePasswordPolicy({ lettersRequired: 1 }), { login: 'xxxx', maxPasswordBytes: 72 });
+    const huge = rules(`${'x'.repeat(10_000)}\0`, resolvePasswordPolicy({ lettersRequired: 1 }), { login: 'xxxx', maxPasswordBytes: 72 });
     assert.deepEqual(huge, ['control-characters', 'maximum-length', 'maximum-bytes', 'uppercase-letters', 'numbers', 'special-characters', 'contains-login']);
   });
 
@@ -532,7 +532,7 @@ describe('describePasswordPolicy', () => {
   it('uses the same message a failure of that rule reports', () => {
     const ctx = { login: 'alice', maxPasswordBytes: 72 };
     const described = new Map(describePasswordPolicy(defaults, ctx).map((d) => [d.rule, d.msg]));
-    const failures = [...check('', defaults, ctx), ...check('alice-' + '😀'.repeat(200), defaults, ctx), ...check('\0\uD800', defaults, ctx), ...check('password', relaxed)];
+    const failures = [...check('', defaults, ctx), ...check(`alice-${'😀'.repeat(200)}`, defaults, ctx), ...check('\0\uD800', defaults, ctx), ...check('password', relaxed)];
     assert.ok(failures.length >= 10);
     for (const failure of failures) assert.equal(failure.msg, described.get(failure.rule), failure.rule);
   });

@@ -8,7 +8,6 @@
 import { parseArgs } from 'node:util';
 import { PasswordApiError } from '../errors.ts';
 import { createPasswordService } from '../service/password-service.ts';
-import { DatabaseOpenError } from './database.ts';
 import { ConfigError, readEnvironment, type ReferenceConfig } from './environment.ts';
 import { PasswordInputError, readNewPassword } from './read-password.ts';
 import { openReferenceStore, type Account, type ReferenceStore } from './reference-store.ts';
@@ -50,8 +49,8 @@ the database, without the server running: PGlite in RBAC_DATA_DIR (default .rbac
 only one process may open at a time), or the PostgreSQL server of DATABASE_URL.
 
 Commands:
-${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${command.usage.padEnd(44)}${command.summary}`)
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.usage.padEnd(44)}${command.summary}`)
   .join('\n')}
 
 Options:

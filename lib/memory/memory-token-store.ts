@@ -41,9 +41,9 @@ export class MemoryTokenStore implements TokenStore {
   issue(record: ResetTokenRecord): void {
     this.revokeForUser(record.userId);
     this.#records.set(record.id, record);
-    let ids = this.#idsByUser.get(record.userId);
-    if (ids === undefined) this.#idsByUser.set(record.userId, (ids = new Set()));
+    const ids = this.#idsByUser.get(record.userId) ?? new Set<string>();
     ids.add(record.id);
+    this.#idsByUser.set(record.userId, ids);
   }
 
   find(id: string, now: Date): ResetTokenRecord | null {

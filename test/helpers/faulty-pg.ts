@@ -44,7 +44,7 @@ const lost = () => new Error('Connection terminated unexpectedly (injected)');
 
 /** A Pool stand-in over `pool`; `admin` is a separate pool used to kill backends. */
 export function faultyPool(pool: pg.Pool, admin: pg.Pool, faults: SqlFaultPlan): SqlPool & { totalCount: number } {
-  const run = async (text: string, params: unknown[] | undefined, exec: () => Promise<SqlResult>, pid: number | undefined): Promise<SqlResult> => {
+  const run = async (text: string, _params: unknown[] | undefined, exec: () => Promise<SqlResult>, pid: number | undefined): Promise<SqlResult> => {
     const mode = faults.next(text);
     if (mode === undefined) return exec();
     if (mode === 'reject' || (mode === 'kill' && pid === undefined)) throw lost();

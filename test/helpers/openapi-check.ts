@@ -89,7 +89,7 @@ class DocumentValidator {
       problems.push(`content type ${String(contentType)} is not documented for ${status} (${Object.keys(content).join(', ')})`);
       return problems;
     }
-    const pointer = `/paths/${escape(route)}/${method.toLowerCase()}/responses/${status}/content/${escape(mediaType)}/schema`;
+    const pointer = `/paths/${escapePointer(route)}/${method.toLowerCase()}/responses/${status}/content/${escapePointer(mediaType)}/schema`;
     let parsed: unknown = body;
     if (mediaType === 'application/json') {
       try {
@@ -105,7 +105,7 @@ class DocumentValidator {
   }
 }
 
-function escape(segment: string): string {
+function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -128,7 +128,10 @@ export function documentValidator(errorNamespace = 'puppetlabs.rbac/'): Document
  */
 export function openApiRecorder(errorNamespace?: string) {
   return function recordForOpenApi(req: Request, res: Response, next: NextFunction): void {
-    if (!enabled) return next();
+    if (!enabled) {
+      next();
+      return;
+    }
     const validator = documentValidator(errorNamespace);
     const method = req.method;
     const path = req.path;

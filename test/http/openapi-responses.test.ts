@@ -28,7 +28,11 @@ async function app(overrides: Parameters<typeof createTestApp>[0] = {}): Promise
   });
   t = created;
   // createTestApp's own clock stays the source of time; `now` above only adds a way to fail.
-  return Object.assign(created, { breakClock: () => void (broken = true) });
+  return Object.assign(created, {
+    breakClock: () => {
+      broken = true;
+    },
+  });
 }
 
 async function issue(t: TestApp): Promise<string> {
