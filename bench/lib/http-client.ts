@@ -1,0 +1,65 @@
+/**
+ * A tiny keep-alive HTTP client with hrtime timing, for what autocannon does not do: the
+ * password-change loops that keep N changes in flight, and a paced latency probe with
+ * sub-millisecond resolution.
+ */
+import { Agent, request } from 'node:http';
+
+export interface Timed {
+  readonly status: number;
+  /** Wall time from sending to the end of the answer, in ms (hrtime). */
+  readonly ms: number;
+}
+
+export function newAgent(maxSockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets });
+}
+
+export function send(agent: Agent, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = request(
+      { host: '127.0.0.1', port, method, path, agent, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Sends `GET path` at a fixed rate (open loop: a slow answer does not delay the next request)
+ * for `durationMs`, and resolves every latency in ms. Requests still open at the end are awaited.
+ */
+export async function pacedProbe(port: number, path: string, headers: Record<string, string>, ratePerSecond: number, durationMs: number): Promise<{ latencies: number[]; errors: number }> {
+  const agent = newAgent(64);
+  const latencies: number[] = [];
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const period = 1000 / ratePerSecond;
+  const start = performance.now();
+  let i = 0;
+  while (performance.now() - start < durationMs) {
+    pending.push(
+      send(agent, port, 'GET', path, headers).then(
+        (r) => {
+          if (r.status === 200) latencies.push(r.ms);
+          else errors += 1;
+        },
+        () => {
+          errors += 1;
+        },
+      ),
+    );
+    i += 1;
+    const wait = start + i * period - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { latencies, errors };
+}
