@@ -13,11 +13,19 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { issueFigure } from './figures/issue.ts';
+import { memoryFigure } from './figures/memory.ts';
+import { pgClaimFigure } from './figures/pg-claim.ts';
+import { stallFigure } from './figures/stall.ts';
+import { throughputFigure } from './figures/throughput.ts';
 import type { BenchOptions, FigureReport } from './lib/figure.ts';
 import { markdownTable } from './lib/stats.ts';
 
 const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> = {
   issue: issueFigure,
+  stall: stallFigure,
+  throughput: throughputFigure,
+  memory: memoryFigure,
+  pg: pgClaimFigure,
 };
 
 const { values: args } = parseArgs({

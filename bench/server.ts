@@ -112,6 +112,10 @@ if (process.send !== undefined && process.argv[2] !== undefined) {
   const { port, stats } = await startServer(config);
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') process.send?.({ type: 'stats', stats: stats() });
+    if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system });
+    }
   });
   process.on('disconnect', () => process.exit(0));
   process.send({ type: 'listening', port });

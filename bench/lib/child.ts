@@ -8,6 +8,8 @@ export interface ServerChild {
   readonly child: ChildProcess;
   /** The hashing pool's counters (null for the main-thread hasher). */
   stats(): Promise<{ completed: number; rejectedBusy: number; size: number } | null>;
+  /** CPU time (user + system, all threads) the server process has used so far, in µs. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,11 @@ export async function startServerChild(config: ServerConfig): Promise<ServerChil
       const answer = nextMessage<{ type: string; stats: { completed: number; rejectedBusy: number; size: number } | null }>(child, 'stats');
       child.send({ type: 'stats' });
       return (await answer).stats;
+    },
+    async cpuMicros() {
+      const answer = nextMessage<{ type: string; micros: number }>(child, 'cpu');
+      child.send({ type: 'cpu' });
+      return (await answer).micros;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
