@@ -23,6 +23,7 @@ import type { ServerConfig } from '../server.ts';
 const IN_FLIGHT = 16;
 const PROBE_RATE = 200;
 const SETTLE_MS = 2000;
+const MAX_WAIT_MS = 15_000;
 
 interface Sample {
   acP50: number;
@@ -32,6 +33,7 @@ interface Sample {
   probeP99: number;
   probeMax: number;
   changesPerSecond: number;
+  unanswered: number;
   failures: string;
 }
 
@@ -59,15 +61,18 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
           headers: { 'x-authentication': 'u0' },
           connections: 10,
           duration: seconds,
-          timeout: 60,
+          timeout: seconds * 2,
         });
-        const probe = await pacedProbe(server.port, '/rbac-api/v1/users/current', { 'x-authentication': 'u0' }, PROBE_RATE, seconds * 1000);
+        const probe = await pacedProbe(server.port, '/rbac-api/v1/users/current', { 'x-authentication': 'u0' }, PROBE_RATE, seconds * 1000, MAX_WAIT_MS);
         const elapsed = (performance.now() - started) / 1000;
         const changes = (changers?.completions.length ?? 0) - changesBefore;
-        if (ac.non2xx + ac.errors + probe.errors > 0) throw new Error(`figure 2 (${config.name}): ${ac.non2xx} non-2xx, ${ac.errors + probe.errors} errors on the cheap route`);
+        // On the main thread, requests time out or stay unanswered: that is the figure, not an error.
+        if (config.server.hasher !== 'main' && ac.non2xx + ac.errors + probe.errors + probe.unanswered > 0) throw new Error(`figure 2 (${config.name}): ${ac.non2xx} non-2xx, ${ac.errors + probe.errors} errors on the cheap route`);
         const sample: Sample = {
-          acP50: ac.latency.p50,
-          acP99: ac.latency.p99,
+          // autocannon reports no latency when nothing was answered within the run.
+          acP50: ac.requests.total === 0 ? Number.POSITIVE_INFINITY : ac.latency.p50,
+          acP99: ac.requests.total === 0 ? Number.POSITIVE_INFINITY : ac.latency.p99,
+          unanswered: probe.unanswered,
           acRps: ac.requests.average,
           probeP50: quantile(probe.latencies, 0.5),
           probeP99: quantile(probe.latencies, 0.99),
@@ -77,7 +82,7 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
         };
         samples.get(config.name)?.push(sample);
         options.log(
-          `stall run ${run} ${config.name}: autocannon p50 ${sample.acP50} p99 ${sample.acP99} ms (${round(sample.acRps, 0)} req/s); paced p50 ${round(sample.probeP50)} p99 ${round(sample.probeP99)} max ${round(sample.probeMax)} ms; ${round(sample.changesPerSecond)} changes/s${sample.failures === '' ? '' : `; failed changes ${sample.failures}`}`,
+          `stall run ${run} ${config.name}: autocannon p50 ${sample.acP50} p99 ${sample.acP99} ms (${round(sample.acRps, 0)} req/s); paced p50 ${round(sample.probeP50)} p99 ${round(sample.probeP99)} max ${round(sample.probeMax)} ms${sample.unanswered > 0 ? ` (${sample.unanswered} unanswered after ${MAX_WAIT_MS / 1000} s)` : ''}; ${round(sample.changesPerSecond)} changes/s${sample.failures === '' ? '' : `; failed changes ${sample.failures}`}`,
         );
       } finally {
         await changers?.stop();
@@ -91,16 +96,17 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
   // Ratios within each run; autocannon's whole-ms baseline can read 0 or 1, so it is floored at 1 ms.
   const ratio = (name: string, key: 'acP99' | 'probeP99', floor: number) =>
     median((samples.get(name) ?? []).map((s, i) => s[key] / Math.max(floor, base[i]?.[key] ?? Number.NaN)));
+  const ms = (v: number) => (Number.isFinite(v) ? v : `no answer in ${seconds} s`);
   const rows = configs.map((c) => [
     c.label,
-    m(c.name, 'acP50'),
-    m(c.name, 'acP99'),
-    c.name === 'none' ? 1 : round(ratio(c.name, 'acP99', 1), 1),
+    ms(m(c.name, 'acP50')),
+    ms(m(c.name, 'acP99')),
+    c.name === 'none' ? 1 : Number.isFinite(ratio(c.name, 'acP99', 1)) ? round(ratio(c.name, 'acP99', 1), 1) : '-',
     round(m(c.name, 'acRps'), 0),
     round(m(c.name, 'probeP50'), 2),
     round(m(c.name, 'probeP99'), 2),
     c.name === 'none' ? 1 : round(ratio(c.name, 'probeP99', 0.001), 1),
-    round(m(c.name, 'probeMax'), 1),
+    `${round(m(c.name, 'probeMax'), 1)}${c.name === 'main' ? ` (lower bound: requests unanswered after ${MAX_WAIT_MS / 1000} s count with their wait so far)` : ''}`,
     c.load ? round(m(c.name, 'changesPerSecond') * 2, 2) : 0,
   ]);
   const goals = configs

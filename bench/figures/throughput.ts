@@ -34,6 +34,10 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
       const server = await startServerChild(pool.server);
       const changers = startChangers(server.port, IN_FLIGHT);
       try {
+        // Steady state: 16 changes start together, so the first answers come only after about
+        // 16 verifies + 1 hash; wait for one full round of answers before counting.
+        const settleStart = performance.now();
+        while (changers.completions.length < IN_FLIGHT && performance.now() - settleStart < 120_000) await sleep(250);
         await sleep(SETTLE_MS);
         const before = changers.completions.length;
         const poolBefore = (await server.stats())?.completed ?? 0;
@@ -46,8 +50,8 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
         if (failures !== '') throw new Error(`figure 3 (${pool.name}): failed changes ${failures}`);
         const ops = (done.length * 2) / elapsed;
         const poolOps = (poolAfter - poolBefore) / elapsed;
-        http.get(pool.name)?.push({ ops, poolOps, ratio: ops / limit });
-        options.log(`throughput run ${run} ${pool.name}: ${round(ops)} bcrypt ops/s through HTTP (${done.length} changes in ${round(elapsed, 1)} s; pool counted ${round(poolOps)} jobs/s), raw limit ${round(limit)} hashes/s, ratio ${round(ops / limit)}`);
+        http.get(pool.name)?.push({ ops, poolOps, ratio: poolOps / limit });
+        options.log(`throughput run ${run} ${pool.name}: pool ${round(poolOps)} bcrypt jobs/s serving HTTP changes (HTTP count: ${done.length} changes in ${round(elapsed, 1)} s = ${round(ops)} ops/s), raw limit ${round(limit)} hashes/s, ratio ${round(poolOps / limit)}`);
       } finally {
         await changers.stop();
         await server.stop();
@@ -60,8 +64,8 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
   }
   const rawMedian = median(raw);
   const rows: (string | number)[][] = [
-    [`raw limit: ${cores} bcryptjs threads, no HTTP`, round(rawMedian), '', 1],
-    ...(single.length > 0 ? [[`one raw bcryptjs thread`, round(median(single)), '', round(median(single.map((s, i) => s / (raw[i] ?? Number.NaN))))]] : []),
+    [`raw limit: ${cores} bcryptjs threads, no HTTP`, '', round(rawMedian), 1],
+    ...(single.length > 0 ? [[`one raw bcryptjs thread`, '', round(median(single)), round(median(single.map((s, i) => s / (raw[i] ?? Number.NaN))))]] : []),
     ...pools.map((p) => {
       const r = http.get(p.name) ?? [];
       return [`${p.label}, through HTTP`, round(median(r.map((x) => x.ops))), round(median(r.map((x) => x.poolOps))), round(median(r.map((x) => x.ratio)))];
@@ -70,13 +74,13 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
   return {
     id: 'throughput',
     title: `3. Password-change throughput at cost ${options.cost}`,
-    table: [['what', 'bcrypt ops/s', 'pool jobs/s (cross-check)', 'ratio to raw limit'], ...rows],
+    table: [['what', 'bcrypt ops/s (HTTP count)', 'bcrypt ops/s (pool job count)', 'ratio to raw limit (pool job count)'], ...rows],
     goals: pools.map((p) => {
       const ratio = median((http.get(p.name) ?? []).map((x) => x.ratio));
       return { text: `${p.label}: >= 0.9 of the raw limit (measured ${round(ratio)})`, met: p.name === 'pool' ? ratio >= 0.9 : ratio >= 0.9 };
     }),
     notes: [
-      `Per run: the raw limit (${cores} threads x ${seconds} s), then for each pool a fresh server child with ${IN_FLIGHT} change loops (as in figure 2, no latency probe), ${SETTLE_MS / 1000} s of settling, then ${seconds} s counted. Operations = 2 x changes answered 200 within the window (\`passwordHistory: 0\`, \`failedAttemptsLockout: 0\`: 1 verify + 1 hash each, nothing else hashes); the pool's completed-jobs counter over the same window is shown as a cross-check. Ratios are per run, then the median.`,
+      `Per run: the raw limit (${cores} threads x ${seconds} s), then for each pool a fresh server child with ${IN_FLIGHT} change loops (as in figure 2, no latency probe), ${SETTLE_MS / 1000} s of settling, then ${seconds} s counted. The ratio uses the pool's completed-jobs counter over the window, read from the server over IPC: every job is one bcrypt operation of an HTTP change (\`passwordHistory: 0\`, \`failedAttemptsLockout: 0\`: exactly 1 verify + 1 hash per change, nothing else hashes), and it counts exactly, whereas 2 x changes answered 200 in the window (shown as a cross-check) moves in steps of 2 operations and in bursts. The settling waits for one full round of ${IN_FLIGHT} answers first (16 changes start together, so the first answers come only after ~16 verifies + 1 hash). Ratios are per run, then the median.`,
     ],
   };
 }

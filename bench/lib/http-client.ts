@@ -33,24 +33,37 @@ export function send(agent: Agent, port: number, method: string, path: string, h
 
 /**
  * Sends `GET path` at a fixed rate (open loop: a slow answer does not delay the next request)
- * for `durationMs`, and resolves every latency in ms. Requests still open at the end are awaited.
+ * for `durationMs`, and resolves every latency in ms. Requests still open at the end are awaited
+ * for up to `maxWaitMs`.
  */
-export async function pacedProbe(port: number, path: string, headers: Record<string, string>, ratePerSecond: number, durationMs: number): Promise<{ latencies: number[]; errors: number }> {
+export async function pacedProbe(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  ratePerSecond: number,
+  durationMs: number,
+  maxWaitMs = 30_000,
+): Promise<{ latencies: number[]; errors: number; unanswered: number }> {
   const agent = newAgent(64);
   const latencies: number[] = [];
   let errors = 0;
   const pending: Promise<void>[] = [];
+  const open = new Set<number>();
   const period = 1000 / ratePerSecond;
   const start = performance.now();
   let i = 0;
   while (performance.now() - start < durationMs) {
+    const sentAt = performance.now();
+    open.add(sentAt);
     pending.push(
       send(agent, port, 'GET', path, headers).then(
         (r) => {
+          open.delete(sentAt);
           if (r.status === 200) latencies.push(r.ms);
           else errors += 1;
         },
         () => {
+          open.delete(sentAt);
           errors += 1;
         },
       ),
@@ -59,7 +72,13 @@ export async function pacedProbe(port: number, path: string, headers: Record<str
     const wait = start + i * period - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-  await Promise.all(pending);
+  // A stalled server may not answer for minutes: past maxWaitMs, what is still open counts with
+  // its wait so far (a lower bound) and as unanswered.
+  await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, maxWaitMs))]);
+  const unanswered = open.size;
+  const now = performance.now();
+  for (const sentAt of open) latencies.push(now - sentAt);
+  open.clear();
   agent.destroy();
-  return { latencies, errors };
+  return { latencies, errors, unanswered };
 }

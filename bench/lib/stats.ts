@@ -1,7 +1,7 @@
 /** Small statistics and formatting helpers shared by the benchmark figures. */
 
 export function median(values: readonly number[]): number {
-  const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
