@@ -9,7 +9,7 @@
  * bench/RESULTS.md is written when every figure ran (or with --write).
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { issueFigure } from './figures/issue.ts';
@@ -53,6 +53,7 @@ const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 console.log(`${machine}\n${command}\n`);
 
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const reports: FigureReport[] = [];
 const started = Date.now();
 for (const name of selected) {
@@ -75,6 +76,7 @@ if ((selected.length === Object.keys(FIGURES).length && !args['no-write']) || ar
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${machine}`,
     `- Command: \`${command}\` (${minutes} min)`,
+    `- Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? Number.NaN).toFixed(2)}, on ${availableParallelism()} cores: anything well above 1 means other processes shared the CPU with the bench.`,
     `- Every figure was measured ${options.runs} times; tables show medians, and each ratio is the median of the ratios taken within one run (both sides measured one after the other, on the same machine load). The machine is shared and noisy.`,
     '',
     '## Goals',
