@@ -1,0 +1,122 @@
+/**
+ * The server under test, run in a child process (forked by bench/run.ts) so the load generator
+ * never shares its event loop. A host-like Express app: the password router on memory stores
+ * behind a header authorizer, plus two host routes behind the same authorizer:
+ *
+ * - `POST /bare/users/:sid/password/reset`: authenticates, then does nothing (figure 1's baseline);
+ * - `GET /rbac-api/v1/users/current`: authenticates and answers the caller's id (figure 2's cheap route).
+ *
+ * Configured by one JSON argument; says `{type: 'listening', port}` over IPC, answers
+ * `{type: 'stats'}` with the pool's counters, and exits when the parent goes away.
+ */
+import bcrypt from 'bcryptjs';
+import express, { type RequestHandler } from 'express';
+import {
+  MemoryTokenStore,
+  MemoryUserStore,
+  createBcryptHasher,
+  createPasswordRouter,
+  createWorkerPoolHasher,
+  type Authorizer,
+  type Hasher,
+  type Principal,
+  type WorkerPoolHasher,
+} from '../lib/index.ts';
+
+export interface ServerConfig {
+  /** `default`: the router's own pool (size = availableParallelism()); `pool`: a pool of `poolSize`; `main`: bcryptjs on the main thread. */
+  readonly hasher: 'default' | 'pool' | 'main';
+  readonly poolSize?: number;
+  readonly cost: number;
+  /** Users who change their password (sessions `u0`, `u1`, ...). */
+  readonly changers: number;
+}
+
+export const TOKEN_KEY = 'bench-secret-that-is-at-least-32-bytes-long!!';
+export const PASSWORDS = ['Bench-Password-A1!', 'Bench-Password-B2?'] as const;
+export const ADMIN_SESSION = 'admin';
+export const TARGET_USER_ID = '00000000-0000-4000-8000-000000000001';
+
+interface BenchPrincipal extends Principal {
+  readonly canReset: boolean;
+}
+
+export async function startServer(config: ServerConfig): Promise<{ port: number; stats: () => unknown }> {
+  // One hash of the first password, shared by every changer (computed once: a cost-12 hash is slow).
+  const initialHash = bcrypt.hashSync(PASSWORDS[0], config.cost);
+  const users = new MemoryUserStore();
+  const sessions = new Map<string, BenchPrincipal>();
+  const admin = users.createUser({ login: 'bench-admin', passwordHash: initialHash, isSuperuser: true });
+  sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
+  users.createUser({ id: TARGET_USER_ID, login: 'bench-target', passwordHash: initialHash });
+  for (let i = 0; i < config.changers; i += 1) {
+    const user = users.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
+    sessions.set(`u${i}`, { userId: user.id, canReset: false });
+  }
+
+  const authorizer: Authorizer<BenchPrincipal> = {
+    authenticate: (req) => sessions.get(req.get('x-authentication') ?? '') ?? null,
+    canResetPassword: (principal) => principal.canReset,
+  };
+
+  let hasher: Hasher | undefined;
+  if (config.hasher === 'main') hasher = createBcryptHasher({ cost: config.cost });
+  if (config.hasher === 'pool') hasher = createWorkerPoolHasher({ cost: config.cost, ...(config.poolSize === undefined ? {} : { size: config.poolSize }) });
+  const router = createPasswordRouter<BenchPrincipal>({
+    userStore: users,
+    tokenStore: new MemoryTokenStore(),
+    authorizer,
+    tokenKey: TOKEN_KEY,
+    // History compares would add bcrypt work per change; with 0, a change is exactly 1 verify + 1 hash.
+    policy: { passwordHistory: 0 },
+    // A failed change would count towards lockout; the bench never sends a wrong password.
+    failedAttemptsLockout: 0,
+    ...(hasher === undefined ? { bcryptCost: config.cost } : { hasher }),
+  });
+
+  // The host's own authentication middleware, over the same Authorizer the router uses.
+  const authenticate: RequestHandler = (req, res, next) => {
+    Promise.resolve(authorizer.authenticate(req)).then((principal) => {
+      if (principal === null) {
+        res.status(401).json({ kind: 'user-unauthenticated' });
+        return;
+      }
+      res.locals['principal'] = principal;
+      next();
+    }, next);
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/rbac-api/v1/users/current', authenticate, (_req, res) => {
+    res.json({ id: (res.locals['principal'] as BenchPrincipal).userId });
+  });
+  app.use('/rbac-api/v1', router);
+  const bare = express.Router();
+  bare.post('/users/:sid/password/reset', authenticate, (_req, res) => {
+    res.status(200).type('text/plain').send('ok');
+  });
+  app.use('/bare', bare);
+
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const pool = (hasher ?? router.service.hasher) as Partial<WorkerPoolHasher>;
+  return { port: address.port, stats: () => pool.stats ?? null };
+}
+
+// Run as a child: `tsx bench/server.ts '<json config>'` (forked with IPC).
+if (process.send !== undefined && process.argv[2] !== undefined) {
+  const config = JSON.parse(process.argv[2]) as ServerConfig;
+  const { port, stats } = await startServer(config);
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'stats') process.send?.({ type: 'stats', stats: stats() });
+    if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ type: 'listening', port });
+}
