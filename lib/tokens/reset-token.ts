@@ -2,7 +2,7 @@
  * Password-reset tokens: JWTs whose `purpose` claim marks them as reset tokens, so no other
  * JWT of the host is accepted here, and whose algorithm is pinned per key.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { ResolvedTokenKey } from './token-keys.ts';
 
@@ -25,7 +25,6 @@ export type VerifyResult = { readonly ok: true; readonly claims: ResetTokenClaim
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const JTI = /^[A-Za-z0-9_-]{22,128}$/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const HMAC_DIGESTS: Partial<Record<ResolvedTokenKey['algorithm'], string>> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 
 /** A random token id: 256 bits from the CSPRNG, base64url. */
 export function newTokenId(): string {
@@ -45,20 +44,11 @@ export class ResetTokenCodec {
   readonly #keys: readonly ResolvedTokenKey[];
   readonly #issuer: string;
   readonly #clockToleranceSeconds: number;
-  /** For an HMAC signing key: its digest and the encoded JWS header, made once. */
-  readonly #hmac: { readonly digest: string; readonly header: string } | undefined;
 
   constructor(keys: readonly ResolvedTokenKey[], issuer: string, clockToleranceSeconds: number) {
     this.#keys = keys;
     this.#issuer = issuer;
     this.#clockToleranceSeconds = clockToleranceSeconds;
-    const key = keys[0];
-    const digest = key === undefined ? undefined : HMAC_DIGESTS[key.algorithm];
-    if (key !== undefined && digest !== undefined) {
-      // The header jsonwebtoken writes, with the same key order: alg, typ, kid.
-      const header = { alg: key.algorithm, typ: 'JWT', ...(key.kid === undefined ? {} : { kid: key.kid }) };
-      this.#hmac = { digest, header: Buffer.from(JSON.stringify(header)).toString('base64url') };
-    }
   }
 
   /** Signs a token for `userId` with the current key. */
@@ -72,13 +62,6 @@ export class ResetTokenCodec {
       iat: Math.floor(issuedAt.getTime() / 1000),
       exp: Math.floor(expiresAt.getTime() / 1000),
     };
-    if (this.#hmac !== undefined) {
-      // HMAC keys are signed here: jsonwebtoken's option checks cost more than the signature
-      // itself. The token is byte for byte what jwt.sign makes (the issuer claim comes last, as
-      // jwt.sign appends it); verification still goes through jsonwebtoken.
-      const body = `${this.#hmac.header}.${Buffer.from(JSON.stringify({ ...payload, iss: this.#issuer })).toString('base64url')}`;
-      return `${body}.${createHmac(this.#hmac.digest, key.signingKey).update(body).digest('base64url')}`;
-    }
     return jwt.sign(payload, key.signingKey, {
       algorithm: key.algorithm,
       issuer: this.#issuer,
