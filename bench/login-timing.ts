@@ -39,7 +39,11 @@ async function time(login: string, password: string): Promise<number> {
 await time('nobody', 'x');
 await time('alice', 'wrong');
 
-const cases = { 'unknown login': ['nobody', 'Wrong-Password-1!'], 'known login, wrong password': ['alice', 'Wrong-Password-1!'], 'known login, right password': ['alice', 'Correct-Horse-42-Battery'] } as const;
+const cases = {
+  'unknown login': ['nobody', 'Wrong-Password-1!'],
+  'known login, wrong password': ['alice', 'Wrong-Password-1!'],
+  'known login, right password': ['alice', 'Correct-Horse-42-Battery'],
+} as const;
 const roundMedians: Record<string, number[]> = {};
 for (let r = 0; r < rounds; r++) {
   for (const [name, [login, password]] of Object.entries(cases)) {

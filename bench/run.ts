@@ -39,7 +39,13 @@ const { values: args } = parseArgs({
   },
 });
 
-const selected = args.only === undefined ? Object.keys(FIGURES) : args.only.split(',').map((s) => s.trim()).filter(Boolean);
+const selected =
+  args.only === undefined
+    ? Object.keys(FIGURES)
+    : args.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 for (const name of selected) if (!(name in FIGURES)) throw new Error(`unknown figure ${name}; known: ${Object.keys(FIGURES).join(', ')}`);
 const options: BenchOptions = {
   runs: Number(args.runs),

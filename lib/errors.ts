@@ -16,7 +16,7 @@ export const ERROR_KINDS = {
   'invalid-token': 403,
   'not-found': 404,
   'request-too-large': 413,
-  'conflict': 409,
+  conflict: 409,
   'server-error': 500,
 } as const;
 
@@ -58,7 +58,10 @@ export class HasherBusyError extends Error {
 /** Thrown when a store call fails or exceeds `storeTimeoutMs`; answered 503 `server-error`. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
-  constructor(readonly operation: string, cause: unknown) {
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
     super(`storage operation ${operation} failed`, { cause });
   }
 }

@@ -1,14 +1,7 @@
 /** Audit events: what happened to which account, by whom, never with a secret. */
 
 /** Every event type the library emits. */
-export type PasswordEventType =
-  | 'reset-token-issued'
-  | 'password-reset'
-  | 'password-changed'
-  | 'failed-attempt'
-  | 'account-locked'
-  | 'account-reinstated'
-  | 'policy-rejected';
+export type PasswordEventType = 'reset-token-issued' | 'password-reset' | 'password-changed' | 'failed-attempt' | 'account-locked' | 'account-reinstated' | 'policy-rejected';
 
 /** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
 export interface PasswordEvent {

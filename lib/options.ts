@@ -69,9 +69,24 @@ export interface PasswordRouterOptions<P extends Principal = Principal> extends 
 }
 
 const SERVICE_KEYS = [
-  'userStore', 'tokenStore', 'authorizer', 'tokenKey', 'previousTokenKeys', 'tokenIssuer', 'clockToleranceSeconds',
-  'passwordResetExpiration', 'bcryptCost', 'hasher', 'policy', 'failedAttemptsLockout', 'lockout', 'storeTimeoutMs',
-  'publicUrl', 'now', 'onEvent', 'onPasswordChanged',
+  'userStore',
+  'tokenStore',
+  'authorizer',
+  'tokenKey',
+  'previousTokenKeys',
+  'tokenIssuer',
+  'clockToleranceSeconds',
+  'passwordResetExpiration',
+  'bcryptCost',
+  'hasher',
+  'policy',
+  'failedAttemptsLockout',
+  'lockout',
+  'storeTimeoutMs',
+  'publicUrl',
+  'now',
+  'onEvent',
+  'onPasswordChanged',
 ] as const;
 const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId'] as const;
 

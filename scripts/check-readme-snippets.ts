@@ -31,7 +31,10 @@ export function extractRegion(source: string, region: string | undefined, where 
     body = lines.slice(start + 1, end);
   }
   const indent = Math.min(...body.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  return body.map((l) => l.slice(indent)).join('\n').trim();
+  return body
+    .map((l) => l.slice(indent))
+    .join('\n')
+    .trim();
 }
 
 /** Every marked block of the README, checked against its source. */

@@ -39,7 +39,8 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
   const users = (await request(running.base).get('/users').set('X-Authentication', adminToken).expect(200)).body as { id: string; login: string }[];
   const alice = users.find((u) => u.login === 'alice');
   assert.ok(alice);
-  const { token } = (await request(running.base).post(`/users/${alice.id}/password/reset`).set('X-Authentication', adminToken).set('Accept', 'application/json').expect(200)).body as { token: string };
+  const { token } = (await request(running.base).post(`/users/${alice.id}/password/reset`).set('X-Authentication', adminToken).set('Accept', 'application/json').expect(200))
+    .body as { token: string };
   // PORT 0 gives no configured public URL, so the link is built here the way the server would.
   const link = `${running.base}/reset-password#token=${token}`;
 
@@ -62,13 +63,22 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     // The fragment is gone from the address bar, and no request carried the token in its URL.
     await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
     await page.getByLabel('New password', { exact: true }).waitFor();
-    assert.ok(await page.getByLabel('New password', { exact: true }).evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus starts in the password field');
+    assert.ok(
+      await page.getByLabel('New password', { exact: true }).evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement),
+      'focus starts in the password field',
+    );
 
     await page.keyboard.type('alice123');
     await page.locator('#rules li.rule.unmet').first().waitFor();
     const unmet = await page.locator('#rules li.unmet').allTextContents();
-    assert.ok(unmet.some((text) => text.includes('at least 12 characters')), unmet.join('\n'));
-    assert.ok(unmet.some((text) => text.includes('login')), unmet.join('\n'));
+    assert.ok(
+      unmet.some((text) => text.includes('at least 12 characters')),
+      unmet.join('\n'),
+    );
+    assert.ok(
+      unmet.some((text) => text.includes('login')),
+      unmet.join('\n'),
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-weak-password.png'), fullPage: true });
 
     // Submitting the weak one anyway shows the server's exact reasons.
@@ -89,7 +99,10 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-success.png'), fullPage: true });
 
     assert.ok(!requested.some((url) => url.includes(token)), 'the token never appears in a requested URL');
-    assert.deepEqual(violations.filter((text) => /Content Security Policy/i.test(text)), []);
+    assert.deepEqual(
+      violations.filter((text) => /Content Security Policy/i.test(text)),
+      [],
+    );
   } finally {
     await browser.close();
   }

@@ -18,7 +18,8 @@ before(async () => {
     const busy = await cli(['unlock', '--login', 'admin']);
     assert.equal(busy.code, 1);
     assert.match(busy.stderr, /in use by process \d+/);
-    for (let i = 0; i < 2; i++) await request(running.base).post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: 'Wrong-Password-1!' }).expect(401);
+    for (let i = 0; i < 2; i++)
+      await request(running.base).post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: 'Wrong-Password-1!' }).expect(401);
   } finally {
     await running.close();
   }

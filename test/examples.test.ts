@@ -48,7 +48,11 @@ describe('examples/custom-user-store', () => {
       assert.equal((await passwords.service.verifyLogin('alice', 'Second-Pa55word-2026!')).ok, true);
       assert.match(alice.last_login ?? '', /^\d{4}-/);
       // The history column is honoured: the old password is refused as reused.
-      const reuse = await request(app).put('/rbac-api/v1/users/current/password').set('Authorization', 'Demo alice').send({ current_password: 'Second-Pa55word-2026!', password: 'First-Pa55word-2026' }).expect(400);
+      const reuse = await request(app)
+        .put('/rbac-api/v1/users/current/password')
+        .set('Authorization', 'Demo alice')
+        .send({ current_password: 'Second-Pa55word-2026!', password: 'First-Pa55word-2026' })
+        .expect(400);
       assert.equal(reuse.body.details.failures[0].rule, 'password-reused');
     } finally {
       await passwords.close();

@@ -43,7 +43,18 @@ const authorizer: Authorizer<P> = {
 
 function appOn(stores: PostgresStores): express.Express {
   const app = express();
-  app.use(base, createPasswordRouter<P>({ userStore: stores.userStore, tokenStore: stores.tokenStore, authorizer, tokenKey: 'postgres-faults-secret-0123456789abcdef', hasher, storeTimeoutMs: TIMEOUT_MS, failedAttemptsLockout: 5 }));
+  app.use(
+    base,
+    createPasswordRouter<P>({
+      userStore: stores.userStore,
+      tokenStore: stores.tokenStore,
+      authorizer,
+      tokenKey: 'postgres-faults-secret-0123456789abcdef',
+      hasher,
+      storeTimeoutMs: TIMEOUT_MS,
+      failedAttemptsLockout: 5,
+    }),
+  );
   return app;
 }
 
@@ -84,7 +95,8 @@ describe('fault injection on PostgreSQL: every statement of a request fails in t
     return { userId: user.id, token };
   }
 
-  const usable = async (token: string) => (await request(healthyApp).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: token })).status === 200;
+  const usable = async (token: string) =>
+    (await request(healthyApp).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: token })).status === 200;
   const passwordOf = async (userId: string) => {
     const hash = (await healthy.userStore.findById(userId))?.passwordHash ?? '';
     if (await hasher.verify(NEW, hash)) return 'new';
@@ -117,7 +129,10 @@ describe('fault injection on PostgreSQL: every statement of a request fails in t
       faults.disarm();
       await scenario.send(traced).expect(200);
       const statements = [...faults.statements];
-      assert.ok(statements.some((s) => s.startsWith('COMMIT')), statements.join(' | '));
+      assert.ok(
+        statements.some((s) => s.startsWith('COMMIT')),
+        statements.join(' | '),
+      );
       t.diagnostic(`${statements.length} statements x ${MODES.length} modes: ${statements.map((s) => s.split(' ').slice(0, 2).join(' ')).join(' | ')}`);
       for (let n = 1; n <= statements.length; n++) {
         for (const mode of MODES) {

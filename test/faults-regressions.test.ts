@@ -59,7 +59,11 @@ describe('fault regressions: revoking tokens after the password was written', ()
       await request(reset.t.app).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: reset.token }).expect(403);
 
       const change = await faultyRig({ member: 'tokenStore.revokeForUser', call: 1, mode });
-      await request(change.app).put(`${base}/users/current/password`).set('X-Authentication', change.t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(200);
+      await request(change.app)
+        .put(`${base}/users/current/password`)
+        .set('X-Authentication', change.t.auth.alice)
+        .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+        .expect(200);
       assert.ok(change.plan.fired);
       assert.deepEqual(change.changed, [change.t.alice.id]);
       await request(change.t.app).post(`${base}/auth/reset`).send({ token: change.token, password: 'Probe-Pa55word-Probe!' }).expect(403);

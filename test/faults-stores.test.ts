@@ -62,7 +62,8 @@ async function issueOn(r: Rig): Promise<string> {
 
 const passwordIs = async (r: Rig, password: string) => hasher.verify(password, r.t.users.findById(r.t.alice.id)?.passwordHash ?? '');
 /** Whether a token is still usable, checked through the healthy router (validate-password never consumes it). */
-const usable = async (r: Rig, token: string) => (await request(r.t.app).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: token })).status === 200;
+const usable = async (r: Rig, token: string) =>
+  (await request(r.t.app).post(`${base}/command/validate-password`).send({ password: 'Probe-Pa55word-Probe!', reset_token: token })).status === 200;
 
 interface Scenario {
   readonly name: string;
@@ -125,10 +126,15 @@ const scenarios: Scenario[] = [
   {
     name: 'PUT /users/current/password (with a failed attempt to clear and a token to kill)',
     setup: async (r) => {
-      await request(r.t.app).put(`${base}/users/current/password`).set('X-Authentication', r.t.auth.alice).send({ current_password: 'Wrong-Pa55word-123!', password: OTHER_GOOD_PASSWORD }).expect(403);
+      await request(r.t.app)
+        .put(`${base}/users/current/password`)
+        .set('X-Authentication', r.t.auth.alice)
+        .send({ current_password: 'Wrong-Pa55word-123!', password: OTHER_GOOD_PASSWORD })
+        .expect(403);
       await issueOn(r);
     },
-    send: (r) => request(r.app).put(`${base}/users/current/password`).set('X-Authentication', r.t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }),
+    send: (r) =>
+      request(r.app).put(`${base}/users/current/password`).set('X-Authentication', r.t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }),
     normal: 200,
     afterFault: (r, before) => passwordState(r, before, OTHER_GOOD_PASSWORD, true),
     retryStatus: (state) => (state === 'untouched' ? 200 : 403),
@@ -136,7 +142,8 @@ const scenarios: Scenario[] = [
   {
     name: 'PUT /users/current/password with a wrong current password (lockout counter)',
     setup: async () => {},
-    send: (r) => request(r.app).put(`${base}/users/current/password`).set('X-Authentication', r.t.auth.alice).send({ current_password: 'Wrong-Pa55word-123!', password: OTHER_GOOD_PASSWORD }),
+    send: (r) =>
+      request(r.app).put(`${base}/users/current/password`).set('X-Authentication', r.t.auth.alice).send({ current_password: 'Wrong-Pa55word-123!', password: OTHER_GOOD_PASSWORD }),
     normal: 403,
     afterFault: async (r, before) => {
       assert.equal(await passwordIs(r, GOOD_PASSWORD), true);
@@ -228,7 +235,10 @@ describe('fault injection: every route, every store call, every failure mode', (
   }
 
   it('the login helper: every store call it makes, failing, rejects with StoreUnavailableError in bounded time', async () => {
-    for (const [label, password] of [['success', GOOD_PASSWORD], ['failure', 'Wrong-Pa55word-123!']] as const) {
+    for (const [label, password] of [
+      ['success', GOOD_PASSWORD],
+      ['failure', 'Wrong-Pa55word-123!'],
+    ] as const) {
       const trace = await rig();
       // A failed attempt first, so the success path also clears the counter.
       await trace.router.service.verifyLogin('alice', 'Wrong-Pa55word-123!');
@@ -243,7 +253,10 @@ describe('fault injection: every route, every store call, every failure mode', (
           const before = fullSnapshot(r.t, r.tokenIds);
           r.plan.arm({ ...point, mode });
           const started = performance.now();
-          await assert.rejects(r.router.service.verifyLogin('alice', password), (error: unknown) => error instanceof StoreUnavailableError && !String(error.message).includes('db-secret-host'));
+          await assert.rejects(
+            r.router.service.verifyLogin('alice', password),
+            (error: unknown) => error instanceof StoreUnavailableError && !String(error.message).includes('db-secret-host'),
+          );
           assert.ok(performance.now() - started < BOUND_MS);
           r.plan.disarm();
           // A failed recordLogin after a cleared counter may leave the counter cleared; nothing else moves.
@@ -266,7 +279,11 @@ describe('fault injection: every route, every store call, every failure mode', (
       await issueOn(trace);
       trace.plan.disarm();
       await call(trace);
-      const points = trace.plan.trace.map((member, index, all) => ({ member, call: all.slice(0, index + 1).filter((m) => m === member).length, tidying: member === 'tokenStore.revokeForUser' }));
+      const points = trace.plan.trace.map((member, index, all) => ({
+        member,
+        call: all.slice(0, index + 1).filter((m) => m === member).length,
+        tidying: member === 'tokenStore.revokeForUser',
+      }));
       assert.ok(points.length >= 1, name);
       for (const point of points) {
         for (const mode of FAULT_MODES) {

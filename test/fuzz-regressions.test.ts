@@ -26,11 +26,22 @@ describe('fuzz regressions', () => {
     const before = snapshot(t);
     for (const encoding of ['gzip', 'deflate', 'x-gzip']) {
       for (const path of ['/auth/reset', '/command/validate-password']) {
-        const res = await request(t.app).post(`${base}${path}`).set('Content-Type', 'application/json').set('Content-Encoding', encoding).serialize((b: unknown) => b as string).send(Buffer.from('{}'));
+        const res = await request(t.app)
+          .post(`${base}${path}`)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          .serialize((b: unknown) => b as string)
+          .send(Buffer.from('{}'));
         assertDocumentedAnswer(res, [400], `${encoding} ${path}`);
         assert.equal(res.body.kind, 'puppetlabs.rbac/malformed-request');
       }
-      const res = await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).set('Content-Type', 'application/json').set('Content-Encoding', encoding).serialize((b: unknown) => b as string).send(Buffer.from('[]'));
+      const res = await request(t.app)
+        .put(`${base}/users/current/password`)
+        .set('X-Authentication', t.auth.alice)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .serialize((b: unknown) => b as string)
+        .send(Buffer.from('[]'));
       assertDocumentedAnswer(res, [400], `${encoding} PUT`);
     }
     assert.equal(snapshot(t), before);
@@ -48,12 +59,22 @@ describe('fuzz regressions', () => {
       ['/command/validate-password', Buffer.from('{"password":"x"}'), 'application/json; charset=utf-32'],
     ];
     for (const [path, body, type] of cases) {
-      const res = await request(t.app).post(`${base}${path}`).set('X-Authentication', t.auth.alice).set('Content-Type', type).serialize((b: unknown) => b as string).send(body);
+      const res = await request(t.app)
+        .post(`${base}${path}`)
+        .set('X-Authentication', t.auth.alice)
+        .set('Content-Type', type)
+        .serialize((b: unknown) => b as string)
+        .send(body);
       assertDocumentedAnswer(res, [400], `${path} ${type}`);
       assert.equal(res.body.kind, 'puppetlabs.rbac/malformed-request');
     }
     assert.equal(snapshot(t), before);
     // UTF-8 with an explicit charset, in any case, still works.
-    await request(t.app).post(`${base}/command/validate-password`).set('X-Authentication', t.auth.alice).set('Content-Type', 'application/json; charset=UTF-8').send('{"password":"Caf\u00e9-Pa55word-Long!"}').expect(200);
+    await request(t.app)
+      .post(`${base}/command/validate-password`)
+      .set('X-Authentication', t.auth.alice)
+      .set('Content-Type', 'application/json; charset=UTF-8')
+      .send('{"password":"Caf\u00e9-Pa55word-Long!"}')
+      .expect(200);
   });
 });

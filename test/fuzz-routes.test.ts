@@ -60,7 +60,16 @@ interface World {
 async function newWorld(options: Parameters<typeof createTestApp>[0] = {}): Promise<World> {
   const t = await createTestApp(options);
   const server = await listen(t.app);
-  const world: World = { t, server, tokenIds: new Set(), token: '', passwords: new Map([[t.alice.id, GOOD_PASSWORD], [t.admin.id, GOOD_PASSWORD]]) };
+  const world: World = {
+    t,
+    server,
+    tokenIds: new Set(),
+    token: '',
+    passwords: new Map([
+      [t.alice.id, GOOD_PASSWORD],
+      [t.admin.id, GOOD_PASSWORD],
+    ]),
+  };
   await reissue(world);
   return world;
 }
@@ -90,7 +99,12 @@ const authArb = (w: World) =>
 
 /** Passwords that pass the default policy, so legit requests can succeed. */
 const strongPassword = fc.tuple(fc.integer({ min: 0, max: 1e9 }), fc.constantFrom('!', '#', '-', '_')).map(([n, sep]) => `Fuzz${sep}Pa55word${sep}${n}`);
-const anyString = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 80 }) }, { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) }, { weight: 1, arbitrary: fc.constantFrom('', ' ', '\u0000', 'null', '__proto__') }, { weight: 1, arbitrary: hugeString });
+const anyString = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 80 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\u0000', 'null', '__proto__') },
+  { weight: 1, arbitrary: hugeString },
+);
 
 /** A field value: mostly strings of interest, sometimes any JSON. */
 const fieldValue = (interesting: fc.Arbitrary<string>) => fc.oneof({ weight: 12, arbitrary: interesting }, { weight: 1, arbitrary: nastyJson });
@@ -114,10 +128,31 @@ function bodyArb(fieldArbs: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary
     nastyJson.map((v) => Buffer.from(toJsonText(v))),
     deepNesting.map((s) => Buffer.from(s)),
     fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-    fc.tuple(fc.constantFrom('{"token":"', '{"password":"', '{"current_password":"', '{"reset_token":"', '"'), invalidUtf8, fc.constantFrom('"}', '","password":"x"}', '')).map(([a, bad, b]) => Buffer.concat([Buffer.from(a), bad, Buffer.from(b)])),
-    fc.constantFrom('', '{', '}', 'null', '[]', '"x"', '{"__proto__":{"isAdmin":true}}', '{"constructor":{"prototype":{"x":1}}}', '\ufeff{}', '{"a":1}garbage', 'token=x&password=y').map((s) => Buffer.from(s)),
+    fc
+      .tuple(fc.constantFrom('{"token":"', '{"password":"', '{"current_password":"', '{"reset_token":"', '"'), invalidUtf8, fc.constantFrom('"}', '","password":"x"}', ''))
+      .map(([a, bad, b]) => Buffer.concat([Buffer.from(a), bad, Buffer.from(b)])),
+    fc
+      .constantFrom(
+        '',
+        '{',
+        '}',
+        'null',
+        '[]',
+        '"x"',
+        '{"__proto__":{"isAdmin":true}}',
+        '{"constructor":{"prototype":{"x":1}}}',
+        '\ufeff{}',
+        '{"a":1}garbage',
+        'token=x&password=y',
+      )
+      .map((s) => Buffer.from(s)),
   );
-  return fc.oneof({ weight: 8, arbitrary: complete }, { weight: 2, arbitrary: partial }, { weight: 3, arbitrary: raw.map((body) => ({ body, fields: undefined })) }, { weight: 1, arbitrary: fc.constant({ body: undefined, fields: undefined }) });
+  return fc.oneof(
+    { weight: 8, arbitrary: complete },
+    { weight: 2, arbitrary: partial },
+    { weight: 3, arbitrary: raw.map((body) => ({ body, fields: undefined })) },
+    { weight: 1, arbitrary: fc.constant({ body: undefined, fields: undefined }) },
+  );
 }
 
 const ctArb = fc.oneof({ weight: 10, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: contentTypes }, { weight: 1, arbitrary: fc.constant(undefined) });
@@ -163,15 +198,37 @@ function encode(s: string): string {
 }
 
 const sidArb = (w: World) =>
-  fc.oneof(
-    fc.constantFrom(w.t.alice.id, w.t.admin.id, w.t.remote.id, w.t.alice.id.toUpperCase(), '00000000-0000-0000-0000-000000000000').map(encode),
-    fc.constantFrom(w.t.alice.id).map((id) => id.replace(/[0-9a-f]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)),
-    fc.uuid().map(encode),
-    fc.string({ minLength: 1, maxLength: 60 }).map(encode),
-    fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).map(encode),
-    fc.constantFrom('%', '%%', '%E0%A4%A', '%ZZ', '%00', '%C0%AF', '%ED%A0%80', '%FF', '..', '.', "'%20OR%201=1--", '..%2F..%2Fetc%2Fpasswd', '%2e%2e', '{uuid}', 'current', 'null', '__proto__', 'constructor', 'a'.repeat(3000)),
-    fc.tuple(fc.uuid(), fc.constantFrom('%20', '%00', '%0A', ';', ',', '%7B')).map(([id, tail]) => `${id}${tail}`),
-  ).filter((s) => s.length > 0);
+  fc
+    .oneof(
+      fc.constantFrom(w.t.alice.id, w.t.admin.id, w.t.remote.id, w.t.alice.id.toUpperCase(), '00000000-0000-0000-0000-000000000000').map(encode),
+      fc.constantFrom(w.t.alice.id).map((id) => id.replace(/[0-9a-f]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)),
+      fc.uuid().map(encode),
+      fc.string({ minLength: 1, maxLength: 60 }).map(encode),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).map(encode),
+      fc.constantFrom(
+        '%',
+        '%%',
+        '%E0%A4%A',
+        '%ZZ',
+        '%00',
+        '%C0%AF',
+        '%ED%A0%80',
+        '%FF',
+        '..',
+        '.',
+        "'%20OR%201=1--",
+        '..%2F..%2Fetc%2Fpasswd',
+        '%2e%2e',
+        '{uuid}',
+        'current',
+        'null',
+        '__proto__',
+        'constructor',
+        'a'.repeat(3000),
+      ),
+      fc.tuple(fc.uuid(), fc.constantFrom('%20', '%00', '%0A', ';', ',', '%7B')).map(([id, tail]) => `${id}${tail}`),
+    )
+    .filter((s) => s.length > 0);
 
 describe('fuzz: every route through HTTP', () => {
   let w: World;
@@ -190,78 +247,113 @@ describe('fuzz: every route through HTTP', () => {
 
   it('POST /users/:sid/password/reset', async () => {
     const arb = fc.record({ sid: sidArb(w), auth: authArb(w), headers: extraHeaders, body: bodyArb({ token: fieldValue(anyString) }), ct: ctArb, enc: encArb });
-    await fuzz('issue', 400, fc.asyncProperty(arb, async ({ sid, auth, headers, body, ct, enc }) => {
-      const shot: Shot = { method: 'post', path: `${base}/users/${sid}/password/reset`, auth, headers, contentType: ct, encoding: enc, ...body };
-      let decoded: string | undefined;
-      try {
-        decoded = decodeURIComponent(sid).toLowerCase();
-      } catch {
-        decoded = undefined;
-      }
-      const legit = auth.who === 'admin' && (decoded === w.t.alice.id || decoded === w.t.admin.id);
-      const res = await fire(w, shot, [200, 400, 401, 403, 404], legit, true);
-      if (res.status === 200) {
-        const token = res.headers['content-type']?.startsWith('application/json') ? (res.body as { token: string }).token : res.text;
-        w.tokenIds.add(jtiOf(token));
-        if (decoded === w.t.alice.id) w.token = token;
-      }
-    }));
+    await fuzz(
+      'issue',
+      400,
+      fc.asyncProperty(arb, async ({ sid, auth, headers, body, ct, enc }) => {
+        const shot: Shot = { method: 'post', path: `${base}/users/${sid}/password/reset`, auth, headers, contentType: ct, encoding: enc, ...body };
+        let decoded: string | undefined;
+        try {
+          decoded = decodeURIComponent(sid).toLowerCase();
+        } catch {
+          decoded = undefined;
+        }
+        const legit = auth.who === 'admin' && (decoded === w.t.alice.id || decoded === w.t.admin.id);
+        const res = await fire(w, shot, [200, 400, 401, 403, 404], legit, true);
+        if (res.status === 200) {
+          const token = res.headers['content-type']?.startsWith('application/json') ? (res.body as { token: string }).token : res.text;
+          w.tokenIds.add(jtiOf(token));
+          if (decoded === w.t.alice.id) w.token = token;
+        }
+      }),
+    );
   });
 
   it('POST /auth/reset', async () => {
     const tokenArb = fc.oneof({ weight: 3, arbitrary: fc.constant('VALID') }, { weight: 1, arbitrary: fc.constant('VALID-TAMPERED') }, { weight: 3, arbitrary: anyString });
-    const arb = fc.record({ auth: authArb(w), headers: extraHeaders, ct: ctArb, enc: encArb, body: bodyArb({ token: fieldValue(tokenArb), password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })) }) });
-    await fuzz('reset', 600, fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
-      // The placeholders become the current token here, since it changes after each success.
-      const fields = body.fields === undefined ? undefined : { ...body.fields };
-      if (fields !== undefined) {
-        if (fields['token'] === 'VALID') fields['token'] = w.token;
-        if (fields['token'] === 'VALID-TAMPERED') fields['token'] = `${w.token.slice(0, -2)}${w.token.endsWith('AA') ? 'BB' : 'AA'}`;
-      }
-      const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
-      const shot: Shot = { method: 'post', path: `${base}/auth/reset`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
-      const legit = plainJson(shot) && schemaOk(fields, ['token', 'password']) && fields['token'] === w.token;
-      const res = await fire(w, shot, [200, 400, 403, 413], legit, true);
-      if (res.status === 200) {
-        w.passwords.set(w.t.alice.id, String(fields?.['password']));
-        assert.equal((await w.t.router.service.verifyLogin('alice', String(fields?.['password']))).ok, true);
-        await reissue(w);
-      }
-    }));
+    const arb = fc.record({
+      auth: authArb(w),
+      headers: extraHeaders,
+      ct: ctArb,
+      enc: encArb,
+      body: bodyArb({ token: fieldValue(tokenArb), password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })) }),
+    });
+    await fuzz(
+      'reset',
+      600,
+      fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
+        // The placeholders become the current token here, since it changes after each success.
+        const fields = body.fields === undefined ? undefined : { ...body.fields };
+        if (fields !== undefined) {
+          if (fields['token'] === 'VALID') fields['token'] = w.token;
+          if (fields['token'] === 'VALID-TAMPERED') fields['token'] = `${w.token.slice(0, -2)}${w.token.endsWith('AA') ? 'BB' : 'AA'}`;
+        }
+        const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
+        const shot: Shot = { method: 'post', path: `${base}/auth/reset`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
+        const legit = plainJson(shot) && schemaOk(fields, ['token', 'password']) && fields['token'] === w.token;
+        const res = await fire(w, shot, [200, 400, 403, 413], legit, true);
+        if (res.status === 200) {
+          w.passwords.set(w.t.alice.id, String(fields?.['password']));
+          assert.equal((await w.t.router.service.verifyLogin('alice', String(fields?.['password']))).ok, true);
+          await reissue(w);
+        }
+      }),
+    );
   });
 
   it('PUT /users/current/password', async () => {
     const v = wNoLockout;
     const currentArb = fc.oneof({ weight: 3, arbitrary: fc.constant('CURRENT') }, { weight: 2, arbitrary: anyString }, { weight: 1, arbitrary: strongPassword });
-    const arb = fc.record({ auth: authArb(v), headers: extraHeaders, ct: ctArb, enc: encArb, body: bodyArb({ current_password: fieldValue(currentArb), password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })) }) });
-    await fuzz('change', 500, fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
-      const userId = auth.who === 'alice' ? v.t.alice.id : auth.who === 'admin' ? v.t.admin.id : undefined;
-      const fields = body.fields === undefined ? undefined : { ...body.fields };
-      if (fields?.['current_password'] === 'CURRENT') fields['current_password'] = v.passwords.get(userId ?? '') ?? 'nobody';
-      const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
-      const shot: Shot = { method: 'put', path: `${base}/users/current/password`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
-      const legit = userId !== undefined && plainJson(shot) && schemaOk(fields, ['current_password', 'password']) && fields['current_password'] === v.passwords.get(userId);
-      const res = await fire(v, shot, [200, 400, 401, 403, 409, 413], legit, true);
-      if (res.status === 200 && userId !== undefined) v.passwords.set(userId, String(fields?.['password']));
-    }));
+    const arb = fc.record({
+      auth: authArb(v),
+      headers: extraHeaders,
+      ct: ctArb,
+      enc: encArb,
+      body: bodyArb({ current_password: fieldValue(currentArb), password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })) }),
+    });
+    await fuzz(
+      'change',
+      500,
+      fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
+        const userId = auth.who === 'alice' ? v.t.alice.id : auth.who === 'admin' ? v.t.admin.id : undefined;
+        const fields = body.fields === undefined ? undefined : { ...body.fields };
+        if (fields?.['current_password'] === 'CURRENT') fields['current_password'] = v.passwords.get(userId ?? '') ?? 'nobody';
+        const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
+        const shot: Shot = { method: 'put', path: `${base}/users/current/password`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
+        const legit = userId !== undefined && plainJson(shot) && schemaOk(fields, ['current_password', 'password']) && fields['current_password'] === v.passwords.get(userId);
+        const res = await fire(v, shot, [200, 400, 401, 403, 409, 413], legit, true);
+        if (res.status === 200 && userId !== undefined) v.passwords.set(userId, String(fields?.['password']));
+      }),
+    );
   });
 
   it('POST /command/validate-password', async () => {
     const tokenArb = fc.oneof({ weight: 2, arbitrary: fc.constant('VALID') }, { weight: 3, arbitrary: anyString });
-    const arb = fc.record({ auth: authArb(w), headers: extraHeaders, ct: ctArb, enc: encArb, body: bodyArb({ password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })), reset_token: fieldValue(tokenArb) }) });
-    await fuzz('validate', 500, fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
-      const fields = body.fields === undefined ? undefined : { ...body.fields };
-      if (fields?.['reset_token'] === 'VALID') fields['reset_token'] = w.token;
-      const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
-      const shot: Shot = { method: 'post', path: `${base}/command/validate-password`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
-      const authenticated = auth.who === 'admin' || auth.who === 'alice' || auth.who === 'remote';
-      const legit = plainJson(shot) && schemaOk(fields, ['password'], ['reset_token']) && (fields['reset_token'] === undefined ? authenticated : fields['reset_token'] === w.token);
-      const res = await fire(w, shot, [200, 400, 401, 403, 413], legit, false);
-      if (res.status === 200) {
-        assert.equal(typeof res.body.valid, 'boolean');
-        assert.ok(Array.isArray(res.body.failures));
-      }
-    }));
+    const arb = fc.record({
+      auth: authArb(w),
+      headers: extraHeaders,
+      ct: ctArb,
+      enc: encArb,
+      body: bodyArb({ password: fieldValue(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 2, arbitrary: anyString })), reset_token: fieldValue(tokenArb) }),
+    });
+    await fuzz(
+      'validate',
+      500,
+      fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
+        const fields = body.fields === undefined ? undefined : { ...body.fields };
+        if (fields?.['reset_token'] === 'VALID') fields['reset_token'] = w.token;
+        const bytes = fields === undefined ? body.body : Buffer.from(toJsonText(fields));
+        const shot: Shot = { method: 'post', path: `${base}/command/validate-password`, auth, headers, contentType: ct, encoding: enc, body: bytes, fields };
+        const authenticated = auth.who === 'admin' || auth.who === 'alice' || auth.who === 'remote';
+        const legit =
+          plainJson(shot) && schemaOk(fields, ['password'], ['reset_token']) && (fields['reset_token'] === undefined ? authenticated : fields['reset_token'] === w.token);
+        const res = await fire(w, shot, [200, 400, 401, 403, 413], legit, false);
+        if (res.status === 200) {
+          assert.equal(typeof res.body.valid, 'boolean');
+          assert.ok(Array.isArray(res.body.failures));
+        }
+      }),
+    );
   });
 
   it('the process is still up and serves legit requests after the fuzzing', async () => {

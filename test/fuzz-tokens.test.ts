@@ -66,9 +66,7 @@ const rsaSign = (key: KeyObject, data: string) => sign('sha256', Buffer.from(dat
 
 async function instance(name: string, kind: 'rs256' | 'hs256-rotated'): Promise<Instance> {
   const t = await createTestApp(
-    kind === 'rs256'
-      ? { tokenKey: { privateKey: rsa.privateKey } }
-      : { tokenKey: { kid: 'k2', secret: hs.current }, previousTokenKeys: [{ kid: 'k1', secret: hs.retired }] },
+    kind === 'rs256' ? { tokenKey: { privateKey: rsa.privateKey } } : { tokenKey: { kid: 'k2', secret: hs.current }, previousTokenKeys: [{ kid: 'k1', secret: hs.retired }] },
   );
   const server = await listen(t.app);
   const i: Instance = {
@@ -110,23 +108,50 @@ function forge(i: Instance, m: Mutation): { token: string; mayAccept: boolean } 
   apply(header, 'alg', m.alg);
   apply(header, 'kid', m.kid);
   apply(header, 'typ', m.typ);
-  for (const [key, edit] of [['sub', m.sub], ['jti', m.jti], ['purpose', m.purpose], ['iat', m.iat], ['exp', m.exp], ['iss', m.iss]] as const) apply(claims, key, edit);
+  for (const [key, edit] of [
+    ['sub', m.sub],
+    ['jti', m.jti],
+    ['purpose', m.purpose],
+    ['iat', m.iat],
+    ['exp', m.exp],
+    ['iss', m.iss],
+  ] as const)
+    apply(claims, key, edit);
   for (const [key, value] of Object.entries(m.extra)) Object.defineProperty(claims, key, { value, enumerable: true, configurable: true, writable: true });
   const data = `${b64(header)}.${b64(claims)}`;
   let signature: Buffer;
   switch (m.signer) {
-    case 'real': signature = i.signReal(data); break;
-    case 'retired': signature = i.retired?.sign(data) ?? i.signReal(data); break;
-    case 'none': signature = Buffer.alloc(0); break;
-    case 'hs-public-pem': signature = hmac(i.publicPem, data); break;
-    case 'hs-public-der': signature = hmac(i.publicDer, data); break;
-    case 'other-rsa': signature = rsaSign(otherRsa.privateKey, data); break;
-    case 'other-hs': signature = hmac('another-instance-secret-32-bytes!!', data); break;
+    case 'real':
+      signature = i.signReal(data);
+      break;
+    case 'retired':
+      signature = i.retired?.sign(data) ?? i.signReal(data);
+      break;
+    case 'none':
+      signature = Buffer.alloc(0);
+      break;
+    case 'hs-public-pem':
+      signature = hmac(i.publicPem, data);
+      break;
+    case 'hs-public-der':
+      signature = hmac(i.publicDer, data);
+      break;
+    case 'other-rsa':
+      signature = rsaSign(otherRsa.privateKey, data);
+      break;
+    case 'other-hs':
+      signature = hmac('another-instance-secret-32-bytes!!', data);
+      break;
   }
   switch (m.sig.kind) {
-    case 'keep': break;
-    case 'empty': signature = Buffer.alloc(0); break;
-    case 'truncate': signature = signature.subarray(0, Math.max(0, signature.length - m.sig.bytes)); break;
+    case 'keep':
+      break;
+    case 'empty':
+      signature = Buffer.alloc(0);
+      break;
+    case 'truncate':
+      signature = signature.subarray(0, Math.max(0, signature.length - m.sig.bytes));
+      break;
     case 'flip': {
       signature = Buffer.from(signature);
       if (signature.length > 0) {
@@ -135,7 +160,9 @@ function forge(i: Instance, m: Mutation): { token: string; mayAccept: boolean } 
       }
       break;
     }
-    case 'append': signature = Buffer.concat([signature, Buffer.from(m.sig.text)]); break;
+    case 'append':
+      signature = Buffer.concat([signature, Buffer.from(m.sig.text)]);
+      break;
   }
   let token = `${data}.${signature.toString('base64url')}`;
   if (m.shape === 'extra-segment') token += '.x';
@@ -144,7 +171,8 @@ function forge(i: Instance, m: Mutation): { token: string; mayAccept: boolean } 
 
   // The oracle: signed by a key of this instance, as that key signs, and the claims that matter unchanged.
   // Without a retired key, 'retired' signs with the current key (see above).
-  const signerKid = m.signer === 'real' || (m.signer === 'retired' && i.retired === undefined) ? i.currentKid : m.signer === 'retired' && i.retired !== undefined ? i.retired.kid : null;
+  const signerKid =
+    m.signer === 'real' || (m.signer === 'retired' && i.retired === undefined) ? i.currentKid : m.signer === 'retired' && i.retired !== undefined ? i.retired.kid : null;
   const sameAlg = header['alg'] === originalAlg;
   const kidOk = signerKid !== null && header['kid'] === signerKid;
   const sub = claims['sub'];
@@ -152,8 +180,17 @@ function forge(i: Instance, m: Mutation): { token: string; mayAccept: boolean } 
   const exp = claims['exp'];
   const iat = claims['iat'];
   const timesOk = typeof exp === 'number' && typeof iat === 'number' && Number.isFinite(exp) && exp > iat && exp > i.t.now().getTime() / 1000;
-  const mayAccept = signerKid !== null && sameAlg && kidOk && m.sig.kind === 'keep' && m.shape === 'keep' && subOk
-    && claims['jti'] === original['jti'] && claims['purpose'] === original['purpose'] && claims['iss'] === original['iss'] && timesOk;
+  const mayAccept =
+    signerKid !== null &&
+    sameAlg &&
+    kidOk &&
+    m.sig.kind === 'keep' &&
+    m.shape === 'keep' &&
+    subOk &&
+    claims['jti'] === original['jti'] &&
+    claims['purpose'] === original['purpose'] &&
+    claims['iss'] === original['iss'] &&
+    timesOk;
   return { token, mayAccept };
 }
 
@@ -165,13 +202,39 @@ function mutationArb(i: Instance): fc.Arbitrary<Mutation> {
   const now = Math.floor(i.t.now().getTime() / 1000);
   return fc.record({
     alg: edit(fc.constantFrom('none', 'None', 'NONE', 'HS256', 'HS384', 'HS512', 'RS256', 'RS512', 'ES256', 'PS256', 'EdDSA', '', 'hs256')),
-    kid: edit(fc.oneof(fc.constantFrom('../../etc/passwd', '../../../../dev/null', "' OR '1'='1", "k1' --", '; DROP TABLE users;--', 'k1\u0000', 'k2 ', 'K2', 'k1', 'k2', '*', '', 'http://attacker.example/jwks.json', '__proto__', 'constructor'), anyJson)),
+    kid: edit(
+      fc.oneof(
+        fc.constantFrom(
+          '../../etc/passwd',
+          '../../../../dev/null',
+          "' OR '1'='1",
+          "k1' --",
+          '; DROP TABLE users;--',
+          'k1\u0000',
+          'k2 ',
+          'K2',
+          'k1',
+          'k2',
+          '*',
+          '',
+          'http://attacker.example/jwks.json',
+          '__proto__',
+          'constructor',
+        ),
+        anyJson,
+      ),
+    ),
     typ: edit(fc.constantFrom('JWT', 'jwt', 'at+jwt', '', null)),
     sub: edit(fc.oneof(fc.constantFrom(i.t.admin.id, i.t.remote.id, i.t.alice.id.toUpperCase(), '00000000-0000-0000-0000-000000000000', '../../etc/passwd', ''), anyJson)),
     jti: edit(fc.oneof(fc.constantFrom('A'.repeat(43), '', "' OR 1=1 --"), fc.base64String({ minLength: 22, maxLength: 60 }), anyJson)),
     purpose: edit(fc.constantFrom('login', 'auth', 'password-reset ', 'Password-Reset', 'access', '', null, ['password-reset'])),
     iat: edit(fc.oneof(fc.integer({ min: now - 10 * 86400, max: now + 10 * 86400 }), fc.constantFrom('0', -1, 1e308, Number.MAX_SAFE_INTEGER))),
-    exp: edit(fc.oneof(fc.constantFrom(now + 100 * 365 * 86400, 253402300799, Number.MAX_SAFE_INTEGER, 1e308, now, now - 1, 0, '9999999999', null), fc.integer({ min: now - 86400, max: now + 86400 * 365 }))),
+    exp: edit(
+      fc.oneof(
+        fc.constantFrom(now + 100 * 365 * 86400, 253402300799, Number.MAX_SAFE_INTEGER, 1e308, now, now - 1, 0, '9999999999', null),
+        fc.integer({ min: now - 86400, max: now + 86400 * 365 }),
+      ),
+    ),
     iss: edit(fc.constantFrom('someone-else', 'express-rbac-password ', '', null)),
     extra: fc.dictionary(fc.constantFrom('nbf', 'aud', 'scope', 'admin', '__proto__', 'constructor', 'purpose2'), anyJson, { maxKeys: 2 }),
     signer: fc.constantFrom<Signer>('real', 'real', 'real', 'retired', 'none', 'hs-public-pem', 'hs-public-der', 'other-rsa', 'other-hs'),
@@ -198,34 +261,57 @@ describe('fuzz: mutated reset tokens', () => {
   for (const [index, label] of ['RS256, one key', 'HS256 with a retired key'].entries()) {
     it(`only the instance's own, unmodified tokens are accepted (${label})`, async () => {
       const i = instances[index] as Instance;
-      await fuzz(`tokens ${label}`, 500, fc.asyncProperty(mutationArb(i), async (m) => {
-        const { token, mayAccept } = forge(i, m);
-        const before = fullSnapshot(i.t, i.tokenIds);
-        const what = `${i.name} token ${token.slice(0, 400)}`;
-        const checked = await request(i.server).post(`${base}/command/validate-password`).send({ password: PASSWORD, reset_token: token });
-        assertDocumentedAnswer(checked, [200, 400, 403], `validate ${what}`);
-        if (checked.status === 200) assert.ok(mayAccept, `validate-password accepted a forged token: ${what}`);
-        else assert.equal(checked.body.kind, checked.status === 403 ? 'puppetlabs.rbac/invalid-token' : 'puppetlabs.rbac/schema-violation', what);
-        assert.equal(fullSnapshot(i.t, i.tokenIds), before, `validate changed storage: ${what}`);
-        const reset = await request(i.server).post(`${base}/auth/reset`).send({ token, password: `${PASSWORD}-${i.tokenIds.size}` });
-        assertDocumentedAnswer(reset, [200, 400, 403], `reset ${what}`);
-        if (reset.status === 200) {
-          assert.ok(mayAccept, `auth/reset accepted a forged token: ${what}`);
-          await reissue(i);
-        } else {
-          assert.equal(fullSnapshot(i.t, i.tokenIds), before, `reset changed storage: ${what}`);
-        }
-      }));
+      await fuzz(
+        `tokens ${label}`,
+        500,
+        fc.asyncProperty(mutationArb(i), async (m) => {
+          const { token, mayAccept } = forge(i, m);
+          const before = fullSnapshot(i.t, i.tokenIds);
+          const what = `${i.name} token ${token.slice(0, 400)}`;
+          const checked = await request(i.server).post(`${base}/command/validate-password`).send({ password: PASSWORD, reset_token: token });
+          assertDocumentedAnswer(checked, [200, 400, 403], `validate ${what}`);
+          if (checked.status === 200) assert.ok(mayAccept, `validate-password accepted a forged token: ${what}`);
+          else assert.equal(checked.body.kind, checked.status === 403 ? 'puppetlabs.rbac/invalid-token' : 'puppetlabs.rbac/schema-violation', what);
+          assert.equal(fullSnapshot(i.t, i.tokenIds), before, `validate changed storage: ${what}`);
+          const reset = await request(i.server)
+            .post(`${base}/auth/reset`)
+            .send({ token, password: `${PASSWORD}-${i.tokenIds.size}` });
+          assertDocumentedAnswer(reset, [200, 400, 403], `reset ${what}`);
+          if (reset.status === 200) {
+            assert.ok(mayAccept, `auth/reset accepted a forged token: ${what}`);
+            await reissue(i);
+          } else {
+            assert.equal(fullSnapshot(i.t, i.tokenIds), before, `reset changed storage: ${what}`);
+          }
+        }),
+      );
     });
   }
 
   it('the untouched token is accepted by both instances (the oracle is not vacuous)', async () => {
     for (const i of instances) {
-      const unchanged: Mutation = { alg: KEEP, kid: KEEP, typ: KEEP, sub: KEEP, jti: KEEP, purpose: KEEP, iat: KEEP, exp: KEEP, iss: KEEP, extra: {}, signer: 'real', sig: { kind: 'keep' }, shape: 'keep' };
+      const unchanged: Mutation = {
+        alg: KEEP,
+        kid: KEEP,
+        typ: KEEP,
+        sub: KEEP,
+        jti: KEEP,
+        purpose: KEEP,
+        iat: KEEP,
+        exp: KEEP,
+        iss: KEEP,
+        extra: {},
+        signer: 'real',
+        sig: { kind: 'keep' },
+        shape: 'keep',
+      };
       const { token, mayAccept } = forge(i, unchanged);
       assert.equal(mayAccept, true);
       await request(i.server).post(`${base}/command/validate-password`).send({ password: PASSWORD, reset_token: token }).expect(200);
-      await request(i.server).post(`${base}/auth/reset`).send({ token, password: `${PASSWORD}-${i.currentKid ?? 'rs'}` }).expect(200);
+      await request(i.server)
+        .post(`${base}/auth/reset`)
+        .send({ token, password: `${PASSWORD}-${i.currentKid ?? 'rs'}` })
+        .expect(200);
     }
   });
 });

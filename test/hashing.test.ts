@@ -3,13 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { HasherBusyError } from '../lib/errors.ts';
-import {
-  createBcryptHasher,
-  createWorkerPoolHasher,
-  HasherClosedError,
-  HasherWorkerExitError,
-  type WorkerPoolHasher,
-} from '../lib/hashing/index.ts';
+import { createBcryptHasher, createWorkerPoolHasher, HasherClosedError, HasherWorkerExitError, type WorkerPoolHasher } from '../lib/hashing/index.ts';
 import { createPool } from '../lib/hashing/worker-pool-hasher.ts';
 import type { Hasher } from '../lib/types.ts';
 
@@ -56,9 +50,7 @@ for (const [name, make] of hashers) {
     });
 
     it('refuses a cost outside 4..31 or not an integer at construction', () => {
-      const build = name === 'createBcryptHasher'
-        ? (cost: number) => createBcryptHasher({ cost })
-        : (cost: number) => createWorkerPoolHasher({ cost, size: 1 });
+      const build = name === 'createBcryptHasher' ? (cost: number) => createBcryptHasher({ cost }) : (cost: number) => createWorkerPoolHasher({ cost, size: 1 });
       for (const cost of [3, 32, 10.5, Number.NaN, -1]) {
         assert.throws(() => build(cost), { name: 'RangeError', message: /cost must be an integer from 4 to 31/ });
       }
@@ -89,10 +81,7 @@ describe('createWorkerPoolHasher', () => {
   it('starts no worker before the first job', async () => {
     const pool = createWorkerPoolHasher({ cost: 4, size: 2 });
     try {
-      assert.deepEqual(
-        { workers: pool.stats.workers, active: pool.stats.active, queued: pool.stats.queued },
-        { workers: 0, active: 0, queued: 0 },
-      );
+      assert.deepEqual({ workers: pool.stats.workers, active: pool.stats.active, queued: pool.stats.queued }, { workers: 0, active: 0, queued: 0 });
       await pool.hash('pw');
       // One job needed one worker; the second is only started when two run at once.
       assert.equal(pool.stats.workers, 1);
@@ -137,10 +126,7 @@ describe('createWorkerPoolHasher', () => {
       assert.equal(result.status, 'rejected');
       assert.ok(result.reason instanceof HasherClosedError);
     }
-    assert.deepEqual(
-      { workers: pool.stats.workers, queued: pool.stats.queued, closed: pool.stats.closed },
-      { workers: 0, queued: 0, closed: true },
-    );
+    assert.deepEqual({ workers: pool.stats.workers, queued: pool.stats.queued, closed: pool.stats.closed }, { workers: 0, queued: 0, closed: true });
     await assert.rejects(pool.hash('d'), HasherClosedError);
     await assert.rejects(pool.verify('d', 'x'), HasherClosedError);
     await pool.close();

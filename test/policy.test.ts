@@ -48,27 +48,33 @@ function failureFor(password: string, rule: string, policy: ResolvedPasswordPoli
 }
 
 function expectSettingsError(settings: unknown, pattern: RegExp): void {
-  assert.throws(() => resolvePasswordPolicy(settings as PasswordPolicySettings), (error: unknown) => {
-    assert.ok(error instanceof TypeError, 'a TypeError');
-    assert.match(error.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => resolvePasswordPolicy(settings as PasswordPolicySettings),
+    (error: unknown) => {
+      assert.ok(error instanceof TypeError, 'a TypeError');
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 describe('defaults and presets', () => {
   it('carries the product defaults', () => {
-    assert.deepEqual({ ...DEFAULT_PASSWORD_POLICY }, {
-      passwordMinimumLength: 12,
-      passwordMaximumLength: 128,
-      lettersRequired: 0,
-      lowercaseLettersRequired: 1,
-      uppercaseLettersRequired: 1,
-      numbersRequired: 1,
-      specialCharactersRequired: 1,
-      passwordHistory: 5,
-      forbidLogin: true,
-      blocklist: true,
-    });
+    assert.deepEqual(
+      { ...DEFAULT_PASSWORD_POLICY },
+      {
+        passwordMinimumLength: 12,
+        passwordMaximumLength: 128,
+        lettersRequired: 0,
+        lowercaseLettersRequired: 1,
+        uppercaseLettersRequired: 1,
+        numbersRequired: 1,
+        specialCharactersRequired: 1,
+        passwordHistory: 5,
+        forbidLogin: true,
+        blocklist: true,
+      },
+    );
     assert.ok(Object.isFrozen(DEFAULT_PASSWORD_POLICY));
   });
 
@@ -90,18 +96,21 @@ describe('defaults and presets', () => {
   });
 
   it('NIST_800_63B_REV4: minimum 15, no composition rules, blocklist and login check on', () => {
-    assert.deepEqual({ ...NIST_800_63B_REV4 }, {
-      passwordMinimumLength: 15,
-      passwordMaximumLength: 128,
-      lettersRequired: 0,
-      lowercaseLettersRequired: 0,
-      uppercaseLettersRequired: 0,
-      numbersRequired: 0,
-      specialCharactersRequired: 0,
-      passwordHistory: 5,
-      forbidLogin: true,
-      blocklist: true,
-    });
+    assert.deepEqual(
+      { ...NIST_800_63B_REV4 },
+      {
+        passwordMinimumLength: 15,
+        passwordMaximumLength: 128,
+        lettersRequired: 0,
+        lowercaseLettersRequired: 0,
+        uppercaseLettersRequired: 0,
+        numbersRequired: 0,
+        specialCharactersRequired: 0,
+        passwordHistory: 5,
+        forbidLogin: true,
+        blocklist: true,
+      },
+    );
     const nist = resolvePasswordPolicy(NIST_800_63B_REV4);
     assert.deepEqual(rules('correcthorsebat', nist), [], 'lowercase only is fine at 15 characters');
     assert.deepEqual(rules('correcthorseba', nist), ['minimum-length']);
@@ -192,11 +201,14 @@ describe('checkPasswordRules: each rule', () => {
     assert.deepEqual(rules('Abcdefghijk1'), ['special-characters']);
     assert.deepEqual(failureFor('Abcdefghijk1', 'special-characters').msg.startsWith('Password must contain at least 1 special character'), true);
     const many = resolvePasswordPolicy({ lowercaseLettersRequired: 2, uppercaseLettersRequired: 2, numbersRequired: 2, specialCharactersRequired: 2 });
-    assert.deepEqual(check('Abcdefghij1!', many).map((f) => [f.rule, f.expected, f.actual]), [
-      ['uppercase-letters', 2, 1],
-      ['numbers', 2, 1],
-      ['special-characters', 2, 1],
-    ]);
+    assert.deepEqual(
+      check('Abcdefghij1!', many).map((f) => [f.rule, f.expected, f.actual]),
+      [
+        ['uppercase-letters', 2, 1],
+        ['numbers', 2, 1],
+        ['special-characters', 2, 1],
+      ],
+    );
     assert.match(failureFor('Abcdefghij1!', 'numbers', many).msg, /at least 2 numbers/);
     assert.deepEqual(rules('ABcdefghij12!?', many), []);
   });
@@ -289,7 +301,11 @@ describe('checkPasswordRules: all failures together', () => {
     const samples = ['', '\0', 'x'.repeat(300), 'password', 'A\uD800', '😀'.repeat(30), 'alice'];
     for (const sample of samples) {
       const order = rules(sample, defaults, { login: 'alice', maxPasswordBytes: 72 }).map((rule) => PASSWORD_RULE_IDS.indexOf(rule as never));
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), JSON.stringify(sample));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        JSON.stringify(sample),
+      );
     }
   });
 
@@ -386,7 +402,14 @@ describe('blocklist settings', () => {
   });
 
   it('replace and extend together unite, and accept any iterable', () => {
-    const policy = resolvePasswordPolicy({ blocklist: { replace: new Set(['alpha-entry']), extend: (function* () { yield 'beta-entry'; })() } });
+    const policy = resolvePasswordPolicy({
+      blocklist: {
+        replace: new Set(['alpha-entry']),
+        extend: (function* () {
+          yield 'beta-entry';
+        })(),
+      },
+    });
     assert.deepEqual([...policy.blocklist].sort(), ['alpha-entry', 'beta-entry']);
   });
 
@@ -498,35 +521,33 @@ describe('checkPasswordRules argument errors', () => {
 
 describe('describePasswordPolicy', () => {
   it('lists the active default rules in order, with their numbers', () => {
-    assert.deepEqual(describePasswordPolicy(defaults).map((d) => [d.rule, d.expected]), [
-      ['whitespace-only', undefined],
-      ['ill-formed-unicode', undefined],
-      ['control-characters', undefined],
-      ['minimum-length', 12],
-      ['maximum-length', 128],
-      ['lowercase-letters', 1],
-      ['uppercase-letters', 1],
-      ['numbers', 1],
-      ['special-characters', 1],
-      ['contains-login', undefined],
-      ['common-password', undefined],
-      ['password-reused', undefined],
-    ]);
+    assert.deepEqual(
+      describePasswordPolicy(defaults).map((d) => [d.rule, d.expected]),
+      [
+        ['whitespace-only', undefined],
+        ['ill-formed-unicode', undefined],
+        ['control-characters', undefined],
+        ['minimum-length', 12],
+        ['maximum-length', 128],
+        ['lowercase-letters', 1],
+        ['uppercase-letters', 1],
+        ['numbers', 1],
+        ['special-characters', 1],
+        ['contains-login', undefined],
+        ['common-password', undefined],
+        ['password-reused', undefined],
+      ],
+    );
   });
 
   it('adds maximum-bytes when the hasher limit is given, and drops switched-off rules', () => {
     const withBytes = describePasswordPolicy(defaults, { maxPasswordBytes: 72 });
     assert.deepEqual(withBytes.find((d) => d.rule === 'maximum-bytes')?.expected, 72);
     const lax = resolvePasswordPolicy({ ...NIST_800_63B_REV4, forbidLogin: false, blocklist: false, lettersRequired: 2 });
-    assert.deepEqual(describePasswordPolicy(lax).map((d) => d.rule), [
-      'whitespace-only',
-      'ill-formed-unicode',
-      'control-characters',
-      'minimum-length',
-      'maximum-length',
-      'letters',
-      'password-reused',
-    ]);
+    assert.deepEqual(
+      describePasswordPolicy(lax).map((d) => d.rule),
+      ['whitespace-only', 'ill-formed-unicode', 'control-characters', 'minimum-length', 'maximum-length', 'letters', 'password-reused'],
+    );
   });
 
   it('uses the same message a failure of that rule reports', () => {

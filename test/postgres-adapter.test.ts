@@ -38,11 +38,11 @@ describe('migrations', () => {
       assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [] });
       assert.equal(await stores.schemaVersion(), LATEST_SCHEMA_VERSION);
       const { rows } = await db.query<{ version: number }>(`SELECT version FROM "${schema}".rbac_password_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((r) => r.version), [1]);
-      const tables = await db.query<{ table_name: string }>(
-        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
-        [schema],
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        [1],
       );
+      const tables = await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
       assert.deepEqual(
         tables.rows.map((r) => r.table_name),
         ['rbac_password_migrations', 'rbac_password_password_history', 'rbac_password_reset_tokens', 'rbac_password_user_state', 'users'],
@@ -92,7 +92,9 @@ describe('options', () => {
     const schema = uniqueName('erp_noremote');
     await db.query(`CREATE SCHEMA "${schema}"`);
     try {
-      await db.query(`CREATE TABLE "${schema}".people (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), login text UNIQUE NOT NULL, password_hash text, is_revoked boolean NOT NULL DEFAULT false)`);
+      await db.query(
+        `CREATE TABLE "${schema}".people (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), login text UNIQUE NOT NULL, password_hash text, is_revoked boolean NOT NULL DEFAULT false)`,
+      );
       const stores = createPostgresStores(db, { schema, usersTable: 'people', columns: { isRemote: null } });
       await stores.migrate();
       const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'h' });
@@ -110,10 +112,7 @@ describe('atomic changes', () => {
       const db = await sharedPglite();
       await db.query(`ALTER TABLE "${schema}".rbac_password_password_history ADD CONSTRAINT no_poison CHECK (password_hash <> 'poison')`);
       const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'poison', isRevoked: true });
-      await assert.rejects(
-        stores.userStore.setPassword(user.id, { passwordHash: 'new', previousHash: 'poison', historySize: 3, reinstate: true }),
-        /no_poison/,
-      );
+      await assert.rejects(stores.userStore.setPassword(user.id, { passwordHash: 'new', previousHash: 'poison', historySize: 3, reinstate: true }), /no_poison/);
       const after = await stores.userStore.findById(user.id);
       assert.equal(after?.passwordHash, 'poison');
       assert.equal(after?.isRevoked, true);
@@ -186,9 +185,7 @@ describe('atomic changes', () => {
       const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'poison' });
       await stores.transaction(async () => {
         await stores.userStore.setRevoked(user.id, true);
-        await assert.rejects(
-          Promise.resolve(stores.userStore.setPassword(user.id, { passwordHash: 'new', previousHash: 'poison', historySize: 1, reinstate: false })),
-        );
+        await assert.rejects(Promise.resolve(stores.userStore.setPassword(user.id, { passwordHash: 'new', previousHash: 'poison', historySize: 1, reinstate: false })));
       });
       const after = await stores.userStore.findById(user.id);
       assert.equal(after?.isRevoked, true);
@@ -206,7 +203,13 @@ describe('user management helpers', () => {
       assert.equal(bob.email, 'bob@example.test');
       assert.equal(bob.isSuperuser, true);
       assert.ok(bob.createdAt instanceof Date);
-      assert.deepEqual((await stores.userStore.listUsers()).map((u) => [u.login, u.isRemote]), [['ann', true], ['bob', false]]);
+      assert.deepEqual(
+        (await stores.userStore.listUsers()).map((u) => [u.login, u.isRemote]),
+        [
+          ['ann', true],
+          ['bob', false],
+        ],
+      );
       const at = new Date('2030-01-02T03:04:05.678Z');
       await stores.userStore.recordLogin(bob.id, at);
       assert.equal((await stores.userStore.findByLogin('bob'))?.lastLogin?.toISOString(), at.toISOString());
@@ -221,10 +224,7 @@ describe('purgeExpired', () => {
       const db = await sharedPglite();
       await db.query('SET enable_seqscan = off');
       try {
-        const { rows } = await db.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN DELETE FROM "${schema}".rbac_password_reset_tokens WHERE purge_after <= $1`,
-          [new Date()],
-        );
+        const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN DELETE FROM "${schema}".rbac_password_reset_tokens WHERE purge_after <= $1`, [new Date()]);
         assert.match(rows.map((r) => r['QUERY PLAN']).join('\n'), /rbac_password_reset_tokens_purge_after/);
       } finally {
         await db.query('RESET enable_seqscan');

@@ -59,7 +59,11 @@ describe('two app instances on one PostgreSQL database', { skip: SERVER_SKIP }, 
   it('40 concurrent redemptions of one token, split across both, give exactly one 200', async () => {
     const issued = await request(at(0)).post(`/rbac-api/v1/users/${aliceId}/password/reset`).set('X-Authentication', `admin:${adminId}`).expect(200);
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => request(at(i)).post('/rbac-api/v1/auth/reset').send({ token: issued.text, password: `Concurrent-Pa55word-${i}!` })),
+      Array.from({ length: 40 }, (_, i) =>
+        request(at(i))
+          .post('/rbac-api/v1/auth/reset')
+          .send({ token: issued.text, password: `Concurrent-Pa55word-${i}!` }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
@@ -73,14 +77,24 @@ describe('two app instances on one PostgreSQL database', { skip: SERVER_SKIP }, 
     const bob = await stores.userStore.createUser({ login: 'bob', passwordHash: await createBcryptHasher({ cost: 4 }).hash(GOOD) });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        request(at(i)).put('/rbac-api/v1/users/current/password').set('X-Authentication', bob.id).send({ current_password: `Wrong-${i}-Password!`, password: 'Another-Strong-Pa55word!' }),
+        request(at(i))
+          .put('/rbac-api/v1/users/current/password')
+          .set('X-Authentication', bob.id)
+          .send({ current_password: `Wrong-${i}-Password!`, password: 'Another-Strong-Pa55word!' }),
       ),
     );
-    assert.ok(results.every((r) => r.status === 403 || r.status === 401), results.map((r) => r.status).join(','));
+    assert.ok(
+      results.every((r) => r.status === 403 || r.status === 401),
+      results.map((r) => r.status).join(','),
+    );
     const after = await stores.userStore.findById(bob.id);
     assert.equal(after?.isRevoked, true);
     assert.equal(after?.failedAttempts, 10);
-    const refused = await request(at(1)).put('/rbac-api/v1/users/current/password').set('X-Authentication', bob.id).send({ current_password: GOOD, password: 'Another-Strong-Pa55word!' }).expect(401);
+    const refused = await request(at(1))
+      .put('/rbac-api/v1/users/current/password')
+      .set('X-Authentication', bob.id)
+      .send({ current_password: GOOD, password: 'Another-Strong-Pa55word!' })
+      .expect(401);
     assert.equal(refused.body.kind, 'puppetlabs.rbac/user-revoked');
   });
 });

@@ -28,7 +28,10 @@ const authorizer = {
 
 function appOn(stores: ReturnType<typeof createPostgresStores>, storeTimeoutMs = 5000) {
   const app = express();
-  app.use('/rbac-api/v1', createPasswordRouter({ userStore: stores.userStore, tokenStore: stores.tokenStore, authorizer, tokenKey: 'postgres-router-test-secret-0123456789', hasher, storeTimeoutMs }));
+  app.use(
+    '/rbac-api/v1',
+    createPasswordRouter({ userStore: stores.userStore, tokenStore: stores.tokenStore, authorizer, tokenKey: 'postgres-router-test-secret-0123456789', hasher, storeTimeoutMs }),
+  );
   return app;
 }
 
@@ -71,7 +74,9 @@ describe('a database that is down', () => {
       const res = await request(app).post('/rbac-api/v1/auth/reset').send({ token: 'x.y.z', password: NEW });
       // A malformed token is refused before any store call, so use a principal that needs the store.
       assert.equal(res.status, 403);
-      const down = await request(app).post('/rbac-api/v1/users/0b7ad8d4-2a0e-4c55-9d0e-6a3c1d2b9f10/password/reset').set('X-Authentication', 'admin:0b7ad8d4-2a0e-4c55-9d0e-6a3c1d2b9f11');
+      const down = await request(app)
+        .post('/rbac-api/v1/users/0b7ad8d4-2a0e-4c55-9d0e-6a3c1d2b9f10/password/reset')
+        .set('X-Authentication', 'admin:0b7ad8d4-2a0e-4c55-9d0e-6a3c1d2b9f11');
       assert.equal(down.status, 503);
       assert.equal(down.body.kind, 'puppetlabs.rbac/server-error');
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);

@@ -62,12 +62,13 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
     const user = await a.userStore.createUser({ login: 'ann', passwordHash: 'old' });
     const now = new Date();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        (i % 2 === 0 ? a : b).userStore.recordFailedAttempt(user.id, { threshold: 10, action: { mode: 'revoke' }, now }),
-      ),
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).userStore.recordFailedAttempt(user.id, { threshold: 10, action: { mode: 'revoke' }, now })),
     );
     assert.equal(results.filter((r) => r?.lockedNow).length, 1);
-    assert.ok(results.every((r) => r !== null && r.failedAttempts <= 10), 'counted past the threshold');
+    assert.ok(
+      results.every((r) => r !== null && r.failedAttempts <= 10),
+      'counted past the threshold',
+    );
     const after = await b.userStore.findById(user.id);
     assert.equal(after?.failedAttempts, 10);
     assert.equal(after?.isRevoked, true);
@@ -100,9 +101,7 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
         }),
       );
       // Statements outside the transactions interleave with them without joining them.
-      const attempts = Array.from({ length: 5 }, () =>
-        stores.userStore.recordFailedAttempt(user.id, { threshold: 100, action: { mode: 'revoke' }, now: new Date() }),
-      );
+      const attempts = Array.from({ length: 5 }, () => stores.userStore.recordFailedAttempt(user.id, { threshold: 100, action: { mode: 'revoke' }, now: new Date() }));
       const failing = stores.tokenStore.redeem(token.id, new Date(), async () => {
         throw new Error('rolled back');
       });
@@ -130,10 +129,7 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
       await blocker.query('BEGIN');
       await blocker.query(`SELECT 1 FROM "${run.schema}"."${prefix}users" WHERE id = $1 FOR UPDATE`, [user.id]);
       const started = Date.now();
-      await assert.rejects(
-        Promise.resolve(stores.userStore.recordFailedAttempt(user.id, { threshold: 3, action: { mode: 'revoke' }, now: new Date() })),
-        /statement timeout/,
-      );
+      await assert.rejects(Promise.resolve(stores.userStore.recordFailedAttempt(user.id, { threshold: 3, action: { mode: 'revoke' }, now: new Date() })), /statement timeout/);
       assert.ok(Date.now() - started < 5000);
     } finally {
       await blocker.query('ROLLBACK');

@@ -28,11 +28,26 @@ async function allAnswers(t: TestApp): Promise<Array<{ name: string; res: reques
   add('validate 401', await request(t.app).post(`${base}/command/validate-password`).send({ password: OTHER_GOOD_PASSWORD }));
   add('reset 400 policy', await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'short' }));
   add('reset 400 json', await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send('{'));
-  add('reset 413', await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send(JSON.stringify({ token, password: 'x'.repeat(20_000) })));
+  add(
+    'reset 413',
+    await request(t.app)
+      .post(`${base}/auth/reset`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ token, password: 'x'.repeat(20_000) })),
+  );
   add('reset 200', await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD }));
   add('reset 403', await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'Third-Secret-Pa55word!' }));
-  add('change 403', await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }));
-  add('change 200', await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: OTHER_GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }));
+  add(
+    'change 403',
+    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }),
+  );
+  add(
+    'change 200',
+    await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: OTHER_GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }),
+  );
   add('unknown path under the mount', await request(t.app).get(`${base}/users/${t.alice.id}/password/reset`));
   return out;
 }
@@ -65,7 +80,13 @@ describe('HTTP hygiene', () => {
 
   it('the link carries the token in the fragment only, after a publicUrl that keeps its path and query', async () => {
     const t = await createTestApp({ publicUrl: 'https://rbac.example.com/app/reset-password?lang=en' });
-    const res = await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).set('Accept', 'application/json').set('Host', 'evil.example.net').set('X-Forwarded-Host', 'evil.example.net').expect(200);
+    const res = await request(t.app)
+      .post(`${base}/users/${t.alice.id}/password/reset`)
+      .set('X-Authentication', t.auth.admin)
+      .set('Accept', 'application/json')
+      .set('Host', 'evil.example.net')
+      .set('X-Forwarded-Host', 'evil.example.net')
+      .expect(200);
     const { token, link } = res.body as { token: string; link: string };
     const url = new URL(link);
     assert.equal(url.origin, 'https://rbac.example.com', 'the link is never built from the request Host');

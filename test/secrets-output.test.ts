@@ -58,7 +58,16 @@ async function runFlows(): Promise<ChildReport> {
   const rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   secret('RS256 private key', rsaPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''));
   secret('HS256 secret', SECRET);
-  const PASSWORDS = [GOOD_PASSWORD, OTHER_GOOD_PASSWORD, 'Third-Secret-Pa55word!', 'Wrong-Guess-Pa55word!', 'password1234567', 'Tooo-Long-Pa55word-'.repeat(5), 'No-Digits-Password-Here!', 'Store-Failure-Pa55word!'];
+  const PASSWORDS = [
+    GOOD_PASSWORD,
+    OTHER_GOOD_PASSWORD,
+    'Third-Secret-Pa55word!',
+    'Wrong-Guess-Pa55word!',
+    'password1234567',
+    'Tooo-Long-Pa55word-'.repeat(5),
+    'No-Digits-Password-Here!',
+    'Store-Failure-Pa55word!',
+  ];
   for (const p of PASSWORDS) secret('password', p);
 
   const record = (flow: string, res: request.Response, carriesToken = false) => {
@@ -80,7 +89,11 @@ async function runFlows(): Promise<ChildReport> {
     for (const s of Object.values(t.auth)) secret('session token', s);
     const flow = (name: string) => `${keyKind} ${name}`;
     const issue = async (accept = 'text/plain') => {
-      const res = record(flow(`issue ${accept}`), await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).set('Accept', accept), true);
+      const res = record(
+        flow(`issue ${accept}`),
+        await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).set('Accept', accept),
+        true,
+      );
       const token = accept === 'application/json' ? (res.body as { token: string }).token : res.text;
       secret('reset token', token);
       return token;
@@ -91,20 +104,48 @@ async function runFlows(): Promise<ChildReport> {
     const token = await issue();
     record(flow('validate with token'), await request(t.app).post(`${base}/command/validate-password`).send({ password: OTHER_GOOD_PASSWORD, reset_token: token }));
     record(flow('validate signed in'), await request(t.app).post(`${base}/command/validate-password`).set('X-Authentication', t.auth.alice).send({ password: GOOD_PASSWORD }));
-    record(flow('validate with a bad token'), await request(t.app).post(`${base}/command/validate-password`).send({ password: OTHER_GOOD_PASSWORD, reset_token: `${token}x` }));
+    record(
+      flow('validate with a bad token'),
+      await request(t.app)
+        .post(`${base}/command/validate-password`)
+        .send({ password: OTHER_GOOD_PASSWORD, reset_token: `${token}x` }),
+    );
     // Policy rejections, bad input echoing values, then the reset itself and a replay.
     for (const password of ['password1234567', 'No-Digits-Password-Here!', 'Tooo-Long-Pa55word-'.repeat(5), GOOD_PASSWORD]) {
       record(flow('reset refused by policy'), await request(t.app).post(`${base}/auth/reset`).send({ token, password }));
     }
-    record(flow('reset with extra fields'), await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD, password_confirmation: OTHER_GOOD_PASSWORD, previous: GOOD_PASSWORD }));
-    record(flow('reset with a wrong type'), await request(t.app).post(`${base}/auth/reset`).send({ token: [token], password: { p: OTHER_GOOD_PASSWORD } }));
-    record(flow('reset with broken JSON'), await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send(`{"token":"${token}","password":"${OTHER_GOOD_PASSWORD}"`));
+    record(
+      flow('reset with extra fields'),
+      await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD, password_confirmation: OTHER_GOOD_PASSWORD, previous: GOOD_PASSWORD }),
+    );
+    record(
+      flow('reset with a wrong type'),
+      await request(t.app)
+        .post(`${base}/auth/reset`)
+        .send({ token: [token], password: { p: OTHER_GOOD_PASSWORD } }),
+    );
+    record(
+      flow('reset with broken JSON'),
+      await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send(`{"token":"${token}","password":"${OTHER_GOOD_PASSWORD}"`),
+    );
     record(flow('reset'), await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD }));
     record(flow('reset replayed'), await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'Third-Secret-Pa55word!' }));
     // Change: success, wrong current password up to the lockout, then the revoked user.
-    record(flow('change'), await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: OTHER_GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }));
+    record(
+      flow('change'),
+      await request(t.app)
+        .put(`${base}/users/current/password`)
+        .set('X-Authentication', t.auth.alice)
+        .send({ current_password: OTHER_GOOD_PASSWORD, password: 'Third-Secret-Pa55word!' }),
+    );
     for (let i = 0; i < 4; i++) {
-      record(flow('change with a wrong current password'), await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: 'Wrong-Guess-Pa55word!', password: GOOD_PASSWORD }));
+      record(
+        flow('change with a wrong current password'),
+        await request(t.app)
+          .put(`${base}/users/current/password`)
+          .set('X-Authentication', t.auth.alice)
+          .send({ current_password: 'Wrong-Guess-Pa55word!', password: GOOD_PASSWORD }),
+      );
     }
     record(flow('issue for a revoked user'), await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.alice));
     const again = await issue();
@@ -112,9 +153,23 @@ async function runFlows(): Promise<ChildReport> {
     secret('password', 'Fourth-Secret-Pa55word!');
     // The login helper: success, failures up to the lockout, unknown login.
     const service = t.router.service;
-    for (const [login, password] of [['admin', GOOD_PASSWORD], ['admin', 'Wrong-Guess-Pa55word!'], ['admin', 'Wrong-Guess-Pa55word!'], ['admin', 'Wrong-Guess-Pa55word!'], ['admin', GOOD_PASSWORD], ['nobody', GOOD_PASSWORD], [GOOD_PASSWORD, GOOD_PASSWORD]] as const) {
+    for (const [login, password] of [
+      ['admin', GOOD_PASSWORD],
+      ['admin', 'Wrong-Guess-Pa55word!'],
+      ['admin', 'Wrong-Guess-Pa55word!'],
+      ['admin', 'Wrong-Guess-Pa55word!'],
+      ['admin', GOOD_PASSWORD],
+      ['nobody', GOOD_PASSWORD],
+      [GOOD_PASSWORD, GOOD_PASSWORD],
+    ] as const) {
       // (A successful result carries the PasswordUser for the host; it is not output, so it is left out.)
-      answers.push({ flow: flow('verifyLogin'), status: 0, headers: {}, text: JSON.stringify({ ...(await service.verifyLogin(login, password)), user: undefined }), carriesToken: false });
+      answers.push({
+        flow: flow('verifyLogin'),
+        status: 0,
+        headers: {},
+        text: JSON.stringify({ ...(await service.verifyLogin(login, password)), user: undefined }),
+        carriesToken: false,
+      });
     }
     await service.reinstate(t.admin.id, t.alice.id);
     // A store failure whose error message carries a password and a token.
@@ -203,7 +258,8 @@ if (process.env['SECRETS_FLOWS_CHILD'] === '1') {
       // The flows did log and emit: the checks below are not vacuous.
       for (const ns of ['express-rbac-password:service', 'express-rbac-password:http']) assert.ok(stderr.includes(ns), `no ${ns} output`);
       const types = new Set<string>(report.events.map((e) => (e as PasswordEvent).type));
-      for (const type of ['reset-token-issued', 'password-reset', 'password-changed', 'failed-attempt', 'account-locked', 'account-reinstated', 'policy-rejected']) assert.ok(types.has(type), `no ${type} event`);
+      for (const type of ['reset-token-issued', 'password-reset', 'password-changed', 'failed-attempt', 'account-locked', 'account-reinstated', 'policy-rejected'])
+        assert.ok(types.has(type), `no ${type} event`);
       assert.ok(report.answers.some((a) => a.status === 503) && report.answers.some((a) => a.status === 400) && report.answers.some((a) => a.status === 401));
 
       assert.deepEqual(leaks(stderr, secrets), [], 'a secret in the logs (DEBUG=*)');

@@ -9,7 +9,15 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { createBcryptHasher, createPasswordRouter, MemoryTokenStore, RESET_TOKEN_PURPOSE, type PasswordRouterOptions, type ResetTokenRecord, type TokenStore } from '../lib/index.ts';
+import {
+  createBcryptHasher,
+  createPasswordRouter,
+  MemoryTokenStore,
+  RESET_TOKEN_PURPOSE,
+  type PasswordRouterOptions,
+  type ResetTokenRecord,
+  type TokenStore,
+} from '../lib/index.ts';
 import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp, type TestPrincipal } from './helpers/app.ts';
 
 const base = '/rbac-api/v1';
@@ -19,7 +27,8 @@ async function issue(t: TestApp): Promise<string> {
   return (await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).expect(200)).text;
 }
 
-const validate = (app: express.Express | TestApp['app'], token: string) => request(app).post(`${base}/command/validate-password`).send({ password: OTHER_GOOD_PASSWORD, reset_token: token });
+const validate = (app: express.Express | TestApp['app'], token: string) =>
+  request(app).post(`${base}/command/validate-password`).send({ password: OTHER_GOOD_PASSWORD, reset_token: token });
 const redeem = (app: express.Express | TestApp['app'], token: string) => request(app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD });
 
 /** Both routes refuse the token with 403 invalid-token and change nothing. */
@@ -35,7 +44,18 @@ async function refused(t: TestApp, app: express.Express | TestApp['app'], token:
 /** A second router on the same stores (or others), with other options. */
 function sibling(t: TestApp, options: Partial<PasswordRouterOptions<TestPrincipal>>): express.Express {
   const app = express();
-  app.use(base, createPasswordRouter<TestPrincipal>({ userStore: t.users, tokenStore: t.tokens, authorizer: t.router.service.authorizer, hasher: createBcryptHasher({ cost: 4 }), now: t.now, tokenKey: SECRET, ...options }));
+  app.use(
+    base,
+    createPasswordRouter<TestPrincipal>({
+      userStore: t.users,
+      tokenStore: t.tokens,
+      authorizer: t.router.service.authorizer,
+      hasher: createBcryptHasher({ cost: 4 }),
+      now: t.now,
+      tokenKey: SECRET,
+      ...options,
+    }),
+  );
   return app;
 }
 

@@ -29,7 +29,11 @@ describe('server routes refuse bad input like the library', () => {
     assert.equal((await api.post('/auth/token').set(json).send({ login: 'admin' }).expect(400)).body.kind, 'puppetlabs.rbac/schema-violation');
     assert.equal((await api.post('/auth/token').set(json).send({ login: 'admin', password: 5 }).expect(400)).body.kind, 'puppetlabs.rbac/schema-violation');
     await api.post('/auth/token').set(json).send('{"login":"admin","password":"x","__proto__":{"a":1}}').expect(400);
-    await api.post('/auth/token').set(json).send({ login: 'admin', password: 'x'.repeat(20_000) }).expect(413);
+    await api
+      .post('/auth/token')
+      .set(json)
+      .send({ login: 'admin', password: 'x'.repeat(20_000) })
+      .expect(413);
   });
 
   test('authentication: none, junk, a reset token', async () => {
@@ -49,7 +53,12 @@ describe('server routes refuse bad input like the library', () => {
 
   test('revoke/reinstate: schema, invalid uuid, unknown user, extra fields', async () => {
     const api = request(running.base);
-    const post = (path: string, body: unknown) => api.post(path).set('X-Authentication', adminToken).set(json).send(body as object);
+    const post = (path: string, body: unknown) =>
+      api
+        .post(path)
+        .set('X-Authentication', adminToken)
+        .set(json)
+        .send(body as object);
     assert.equal((await post('/command/users/revoke', {}).expect(400)).body.kind, 'puppetlabs.rbac/schema-violation');
     assert.equal((await post('/command/users/revoke', { user_id: 'x' }).expect(400)).body.kind, 'puppetlabs.rbac/invalid-uuid');
     assert.equal((await post('/command/users/reinstate', { user_id: '00000000-0000-4000-8000-000000000000' }).expect(404)).body.kind, 'puppetlabs.rbac/not-found');

@@ -98,7 +98,8 @@ test('the whole story, then a restart keeps every piece of state', async () => {
   await request(running.base).get('/users/current').set(as(other)).expect(401);
 
   // A token issued before the restart must still work after it (the signing secret is kept).
-  const beforeRestart = (await request(running.base).post(`/users/${aliceId}/password/reset`).set(as(adminToken)).set('Accept', 'application/json').expect(200)).body.token as string;
+  const beforeRestart = (await request(running.base).post(`/users/${aliceId}/password/reset`).set(as(adminToken)).set('Accept', 'application/json').expect(200)).body
+    .token as string;
   await running.close();
   running = await startServer(env);
   assert.ok(!running.printed.some((line) => line.includes('Created')), 'admin and seed users are created only once');
@@ -106,7 +107,10 @@ test('the whole story, then a restart keeps every piece of state', async () => {
   await request(running.base).get('/users/current').set(as(adminToken)).expect(200);
   await login('alice', 'Changed-By-Owner-42!').expect(200);
   const users = (await request(running.base).get('/users').set(as(adminToken)).expect(200)).body as { login: string }[];
-  assert.deepEqual(users.map((u) => u.login), ['admin', 'alice']);
+  assert.deepEqual(
+    users.map((u) => u.login),
+    ['admin', 'alice'],
+  );
   // History survives: the previous password is refused.
   const reused = await request(running.base).post('/auth/reset').set(json).send({ token: beforeRestart, password: NEW_PASSWORD }).expect(400);
   assert.equal(reused.body.kind, 'puppetlabs.rbac/password-policy-violation');

@@ -49,9 +49,20 @@ export async function issueFigure(options: BenchOptions): Promise<FigureReport> 
       }
       const bare = { rps: totals.bare.requests / totals.bare.seconds, p99: median(totals.bare.p99), cpu: totals.bare.cpu / totals.bare.requests };
       const router = { rps: totals.router.requests / totals.router.seconds, p99: median(totals.router.p99), cpu: totals.router.cpu / totals.router.requests };
-      const row = { bare: bare.rps, router: router.rps, ratio: router.rps / bare.rps, bareP99: bare.p99, routerP99: router.p99, bareCpu: bare.cpu, routerCpu: router.cpu, cpuRatio: bare.cpu / router.cpu };
+      const row = {
+        bare: bare.rps,
+        router: router.rps,
+        ratio: router.rps / bare.rps,
+        bareP99: bare.p99,
+        routerP99: router.p99,
+        bareCpu: bare.cpu,
+        routerCpu: router.cpu,
+        cpuRatio: bare.cpu / router.cpu,
+      };
       rows.push(row);
-      options.log(`issue run ${run}: bare ${round(row.bare, 0)} req/s, router ${round(row.router, 0)} req/s, ratio ${round(row.ratio)}; server CPU per request: bare ${round(row.bareCpu, 0)} µs, router ${round(row.routerCpu, 0)} µs, ratio ${round(row.cpuRatio)}`);
+      options.log(
+        `issue run ${run}: bare ${round(row.bare, 0)} req/s, router ${round(row.router, 0)} req/s, ratio ${round(row.ratio)}; server CPU per request: bare ${round(row.bareCpu, 0)} µs, router ${round(row.routerCpu, 0)} µs, ratio ${round(row.cpuRatio)}`,
+      );
     } finally {
       await server.stop();
     }
@@ -62,8 +73,22 @@ export async function issueFigure(options: BenchOptions): Promise<FigureReport> 
     title: '1. Token-issue throughput',
     table: [
       ['route', 'req/s', 'p99 ms', 'req/s ratio to bare', 'server CPU µs / request', 'CPU ratio (bare / route)'],
-      ['bare route, same Authorizer, does nothing', round(median(rows.map((r) => r.bare)), 0), median(rows.map((r) => r.bareP99)), 1, round(median(rows.map((r) => r.bareCpu)), 0), 1],
-      ['POST /users/:sid/password/reset', round(median(rows.map((r) => r.router)), 0), median(rows.map((r) => r.routerP99)), round(ratio), round(median(rows.map((r) => r.routerCpu)), 0), round(median(rows.map((r) => r.cpuRatio)))],
+      [
+        'bare route, same Authorizer, does nothing',
+        round(median(rows.map((r) => r.bare)), 0),
+        median(rows.map((r) => r.bareP99)),
+        1,
+        round(median(rows.map((r) => r.bareCpu)), 0),
+        1,
+      ],
+      [
+        'POST /users/:sid/password/reset',
+        round(median(rows.map((r) => r.router)), 0),
+        median(rows.map((r) => r.routerP99)),
+        round(ratio),
+        round(median(rows.map((r) => r.routerCpu)), 0),
+        round(median(rows.map((r) => r.cpuRatio))),
+      ],
     ],
     goals: [{ text: `ratio >= 0.7 (measured ${round(ratio)})`, met: ratio >= 0.7 }],
     notes: [

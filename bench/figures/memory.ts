@@ -39,7 +39,14 @@ export async function memoryFigure(options: BenchOptions): Promise<FigureReport>
   const rows = scenarios.map((s) => {
     const r = results.get(s.name) ?? [];
     const growth = median(r.map((x) => x.endHeap / x.startHeap - 1));
-    return [s.label, round(median(r.map((x) => x.startHeap)) / MB, 1), round(median(r.map((x) => x.peakHeap)) / MB, 1), round(median(r.map((x) => x.endHeap)) / MB, 1), `${round(growth * 100, 1)}%`, Math.max(...r.map((x) => x.finalSize))];
+    return [
+      s.label,
+      round(median(r.map((x) => x.startHeap)) / MB, 1),
+      round(median(r.map((x) => x.peakHeap)) / MB, 1),
+      round(median(r.map((x) => x.endHeap)) / MB, 1),
+      `${round(growth * 100, 1)}%`,
+      Math.max(...r.map((x) => x.finalSize)),
+    ];
   });
   // The curve of the last run of each scenario, against 0 so flat really looks flat.
   const curves = scenarios
@@ -59,7 +66,10 @@ export async function memoryFigure(options: BenchOptions): Promise<FigureReport>
     const flat = half.length > 0 && Math.max(...half) <= Math.min(...half) * 1.25;
     return [
       { text: `${s.label}: heap back within 10% after expiry and sweep (measured ${round(growth * 100, 1)}%)`, met: Math.abs(growth) <= 0.1 },
-      { text: `${s.label}: flat curve while issuing (after the first quarter, max <= 1.25 x min; measured ${last === undefined ? '?' : round(Math.max(...half) / Math.min(...half), 2)} x)`, met: flat },
+      {
+        text: `${s.label}: flat curve while issuing (after the first quarter, max <= 1.25 x min; measured ${last === undefined ? '?' : round(Math.max(...half) / Math.min(...half), 2)} x)`,
+        met: flat,
+      },
     ];
   });
   return {

@@ -27,7 +27,12 @@ export async function pgClaimFigure(options: BenchOptions): Promise<FigureReport
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       if (counting && typeof args[0] === 'string') {
-        const kind = args[0].trim().split(/\s+/, 2).join(' ').replace(/^(UPDATE|INSERT INTO|DELETE FROM) .*/, '$1').replace(/^(SAVEPOINT|RELEASE SAVEPOINT|SET LOCAL) .*/, '$1');
+        const kind = args[0]
+          .trim()
+          .split(/\s+/, 2)
+          .join(' ')
+          .replace(/^(UPDATE|INSERT INTO|DELETE FROM) .*/, '$1')
+          .replace(/^(SAVEPOINT|RELEASE SAVEPOINT|SET LOCAL) .*/, '$1');
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }
       return query(...args);
@@ -42,7 +47,7 @@ export async function pgClaimFigure(options: BenchOptions): Promise<FigureReport
     const stores = createPostgresStores(pool, { schema, createUsersTable: true });
     await stores.migrate();
     const tokens = stores.names.tokens;
-    const hashes = ['$2a$12$' + 'a'.repeat(53), '$2a$12$' + 'b'.repeat(53)];
+    const hashes = [`$2a$12$${'a'.repeat(53)}`, `$2a$12$${'b'.repeat(53)}`];
     const users = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => stores.userStore.createUser({ login: `bench-claim-${i}`, passwordHash: hashes[0] as string })));
     const perClient = Math.max(200, options.duration * 200);
     for (let run = 1; run <= options.runs; run += 1) {
@@ -69,7 +74,12 @@ export async function pgClaimFigure(options: BenchOptions): Promise<FigureReport
               const record = await stores.tokenStore.redeem(id, new Date(), async (claimedRecord) => {
                 if (mode === 'noop') return;
                 const next = current[i] === hashes[0] ? (hashes[1] as string) : (hashes[0] as string);
-                const written = await stores.userStore.setPassword(claimedRecord.userId, { passwordHash: next, previousHash: current[i] as string, historySize: 0, reinstate: true });
+                const written = await stores.userStore.setPassword(claimedRecord.userId, {
+                  passwordHash: next,
+                  previousHash: current[i] as string,
+                  historySize: 0,
+                  reinstate: true,
+                });
                 if (!written) throw new Error('setPassword lost its compare-and-set');
                 current[i] = next;
               });
@@ -84,7 +94,9 @@ export async function pgClaimFigure(options: BenchOptions): Promise<FigureReport
         const rate = claimed / seconds;
         rates.get(mode)?.push(rate);
         perRedemption.set(mode, new Map([...counts].map(([k, v]) => [k, v / claimed])));
-        options.log(`pg run ${run} ${mode}: ${claimed} claims in ${round(seconds, 2)} s = ${round(rate, 0)}/s; statements per redemption: ${[...counts].map(([k, v]) => `${k} ${round(v / claimed, 2)}`).join(', ')}`);
+        options.log(
+          `pg run ${run} ${mode}: ${claimed} claims in ${round(seconds, 2)} s = ${round(rate, 0)}/s; statements per redemption: ${[...counts].map(([k, v]) => `${k} ${round(v / claimed, 2)}`).join(', ')}`,
+        );
       }
     }
   } finally {

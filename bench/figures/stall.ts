@@ -43,7 +43,16 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
   const configs: { name: string; label: string; server: ServerConfig; load: boolean }[] = [
     { name: 'none', label: 'no hashing (baseline)', server: { hasher: 'default', cost: options.cost, changers: IN_FLIGHT }, load: false },
     { name: 'pool', label: `worker pool, default size (${cores})`, server: { hasher: 'default', cost: options.cost, changers: IN_FLIGHT }, load: true },
-    ...(smaller === cores ? [] : [{ name: 'pool-1', label: `worker pool, size ${smaller} (cores - 1)`, server: { hasher: 'pool', poolSize: smaller, cost: options.cost, changers: IN_FLIGHT } as ServerConfig, load: true }]),
+    ...(smaller === cores
+      ? []
+      : [
+          {
+            name: 'pool-1',
+            label: `worker pool, size ${smaller} (cores - 1)`,
+            server: { hasher: 'pool', poolSize: smaller, cost: options.cost, changers: IN_FLIGHT } as ServerConfig,
+            load: true,
+          },
+        ]),
     { name: 'main', label: 'bcryptjs on the main thread', server: { hasher: 'main', cost: options.cost, changers: IN_FLIGHT }, load: true },
   ];
   const samples = new Map<string, Sample[]>(configs.map((c) => [c.name, []]));
@@ -67,7 +76,8 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
         const elapsed = (performance.now() - started) / 1000;
         const changes = (changers?.completions.length ?? 0) - changesBefore;
         // On the main thread, requests time out or stay unanswered: that is the figure, not an error.
-        if (config.server.hasher !== 'main' && ac.non2xx + ac.errors + probe.errors + probe.unanswered > 0) throw new Error(`figure 2 (${config.name}): ${ac.non2xx} non-2xx, ${ac.errors + probe.errors} errors on the cheap route`);
+        if (config.server.hasher !== 'main' && ac.non2xx + ac.errors + probe.errors + probe.unanswered > 0)
+          throw new Error(`figure 2 (${config.name}): ${ac.non2xx} non-2xx, ${ac.errors + probe.errors} errors on the cheap route`);
         const sample: Sample = {
           // autocannon reports no latency when nothing was answered within the run.
           acP50: ac.requests.total === 0 ? Number.POSITIVE_INFINITY : ac.latency.p50,
@@ -94,8 +104,7 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
   const base = samples.get('none') ?? [];
   const m = (name: string, key: keyof Sample) => median((samples.get(name) ?? []).map((s) => s[key] as number));
   // Ratios within each run; autocannon's whole-ms baseline can read 0 or 1, so it is floored at 1 ms.
-  const ratio = (name: string, key: 'acP99' | 'probeP99', floor: number) =>
-    median((samples.get(name) ?? []).map((s, i) => s[key] / Math.max(floor, base[i]?.[key] ?? Number.NaN)));
+  const ratio = (name: string, key: 'acP99' | 'probeP99', floor: number) => median((samples.get(name) ?? []).map((s, i) => s[key] / Math.max(floor, base[i]?.[key] ?? Number.NaN)));
   const ms = (v: number) => (Number.isFinite(v) ? v : `no answer in ${seconds} s`);
   const rows = configs.map((c) => [
     c.label,
@@ -123,7 +132,7 @@ export async function stallFigure(options: BenchOptions): Promise<FigureReport> 
     });
   return {
     id: 'stall',
-    title: '2. Event-loop stall under 16 password changes at cost ' + options.cost,
+    title: `2. Event-loop stall under 16 password changes at cost ${options.cost}`,
     table: [
       ['hasher', 'autocannon p50 ms', 'autocannon p99 ms', 'p99 / baseline', 'req/s', 'paced p50 ms', 'paced p99 ms', 'p99 / baseline', 'paced max ms', 'bcrypt ops/s meanwhile'],
       ...rows,

@@ -22,7 +22,9 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
   const seconds = Math.max(10, options.duration * 2);
   const pools: { name: string; label: string; server: ServerConfig }[] = [
     { name: 'pool', label: `worker pool, default size (${cores})`, server: { hasher: 'default', cost: options.cost, changers: IN_FLIGHT } },
-    ...(smaller === cores ? [] : [{ name: 'pool-1', label: `worker pool, size ${smaller}`, server: { hasher: 'pool', poolSize: smaller, cost: options.cost, changers: IN_FLIGHT } as ServerConfig }]),
+    ...(smaller === cores
+      ? []
+      : [{ name: 'pool-1', label: `worker pool, size ${smaller}`, server: { hasher: 'pool', poolSize: smaller, cost: options.cost, changers: IN_FLIGHT } as ServerConfig }]),
   ];
   const raw: number[] = [];
   const single: number[] = [];
@@ -51,7 +53,9 @@ export async function throughputFigure(options: BenchOptions): Promise<FigureRep
         const ops = (done.length * 2) / elapsed;
         const poolOps = (poolAfter - poolBefore) / elapsed;
         http.get(pool.name)?.push({ ops, poolOps, ratio: poolOps / limit });
-        options.log(`throughput run ${run} ${pool.name}: pool ${round(poolOps)} bcrypt jobs/s serving HTTP changes (HTTP count: ${done.length} changes in ${round(elapsed, 1)} s = ${round(ops)} ops/s), raw limit ${round(limit)} hashes/s, ratio ${round(poolOps / limit)}`);
+        options.log(
+          `throughput run ${run} ${pool.name}: pool ${round(poolOps)} bcrypt jobs/s serving HTTP changes (HTTP count: ${done.length} changes in ${round(elapsed, 1)} s = ${round(ops)} ops/s), raw limit ${round(limit)} hashes/s, ratio ${round(poolOps / limit)}`,
+        );
       } finally {
         await changers.stop();
         await server.stop();

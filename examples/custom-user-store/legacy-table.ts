@@ -26,7 +26,17 @@ export class LegacyUsersTable {
   readonly rows = new Map<string, LegacyUserRow>();
 
   insert(row: Pick<LegacyUserRow, 'uuid' | 'username'> & Partial<LegacyUserRow>): LegacyUserRow {
-    const full: LegacyUserRow = { pw_hash: null, auth_source: 'local', disabled: 0, failed_logins: 0, locked_until_ms: null, lock_count: 0, pw_history: '[]', last_login: null, ...row };
+    const full: LegacyUserRow = {
+      pw_hash: null,
+      auth_source: 'local',
+      disabled: 0,
+      failed_logins: 0,
+      locked_until_ms: null,
+      lock_count: 0,
+      pw_history: '[]',
+      last_login: null,
+      ...row,
+    };
     this.rows.set(full.uuid, full);
     return full;
   }

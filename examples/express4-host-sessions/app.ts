@@ -21,8 +21,7 @@ interface SessionPrincipal extends Principal {
 function sessionAuthorizer(sessions: HostSessions): Authorizer<SessionPrincipal> {
   return {
     authenticate: (req) => sessions.lookup(req) ?? null,
-    canResetPassword: (principal, user) =>
-      principal.permissions.includes('users:reset_password:*') || principal.permissions.includes(`users:reset_password:${user.id}`),
+    canResetPassword: (principal, user) => principal.permissions.includes('users:reset_password:*') || principal.permissions.includes(`users:reset_password:${user.id}`),
   };
 }
 // #endregion

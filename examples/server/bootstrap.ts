@@ -36,7 +36,11 @@ async function createIfMissing(store: ReferenceStore, input: NewAccount): Promis
  * Creates `admin` when missing, with `RBAC_ADMIN_PASSWORD` or a generated password, which is
  * returned (the caller prints it once). Resolves null when nothing was generated.
  */
-export async function ensureAdmin(config: ReferenceConfig, store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<{ created: boolean; generatedPassword: string | null }> {
+export async function ensureAdmin(
+  config: ReferenceConfig,
+  store: ReferenceStore,
+  service: PasswordService<ServerPrincipal>,
+): Promise<{ created: boolean; generatedPassword: string | null }> {
   if ((await store.findAccountByLogin(ADMIN_LOGIN)) !== null) return { created: false, generatedPassword: null };
   const given = config.adminPassword;
   if (given !== undefined) {

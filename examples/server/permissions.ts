@@ -15,7 +15,11 @@ export function isKnownPermission(text: string): boolean {
 }
 
 /** Whether a holder of `granted` (or a superuser) may do `action` on the object `instance`. */
-export function permits(holder: { readonly isSuperuser: boolean; readonly permissions: readonly string[] }, action: (typeof PERMISSION_ACTIONS)[number], instance: string): boolean {
+export function permits(
+  holder: { readonly isSuperuser: boolean; readonly permissions: readonly string[] },
+  action: (typeof PERMISSION_ACTIONS)[number],
+  instance: string,
+): boolean {
   if (holder.isSuperuser) return true;
   return holder.permissions.includes(`${action}:*`) || holder.permissions.includes(`${action}:${instance.toLowerCase()}`);
 }

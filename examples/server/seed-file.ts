@@ -54,14 +54,22 @@ export function readSeedFile(file: string): SeedUser[] {
       if (!(FIELDS as readonly string[]).includes(key)) fail(`field ${at}.${key} is not known; known fields: ${FIELDS.join(', ')}`);
     }
     const { login, password, email, display_name: displayName, is_remote: isRemote, is_superuser: isSuperuser, is_revoked: isRevoked, permissions } = entry;
-    if (typeof login !== 'string' || login.trim() === '' || login.length > 255 || /\p{Cc}/u.test(login)) fail(`field ${at}.login must be a non-empty string of at most 255 characters`);
+    if (typeof login !== 'string' || login.trim() === '' || login.length > 255 || /\p{Cc}/u.test(login))
+      fail(`field ${at}.login must be a non-empty string of at most 255 characters`);
     if (seen.has(login as string)) fail(`field ${at}.login repeats the login "${String(login)}"`);
     seen.add(login as string);
     if (password !== undefined && typeof password !== 'string') fail(`field ${at}.password must be a string`);
-    for (const [name, value] of [['email', email], ['display_name', displayName]] as const) {
+    for (const [name, value] of [
+      ['email', email],
+      ['display_name', displayName],
+    ] as const) {
       if (value !== undefined && value !== null && typeof value !== 'string') fail(`field ${at}.${name} must be a string or null`);
     }
-    for (const [name, value] of [['is_remote', isRemote], ['is_superuser', isSuperuser], ['is_revoked', isRevoked]] as const) {
+    for (const [name, value] of [
+      ['is_remote', isRemote],
+      ['is_superuser', isSuperuser],
+      ['is_revoked', isRevoked],
+    ] as const) {
       if (value !== undefined && typeof value !== 'boolean') fail(`field ${at}.${name} must be true or false`);
     }
     if (isRemote === true && password !== undefined) fail(`field ${at}.password cannot be set for a remote user (is_remote): remote users have no local password`);

@@ -9,10 +9,7 @@ import type { LockoutOption } from '../options.ts';
 import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
 
 /** Where the reference deployment keeps its data. */
-export type StoreChoice =
-  | { readonly kind: 'memory' }
-  | { readonly kind: 'pglite'; readonly dataDir: string }
-  | { readonly kind: 'postgres'; readonly url: string };
+export type StoreChoice = { readonly kind: 'memory' } | { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
 
 /** Everything the environment configures. */
 export interface ReferenceConfig {

@@ -17,14 +17,17 @@ import { referenceServiceOptions } from './service-options.ts';
 export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4 } as const;
 
 class CliError extends Error {
-  constructor(message: string, readonly code: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
     super(message);
   }
 }
 
 const COMMANDS: Record<string, { summary: string; usage: string; options: Record<string, { type: 'string' | 'boolean' }> }> = {
   'set-password': {
-    summary: 'Set a user\'s password (read from stdin or a prompt), applying the policy; reinstates the user and ends their sessions.',
+    summary: "Set a user's password (read from stdin or a prompt), applying the policy; reinstates the user and ends their sessions.",
     usage: 'set-password --login <login>',
     options: { login: { type: 'string' } },
   },
@@ -106,7 +109,8 @@ export async function runCli(
   try {
     const config = readEnvironment(io.env ?? process.env);
     for (const warning of config.warnings) io.err(`warning: ${warning}`);
-    if (config.store.kind === 'memory') throw new CliError('RBAC_STORE=memory has nothing to work on: the CLI needs the server\'s persistent store (RBAC_DATA_DIR or DATABASE_URL).', EXIT.usage);
+    if (config.store.kind === 'memory')
+      throw new CliError("RBAC_STORE=memory has nothing to work on: the CLI needs the server's persistent store (RBAC_DATA_DIR or DATABASE_URL).", EXIT.usage);
     // Read before opening the store, so a cancelled prompt never touches the database.
     const password = name === 'set-password' ? await (io.readPassword ?? (() => readNewPassword()))() : undefined;
     store = await openReferenceStore(config.store);
@@ -139,7 +143,15 @@ export async function runCli(
   }
 }
 
-async function runAccountCommand(name: string, account: Account, config: ReferenceConfig, store: ReferenceStore, password: string | undefined, json: boolean, out: (line: string) => void): Promise<number> {
+async function runAccountCommand(
+  name: string,
+  account: Account,
+  config: ReferenceConfig,
+  store: ReferenceStore,
+  password: string | undefined,
+  json: boolean,
+  out: (line: string) => void,
+): Promise<number> {
   const service = createPasswordService({
     ...(await referenceServiceOptions(config, store)),
     // The CLI is the admin: it may issue a token for anyone; no HTTP request is ever authenticated here.

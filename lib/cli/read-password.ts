@@ -28,7 +28,9 @@ export async function readNewPassword(stdin: NodeJS.ReadStream = process.stdin, 
     chunks.push(buffer);
   }
   // `echo pw |` and here-strings add one newline; anything else is part of the password.
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (text === '') throw new PasswordInputError('no password on stdin; pipe it in (e.g. printf %s "$PW" | ...) or run in a terminal to be prompted');
   return text;
 }

@@ -80,10 +80,7 @@ export class PostgresServerState implements ServerState {
 
   async grantPermissions(userId: string, permissions: readonly string[]): Promise<void> {
     if (permissions.length === 0) return;
-    await this.#client.query(
-      `INSERT INTO ${T.permissions} (user_id, permission) SELECT $1, p FROM unnest($2::text[]) AS p ON CONFLICT DO NOTHING`,
-      [userId, [...permissions]],
-    );
+    await this.#client.query(`INSERT INTO ${T.permissions} (user_id, permission) SELECT $1, p FROM unnest($2::text[]) AS p ON CONFLICT DO NOTHING`, [userId, [...permissions]]);
   }
 
   async createSession(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
@@ -91,18 +88,12 @@ export class PostgresServerState implements ServerState {
   }
 
   async touchSession(tokenHash: string, now: Date, expiresAt: Date): Promise<string | null> {
-    const { rows } = await this.#client.query(
-      `UPDATE ${T.sessions} SET expires_at = $3 WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id`,
-      [tokenHash, now, expiresAt],
-    );
+    const { rows } = await this.#client.query(`UPDATE ${T.sessions} SET expires_at = $3 WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id`, [tokenHash, now, expiresAt]);
     return (rows[0] as { user_id: string } | undefined)?.user_id ?? null;
   }
 
   async endSessions(userId: string, keepHash?: string): Promise<number> {
-    const { rows } = await this.#client.query(
-      `DELETE FROM ${T.sessions} WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2 RETURNING 1 AS gone`,
-      [userId, keepHash ?? null],
-    );
+    const { rows } = await this.#client.query(`DELETE FROM ${T.sessions} WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2 RETURNING 1 AS gone`, [userId, keepHash ?? null]);
     return rows.length;
   }
 

@@ -31,8 +31,7 @@ export interface CaseContext {
 /** Builds the fixtures around freshly created stores. */
 export function caseContext(caseId: string, stores: ConformanceStores): CaseContext {
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const missing = (member: string) =>
-    assert.fail(`the store has no ${member}; implement it or skip case ${caseId}`);
+  const missing = (member: string) => assert.fail(`the store has no ${member}; implement it or skip case ${caseId}`);
   return {
     users: stores.userStore,
     tokens: stores.tokenStore,

@@ -56,9 +56,7 @@ export function runConformance(test: TestRegistrar, options: Readonly<Conformanc
 
 /** Resolves the `skip` option into a lookup; throws on an entry that matches no case. */
 function skipReasons(skip: ConformanceOptions['skip']): (id: string) => false | string {
-  const entries: [string, string][] = Array.isArray(skip)
-    ? skip.map((pattern: string) => [pattern, 'skipped by the adapter author'])
-    : Object.entries(skip ?? {});
+  const entries: [string, string][] = Array.isArray(skip) ? skip.map((pattern: string) => [pattern, 'skipped by the adapter author']) : Object.entries(skip ?? {});
   const matches = (pattern: string, id: string) => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
   for (const [pattern] of entries) {
     if (!CONFORMANCE_CASE_IDS.some((id) => matches(pattern, id))) {

@@ -81,9 +81,7 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
       const record = ctx.record(user.id);
       await ctx.tokens.issue(record);
       const spy = applySpy();
-      const results = await Promise.all(
-        Array.from({ length: settings.concurrentRedeems }, () => ctx.tokens.redeem(record.id, ctx.now, spy.apply)),
-      );
+      const results = await Promise.all(Array.from({ length: settings.concurrentRedeems }, () => ctx.tokens.redeem(record.id, ctx.now, spy.apply)));
       assert.equal(results.filter((r) => r !== null).length, 1, 'not exactly one redeem got the record');
       assert.equal(spy.calls.length, 1, 'apply ran more than once');
     },

@@ -269,7 +269,11 @@ export const userStoreCases: readonly CaseDefinition[] = [
       const n = settings.concurrentAttempts;
       const results = await Promise.all(Array.from({ length: n }, () => record(user.id, ctx.attempt(n + 10, REVOKE))));
       const counts = results.map((r) => r?.failedAttempts ?? -1).sort((a, b) => a - b);
-      assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1), 'two calls saw the same count');
+      assert.deepEqual(
+        counts,
+        Array.from({ length: n }, (_, i) => i + 1),
+        'two calls saw the same count',
+      );
       assert.equal((await ctx.users.findById(user.id))?.failedAttempts, n);
     },
   },
@@ -281,11 +285,12 @@ export const userStoreCases: readonly CaseDefinition[] = [
       const threshold = Math.max(2, Math.floor(settings.concurrentAttempts / 2));
       for (const action of [REVOKE, TEMPORARY]) {
         const user = await ctx.user();
-        const results = await Promise.all(
-          Array.from({ length: threshold * 3 }, () => record(user.id, ctx.attempt(threshold, action))),
-        );
+        const results = await Promise.all(Array.from({ length: threshold * 3 }, () => record(user.id, ctx.attempt(threshold, action))));
         assert.equal(results.filter((r) => r?.lockedNow).length, 1, `${action.mode}: not exactly one lockedNow`);
-        assert.ok(results.every((r) => (r?.failedAttempts ?? 0) <= threshold), `${action.mode}: counted past the threshold`);
+        assert.ok(
+          results.every((r) => (r?.failedAttempts ?? 0) <= threshold),
+          `${action.mode}: counted past the threshold`,
+        );
         const after = await ctx.users.findById(user.id);
         if (action.mode === 'revoke') {
           assert.equal(after?.isRevoked, true);

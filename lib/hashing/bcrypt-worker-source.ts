@@ -12,9 +12,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'verify'; readonly password: string; readonly hash: string };
 
 /** A worker's answer to one request. `message` is bcryptjs's error text, which holds no secret. */
-export type WorkerResponse =
-  | { readonly id: number; readonly ok: true; readonly value: string | boolean }
-  | { readonly id: number; readonly ok: false; readonly message: string };
+export type WorkerResponse = { readonly id: number; readonly ok: true; readonly value: string | boolean } | { readonly id: number; readonly ok: false; readonly message: string };
 
 /**
  * The worker's program. It uses bcryptjs's sync API on purpose: the worker has nothing else to

@@ -85,7 +85,10 @@ export class HasherClosedError extends Error {
 export class HasherWorkerExitError extends Error {
   override readonly name = 'HasherWorkerExitError';
   readonly code = 'ERR_HASHER_WORKER_EXIT';
-  constructor(readonly exitCode: number, cause: unknown) {
+  constructor(
+    readonly exitCode: number,
+    cause: unknown,
+  ) {
     super(`a password hasher worker stopped unexpectedly (exit code ${exitCode})`, cause === undefined ? undefined : { cause });
   }
 }
@@ -102,9 +105,7 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions = {}): W
   return createPool(options, BCRYPT_WORKER_SOURCE, { bcryptPath });
 }
 
-type JobInput =
-  | { readonly op: 'hash'; readonly password: string }
-  | { readonly op: 'verify'; readonly password: string; readonly hash: string };
+type JobInput = { readonly op: 'hash'; readonly password: string } | { readonly op: 'verify'; readonly password: string; readonly hash: string };
 
 interface Job {
   readonly input: JobInput;
@@ -178,9 +179,7 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
   function run(slot: Slot, job: Job): void {
     const id = ++nextId;
     const request: WorkerRequest =
-      job.input.op === 'hash'
-        ? { id, op: 'hash', password: job.input.password, cost }
-        : { id, op: 'verify', password: job.input.password, hash: job.input.hash };
+      job.input.op === 'hash' ? { id, op: 'hash', password: job.input.password, cost } : { id, op: 'verify', password: job.input.password, hash: job.input.hash };
     slot.job = job;
     slot.jobId = id;
     slot.startedAt = performance.now();

@@ -62,7 +62,14 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     function checkSchema(req, _res, next) {
       const errors = validateBody(schema, req.body);
       if (errors === null) return next();
-      const details = { errors: errors.map((e) => ({ path: e.instancePath || '/', keyword: e.keyword, message: e.message ?? 'is invalid', ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}) })) };
+      const details = {
+        errors: errors.map((e) => ({
+          path: e.instancePath || '/',
+          keyword: e.keyword,
+          message: e.message ?? 'is invalid',
+          ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}),
+        })),
+      };
       next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details }));
     },
   ];

@@ -11,9 +11,7 @@ export { requestSchemas };
 export type SchemaName = RequestSchemaName;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validators = Object.fromEntries(
-  Object.entries(requestSchemas).map(([name, schema]) => [name, ajv.compile(schema)]),
-) as Record<SchemaName, ValidateFunction>;
+const validators = Object.fromEntries(Object.entries(requestSchemas).map(([name, schema]) => [name, ajv.compile(schema)])) as Record<SchemaName, ValidateFunction>;
 
 /** Validates a body; returns ajv's errors (without the submitted values) or null. */
 export function validateBody(name: SchemaName, body: unknown): ErrorObject[] | null {

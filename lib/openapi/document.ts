@@ -123,7 +123,10 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
             'text/plain': { schema: { type: 'string', minLength: 1, description: 'The bare reset token.' } },
             [JSON_TYPE]: { schema: ref('ResetToken') },
           }),
-          '400': error('`sid` is not a UUID (`invalid-uuid`), or the request could not be read, e.g. `sid` is not valid percent-encoding (`malformed-request`).', ['invalid-uuid', 'malformed-request']),
+          '400': error('`sid` is not a UUID (`invalid-uuid`), or the request could not be read, e.g. `sid` is not valid percent-encoding (`malformed-request`).', [
+            'invalid-uuid',
+            'malformed-request',
+          ]),
           ...unauthenticated,
           '403': error('The caller may not reset this user’s password, or the user is remote (LDAP/SAML).', ['permission-denied']),
           '404': error('No user with this id.', ['not-found']),

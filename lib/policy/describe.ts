@@ -35,7 +35,7 @@ export function describePasswordPolicy(policy: ResolvedPasswordPolicy, context: 
   for (const rule of PASSWORD_RULE_IDS) {
     const expected = numbers[rule];
     if (expected === null) continue;
-    const msg = RULE_MESSAGES[rule](rule === 'password-reused' ? policy.passwordHistory : expected ?? 0);
+    const msg = RULE_MESSAGES[rule](rule === 'password-reused' ? policy.passwordHistory : (expected ?? 0));
     descriptions.push(expected === undefined ? { rule, msg } : { rule, msg, expected });
   }
   return descriptions;

@@ -79,10 +79,14 @@ function readBlocklist(value: unknown): ReadonlyStringSet {
   }
   const { extend, replace } = value as { extend?: unknown; replace?: unknown };
   const lists: Record<'extend' | 'replace', Iterable<string> | undefined> = { extend: undefined, replace: undefined };
-  for (const [name, list] of [['extend', extend], ['replace', replace]] as const) {
+  for (const [name, list] of [
+    ['extend', extend],
+    ['replace', replace],
+  ] as const) {
     if (list === undefined) continue;
     // A lone string is iterable too, but blocking each of its characters is never what was meant.
-    if (!isIterable(list)) fail(`blocklist.${name} must be an array (or other iterable) of strings, got ${typeof list === 'string' ? 'a single string; wrap it in [ ]' : typeof list}.`);
+    if (!isIterable(list))
+      fail(`blocklist.${name} must be an array (or other iterable) of strings, got ${typeof list === 'string' ? 'a single string; wrap it in [ ]' : typeof list}.`);
     lists[name] = list as Iterable<string>;
   }
   const base = lists.replace === undefined ? shippedCommonPasswords() : foldEntries(lists.replace, 'blocklist.replace');

@@ -54,8 +54,7 @@ function plural(count: number, singular: string, pluralForm = `${singular}s`): s
 /** The message of each rule, given the number it enforces (unused by the rules without one). */
 export const RULE_MESSAGES: { readonly [R in PasswordRuleId]: (n: number) => string } = Object.freeze({
   'whitespace-only': () => 'Password must not be empty or made only of spaces or invisible characters.',
-  'ill-formed-unicode': () =>
-    'Password must be valid Unicode text: it contains an unpaired surrogate code unit, which cannot be stored as typed.',
+  'ill-formed-unicode': () => 'Password must be valid Unicode text: it contains an unpaired surrogate code unit, which cannot be stored as typed.',
   'control-characters': () => 'Password must not contain control characters such as NUL, tab or line breaks.',
   'minimum-length': (n) => `Password must be at least ${plural(n, 'character')} long.`,
   'maximum-length': (n) => `Password must be at most ${plural(n, 'character')} long.`,
@@ -66,8 +65,7 @@ export const RULE_MESSAGES: { readonly [R in PasswordRuleId]: (n: number) => str
   'lowercase-letters': (n) => `Password must contain at least ${plural(n, 'lowercase letter')}.`,
   'uppercase-letters': (n) => `Password must contain at least ${plural(n, 'uppercase letter')}.`,
   numbers: (n) => `Password must contain at least ${plural(n, 'number')} (a digit of any script).`,
-  'special-characters': (n) =>
-    `Password must contain at least ${plural(n, 'special character')}: a symbol, punctuation mark or emoji, such as ! # € or 🙂.`,
+  'special-characters': (n) => `Password must contain at least ${plural(n, 'special character')}: a symbol, punctuation mark or emoji, such as ! # € or 🙂.`,
   'contains-login': () => 'Password must not contain the login name.',
   'common-password': () => 'Password must not be a commonly used password.',
   'password-reused': (n) =>

@@ -12,9 +12,7 @@
  * Entries are compared after NFKC and case folding, so "Password" also blocks "PASSWORD" and
  * "ｐａｓｓｗｏｒｄ". Blank entries are skipped, so a list read from a file may end in a newline.
  */
-export type BlocklistSetting =
-  | boolean
-  | { readonly extend?: Iterable<string>; readonly replace?: Iterable<string> };
+export type BlocklistSetting = boolean | { readonly extend?: Iterable<string>; readonly replace?: Iterable<string> };
 
 /**
  * Password rules, named after the product's settings (pe-rbac.md) in camelCase. Every member is

@@ -55,4 +55,3 @@ export function createPostgresStores(db: SqlClient, options: Readonly<PostgresSt
     names,
   };
 }
-

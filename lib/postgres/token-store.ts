@@ -84,10 +84,7 @@ export class PostgresTokenStore implements TokenStore {
    * time is the database's; it is only kept for audits (purging does not depend on it).
    */
   async revokeForUser(userId: string): Promise<void> {
-    await this.#sql.query(
-      `UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
-      [userId],
-    );
+    await this.#sql.query(`UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, [userId]);
   }
 
   /** Deletes used and revoked records, and those expired at `now`; resolves how many. Uses the `purge_after` index. */

@@ -113,10 +113,7 @@ export class PostgresUserStore implements UserStore {
     set(c.displayName, input.displayName, 'displayName');
     set(c.isSuperuser, input.isSuperuser, 'isSuperuser');
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
-    const [inserted] = await this.#sql.query<{ id: string }>(
-      `INSERT INTO ${this.#n.users} (${columns.join(', ')}) VALUES (${placeholders}) RETURNING ${c.id}::text AS id`,
-      values,
-    );
+    const [inserted] = await this.#sql.query<{ id: string }>(`INSERT INTO ${this.#n.users} (${columns.join(', ')}) VALUES (${placeholders}) RETURNING ${c.id}::text AS id`, values);
     const user = inserted === undefined ? null : await this.findById(inserted.id);
     if (user === null) throw new Error('express-rbac-password/postgres: the inserted user could not be read back');
     return user;
@@ -138,10 +135,10 @@ export class PostgresUserStore implements UserStore {
       if (write.previousHash !== null && size > 0) {
         await this.#sql.query(`INSERT INTO ${history} (user_id, password_hash) VALUES ($1, $2)`, [updated.uid, write.previousHash]);
       }
-      await this.#sql.query(
-        `DELETE FROM ${history} WHERE user_id = $1 AND id NOT IN (SELECT id FROM ${history} WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`,
-        [updated.uid, size],
-      );
+      await this.#sql.query(`DELETE FROM ${history} WHERE user_id = $1 AND id NOT IN (SELECT id FROM ${history} WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`, [
+        updated.uid,
+        size,
+      ]);
       if (write.reinstate) {
         await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
       }

@@ -7,14 +7,7 @@ import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
 import { createWorkerPoolHasher, type WorkerPoolHasher } from '../hashing/worker-pool-hasher.ts';
 import { createLogger } from '../log.ts';
-import {
-  functionOption,
-  numberOption,
-  optionError,
-  rejectUnknownOptions,
-  requireMethods,
-  type PasswordServiceOptions,
-} from '../options.ts';
+import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
 import { checkPasswordRules, normalizePassword, resolvePasswordPolicy, reusedPasswordFailure, type PolicyFailure, type ResolvedPasswordPolicy } from '../policy/index.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
@@ -105,7 +98,8 @@ export class PasswordService<P extends Principal = Principal> {
     }
     if (options.hasher !== undefined) requireMethods('hasher', options.hasher, ['hash', 'verify']);
     // bcryptjs on the main thread would stall the host's whole app while hashing: use worker threads.
-    this.#ownPool = options.hasher === undefined ? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) }) : undefined;
+    this.#ownPool =
+      options.hasher === undefined ? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) }) : undefined;
     this.#hasher = options.hasher ?? (this.#ownPool as WorkerPoolHasher);
 
     try {
@@ -237,7 +231,8 @@ export class PasswordService<P extends Principal = Principal> {
   async verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
     const findByLogin = this.#users.findByLogin;
     if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
-    const user = typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login)) : null;
+    const user =
+      typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login)) : null;
     const normalized = normalizePassword(typeof password === 'string' ? password : '');
     const usable = user !== null && !user.isRemote && user.passwordHash !== null;
     const matches = await this.#verify(normalized, usable ? user.passwordHash : null);
@@ -250,7 +245,9 @@ export class PasswordService<P extends Principal = Principal> {
       const result = await this.#recordFailure(user, null, context);
       if (result?.lockedNow === true) {
         // A revocation is not told to a wrong password; a temporary lock is (it ends by itself).
-        return result.lockedUntil === null ? { ok: false, reason: 'invalid-credentials', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
+        return result.lockedUntil === null
+          ? { ok: false, reason: 'invalid-credentials', lockedNow: true }
+          : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
       }
       return { ok: false, reason: 'invalid-credentials' };
     }

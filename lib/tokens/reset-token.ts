@@ -36,7 +36,12 @@ export function newTokenId(): string {
  * by any route, makes the stamps differ. A one-way digest salted with the token id, never the hash.
  */
 export function passwordStamp(tokenId: string, passwordHash: string | null): string {
-  return createHash('sha256').update(tokenId).update('\0').update(passwordHash ?? '').digest('base64url').slice(0, 32);
+  return createHash('sha256')
+    .update(tokenId)
+    .update('\0')
+    .update(passwordHash ?? '')
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 /** Signs and verifies reset tokens with the configured keys. */

@@ -39,7 +39,6 @@ const MIN_SECRET_BYTES = 32;
 const HMAC = new Set<TokenAlgorithm>(['HS256', 'HS384', 'HS512']);
 const ALGORITHMS = new Set<TokenAlgorithm>(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256']);
 
-
 function toSecret(option: string, material: KeyMaterial): KeyObject {
   const key = material instanceof KeyObject ? material : createSecretKey(typeof material === 'string' ? Buffer.from(material, 'utf8') : material);
   if (key.type !== 'secret') fail(option, 'must be a secret key for an HMAC algorithm, not a public or private key.');

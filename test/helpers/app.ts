@@ -44,11 +44,7 @@ export interface TestApp {
 type ExpressLike = typeof express;
 
 /** A ready app; `overrides` are passed to createPasswordRouter. */
-export async function createTestApp(
-  overrides: Partial<PasswordRouterOptions<TestPrincipal>> = {},
-  expressModule: ExpressLike = express,
-  mount = '/rbac-api/v1',
-): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<PasswordRouterOptions<TestPrincipal>> = {}, expressModule: ExpressLike = express, mount = '/rbac-api/v1'): Promise<TestApp> {
   let clock = Date.parse('2026-11-27T10:00:00Z');
   const now = () => new Date(clock);
   const hasher = createBcryptHasher({ cost: 4 });

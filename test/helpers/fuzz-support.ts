@@ -55,7 +55,10 @@ export async function fuzz<Ts extends [unknown, ...unknown[]]>(name: string, ciR
     const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     throw new Error(`[fuzz] ${name}: replay with ${replay}\n${fc.defaultReportMessage(details) ?? ''}\nError: ${error}`, { cause: details.errorInstance });
   }
-  const counts = [...statusCounts].sort(([a], [b]) => a - b).map(([status, n]) => `${status}:${n}`).join(' ');
+  const counts = [...statusCounts]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status}:${n}`)
+    .join(' ');
   statusCounts.clear();
   process.stdout.write(`[fuzz] ${name}: ${details.numRuns} cases in ${Date.now() - started} ms (seed ${details.seed})${counts === '' ? '' : `; statuses ${counts}`}\n`);
   fuzzCount.total += details.numRuns;
@@ -66,14 +69,16 @@ export const fuzzCount = { total: 0 };
 /** Statuses seen during the current property, printed with its summary. */
 export const statusCounts = new Map<number, number>();
 
-
 /** README's error table: kind -> allowed statuses. */
 export function documentedErrors(): ReadonlyMap<string, readonly number[]> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const table = new Map<string, number[]>();
   for (const match of readme.matchAll(/^\| `([a-z-]+)` \| ([0-9 /]+) \|/gm)) {
     const kind = match[1] ?? '';
-    table.set(kind, (match[2] ?? '').split('/').map((s) => Number(s.trim())));
+    table.set(
+      kind,
+      (match[2] ?? '').split('/').map((s) => Number(s.trim())),
+    );
   }
   assert.ok(table.size >= 10, 'README error table not found');
   return table;
@@ -94,7 +99,7 @@ export function assertSecurityHeaders(res: Response, what: string): void {
  */
 export function assertDocumentedAnswer(res: Response, allowed: readonly number[], what: string): void {
   statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
-  if (process.env["FUZZ_DEBUG"] === "1" && res.status === 400) process.stderr.write(`DBG ${what.slice(0, 200)} :: ${res.text.slice(0, 200)}\n`);
+  if (process.env['FUZZ_DEBUG'] === '1' && res.status === 400) process.stderr.write(`DBG ${what.slice(0, 200)} :: ${res.text.slice(0, 200)}\n`);
   const summary = `${what} -> ${res.status} ${res.text.slice(0, 300)}`;
   assert.ok(res.status < 500, `5xx: ${summary}`);
   assert.ok(allowed.includes(res.status), `undocumented status for this route: ${summary}`);
@@ -109,7 +114,11 @@ export function assertDocumentedAnswer(res: Response, allowed: readonly number[]
   const statuses = DOCUMENTED.get(kind.slice(NS.length));
   assert.ok(statuses !== undefined, `undocumented kind: ${summary}`);
   assert.ok(statuses.includes(res.status), `kind with the wrong status: ${summary}`);
-  assert.deepEqual(Object.keys(body).filter((k) => !['kind', 'msg', 'details'].includes(k)), [], summary);
+  assert.deepEqual(
+    Object.keys(body).filter((k) => !['kind', 'msg', 'details'].includes(k)),
+    [],
+    summary,
+  );
 }
 
 /** A listening server for many requests (supertest then reuses its address instead of listening per request). */
@@ -144,20 +153,60 @@ export function fullSnapshot(t: TestApp, tokenIds: Iterable<string>): string {
 // --- arbitraries -------------------------------------------------------------------------------
 
 /** Header names that would break the HTTP framing itself rather than test the router. */
-const RESERVED = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade', 'te', 'trailer', 'keep-alive', 'content-type', 'content-encoding', 'x-authentication', 'proxy-connection', 'http2-settings']);
+const RESERVED = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'expect',
+  'upgrade',
+  'te',
+  'trailer',
+  'keep-alive',
+  'content-type',
+  'content-encoding',
+  'x-authentication',
+  'proxy-connection',
+  'http2-settings',
+]);
 const TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('');
 
 /** A header value Node lets a client send: tab, visible ASCII, space, and latin1 bytes. */
-export const headerValue = fc.oneof(
-  fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\t\x20-\x7e]/g, '')),
-  fc.array(fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f), { maxLength: 40 }).map((codes) => String.fromCharCode(...codes)),
-  fc.constantFrom('', ' ', '*/*', 'application/json', 'text/plain', 'Bearer x', '\t', 'null', 'undefined', '__proto__', 'a'.repeat(2000)),
-).map((v) => v.trim() === '' ? v.trim() : v);
+export const headerValue = fc
+  .oneof(
+    fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\t\x20-\x7e]/g, '')),
+    fc
+      .array(
+        fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f),
+        { maxLength: 40 },
+      )
+      .map((codes) => String.fromCharCode(...codes)),
+    fc.constantFrom('', ' ', '*/*', 'application/json', 'text/plain', 'Bearer x', '\t', 'null', 'undefined', '__proto__', 'a'.repeat(2000)),
+  )
+  .map((v) => (v.trim() === '' ? v.trim() : v));
 
-export const headerName = fc.oneof(
-  fc.array(fc.constantFrom(...TOKEN_CHARS), { minLength: 1, maxLength: 20 }).map((c) => c.join('')),
-  fc.constantFrom('Accept', 'Accept-Charset', 'Accept-Encoding', 'Authorization', 'Cookie', 'X-Request-Id', 'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'Origin', 'Referer', 'If-None-Match', 'Range', 'X-HTTP-Method-Override', 'constructor'),
-).filter((name) => !RESERVED.has(name.toLowerCase()));
+export const headerName = fc
+  .oneof(
+    fc.array(fc.constantFrom(...TOKEN_CHARS), { minLength: 1, maxLength: 20 }).map((c) => c.join('')),
+    fc.constantFrom(
+      'Accept',
+      'Accept-Charset',
+      'Accept-Encoding',
+      'Authorization',
+      'Cookie',
+      'X-Request-Id',
+      'X-Forwarded-For',
+      'X-Forwarded-Proto',
+      'X-Forwarded-Host',
+      'Origin',
+      'Referer',
+      'If-None-Match',
+      'Range',
+      'X-HTTP-Method-Override',
+      'constructor',
+    ),
+  )
+  .filter((name) => !RESERVED.has(name.toLowerCase()));
 
 export const extraHeaders = fc.dictionary(headerName, headerValue, { maxKeys: 4 }).map((h) => {
   // Case-insensitive duplicates would make the client merge them unpredictably.
@@ -170,10 +219,25 @@ export const garbageAuth = fc.oneof(headerValue, fc.constantFrom("' OR '1'='1", 
 
 export const contentTypes = fc.oneof(
   fc.constantFrom(
-    'application/json', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json; charset=latin1',
-    'application/json; charset=utf-16', 'application/json;;;=', 'application/vnd.api+json', 'application/json-patch+json',
-    'text/plain', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream',
-    '*/*', 'application/*', 'json', '', ' application/json', 'APPLICATION/JSON',
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=UTF-8',
+    'application/json; charset=latin1',
+    'application/json; charset=utf-16',
+    'application/json;;;=',
+    'application/vnd.api+json',
+    'application/json-patch+json',
+    'text/plain',
+    'text/json',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    '*/*',
+    'application/*',
+    'json',
+    '',
+    ' application/json',
+    'APPLICATION/JSON',
   ),
   headerValue,
 );
@@ -190,7 +254,14 @@ export const nastyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     tie('object'),
     fc.array(tie('value'), { maxLength: 4 }),
   ),
-  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'token', 'password', 'current_password', 'reset_token', 'toString', 'hasOwnProperty')), tie('value'), { maxKeys: 5 }),
+  object: fc.dictionary(
+    fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('__proto__', 'constructor', 'prototype', 'token', 'password', 'current_password', 'reset_token', 'toString', 'hasOwnProperty'),
+    ),
+    tie('value'),
+    { maxKeys: 5 },
+  ),
 })).value;
 
 /** Serializes, keeping `__proto__` as an own key (JSON.stringify would drop the prototype slot). */
@@ -198,11 +269,15 @@ export function toJsonText(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export const deepNesting = fc.record({ depth: fc.integer({ min: 1, max: 5000 }), kind: fc.constantFrom('[', '{"a":') }).map(({ depth, kind }) =>
-  kind === '[' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
-);
+export const deepNesting = fc
+  .record({ depth: fc.integer({ min: 1, max: 5000 }), kind: fc.constantFrom('[', '{"a":') })
+  .map(({ depth, kind }) => (kind === '[' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
 
 /** Bytes that are not valid UTF-8, spliced into a JSON string. */
-export const invalidUtf8 = fc.array(fc.constantFrom(0xff, 0xfe, 0xc0, 0xc1, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf4, 0xf8), { minLength: 1, maxLength: 8 }).map((bytes) => Buffer.from(bytes));
+export const invalidUtf8 = fc
+  .array(fc.constantFrom(0xff, 0xfe, 0xc0, 0xc1, 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf4, 0xf8), { minLength: 1, maxLength: 8 })
+  .map((bytes) => Buffer.from(bytes));
 
-export const hugeString = fc.record({ char: fc.constantFrom('x', 'é', '😀', '\u0000', '"', '\\'), length: fc.integer({ min: 4000, max: 20_000 }) }).map(({ char, length }) => char.repeat(length));
+export const hugeString = fc
+  .record({ char: fc.constantFrom('x', 'é', '😀', '\u0000', '"', '\\'), length: fc.integer({ min: 4000, max: 20_000 }) })
+  .map(({ char, length }) => char.repeat(length));

@@ -83,7 +83,11 @@ describe('POST /auth/reset', () => {
   it('a password change kills outstanding tokens', async () => {
     const t = await createTestApp();
     const token = await issue(t);
-    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(200);
+    await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+      .expect(200);
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'Yet-Another-Pa55word!' }).expect(403);
   });
 
@@ -191,7 +195,18 @@ describe('POST /auth/reset', () => {
     const t = await createTestApp({ tokenKey: oldKey });
     const onStores = (keys: Partial<PasswordRouterOptions<TestPrincipal>>) => {
       const app = express();
-      app.use(base, createPasswordRouter<TestPrincipal>({ userStore: t.users, tokenStore: t.tokens, authorizer: t.router.service.authorizer, hasher: createBcryptHasher({ cost: 4 }), now: t.now, tokenKey: newKey, ...keys }));
+      app.use(
+        base,
+        createPasswordRouter<TestPrincipal>({
+          userStore: t.users,
+          tokenStore: t.tokens,
+          authorizer: t.router.service.authorizer,
+          hasher: createBcryptHasher({ cost: 4 }),
+          now: t.now,
+          tokenKey: newKey,
+          ...keys,
+        }),
+      );
       return app;
     };
     const oldToken = await issue(t);

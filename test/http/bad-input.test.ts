@@ -34,7 +34,10 @@ describe('bad input', () => {
       { body: JSON.stringify({ token, password: 'x'.repeat(5000) }), kind: 'schema-violation' },
     ];
     for (const c of cases) {
-      const req = request(t.app).post(`${base}/auth/reset`).set('Content-Type', c.type ?? 'application/json').send(c.body);
+      const req = request(t.app)
+        .post(`${base}/auth/reset`)
+        .set('Content-Type', c.type ?? 'application/json')
+        .send(c.body);
       const res = await req;
       assert.equal(res.status, 400, `${c.body.slice(0, 60)} -> ${res.status} ${res.text.slice(0, 200)}`);
       assert.equal(res.body.kind, `puppetlabs.rbac/${c.kind}`, c.body.slice(0, 60));
@@ -54,7 +57,11 @@ describe('bad input', () => {
 
   it('a body over the limit gets 413', async () => {
     const t = await createTestApp({ bodyLimit: 1024 });
-    const res = await request(t.app).post(`${base}/auth/reset`).set('Content-Type', 'application/json').send(JSON.stringify({ token: 'x', password: 'y'.repeat(4000) })).expect(413);
+    const res = await request(t.app)
+      .post(`${base}/auth/reset`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ token: 'x', password: 'y'.repeat(4000) }))
+      .expect(413);
     assert.equal(res.body.kind, 'puppetlabs.rbac/request-too-large');
   });
 
@@ -68,7 +75,9 @@ describe('bad input', () => {
       assert.equal(res.status, 400, JSON.stringify(password.slice(0, 20)));
       assert.ok(['puppetlabs.rbac/password-policy-violation', 'puppetlabs.rbac/schema-violation'].includes(res.body.kind));
     }
-    const huge = await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'x'.repeat(10_000) });
+    const huge = await request(t.app)
+      .post(`${base}/auth/reset`)
+      .send({ token, password: 'x'.repeat(10_000) });
     assert.equal(huge.status, 400);
     assert.equal(snapshot(t), before);
   });

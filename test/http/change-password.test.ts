@@ -41,7 +41,11 @@ describe('PUT /users/current/password', () => {
     assert.equal(Buffer.byteLength(seventyTwo), 72);
     const hash = await t.router.service.hashPassword(seventyTwo);
     t.users.setPassword(t.alice.id, { passwordHash: hash, previousHash: t.alice.passwordHash, historySize: 0, reinstate: false });
-    await request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: `${seventyTwo}EXTRA`, password: OTHER_GOOD_PASSWORD }).expect(403);
+    await request(t.app)
+      .put(path)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: `${seventyTwo}EXTRA`, password: OTHER_GOOD_PASSWORD })
+      .expect(403);
     assert.equal((await t.router.service.verifyLogin('alice', `${seventyTwo}EXTRA`)).ok, false);
     assert.equal((await t.router.service.verifyLogin('alice', seventyTwo)).ok, true);
   });
@@ -50,10 +54,16 @@ describe('PUT /users/current/password', () => {
     const t = await createTestApp({ policy: { passwordHistory: 2 } });
     const put = (current: string, password: string) => request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: current, password });
     const same = await put(GOOD_PASSWORD, GOOD_PASSWORD).expect(400);
-    assert.deepEqual(same.body.details.failures.map((f: { rule: string }) => f.rule), ['password-reused']);
+    assert.deepEqual(
+      same.body.details.failures.map((f: { rule: string }) => f.rule),
+      ['password-reused'],
+    );
     await put(GOOD_PASSWORD, OTHER_GOOD_PASSWORD).expect(200);
     const reuse = await put(OTHER_GOOD_PASSWORD, GOOD_PASSWORD).expect(400);
-    assert.deepEqual(reuse.body.details.failures.map((f: { rule: string }) => f.rule), ['password-reused']);
+    assert.deepEqual(
+      reuse.body.details.failures.map((f: { rule: string }) => f.rule),
+      ['password-reused'],
+    );
     await put(OTHER_GOOD_PASSWORD, 'Third-Strong-Pa55word!').expect(200);
     await put('Third-Strong-Pa55word!', 'Fourth-Strong-Pa55word!').expect(200);
     // Two entries kept: the first password has dropped out of the history.
@@ -72,7 +82,9 @@ describe('PUT /users/current/password', () => {
   it('30 concurrent wrong current passwords against a threshold of 10 revoke the user at exactly 10; a reset reinstates', async () => {
     const t = await createTestApp({ failedAttemptsLockout: 10 });
     const attempts = await Promise.all(
-      Array.from({ length: 30 }, () => request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: 'Wrong-Password-123!', password: OTHER_GOOD_PASSWORD })),
+      Array.from({ length: 30 }, () =>
+        request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: 'Wrong-Password-123!', password: OTHER_GOOD_PASSWORD }),
+      ),
     );
     assert.ok(attempts.every((r) => r.status === 403 || r.status === 401));
     const locked = t.users.findById(t.alice.id);
@@ -97,7 +109,9 @@ describe('PUT /users/current/password', () => {
   it('two concurrent changes from the same current password: one wins, the other gets 409 or 403', async () => {
     const t = await createTestApp();
     const [a, b] = await Promise.all(
-      ['First-Winner-Pa55word!', 'Second-Winner-Pa55word!'].map((password) => request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password })),
+      ['First-Winner-Pa55word!', 'Second-Winner-Pa55word!'].map((password) =>
+        request(t.app).put(path).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password }),
+      ),
     );
     const statuses = [a?.status, b?.status].sort();
     assert.equal(statuses.filter((s) => s === 200).length, 1, `statuses ${statuses.join(',')}`);

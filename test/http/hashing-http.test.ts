@@ -11,7 +11,11 @@ describe('hashing behind the router', () => {
     const t = await createTestApp({ hasher: undefined, bcryptCost: 4 } as object);
     const pool = t.router.service.hasher as WorkerPoolHasher;
     assert.equal(pool.stats.workers, 0, 'the pool started before any password work');
-    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(200);
+    await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+      .expect(200);
     assert.ok(pool.stats.workers >= 1);
     assert.ok(pool.stats.completed >= 2, 'verify and hash did not both run in the pool');
     await t.router.close();
@@ -25,7 +29,9 @@ describe('hashing behind the router', () => {
     const fast = createBcryptHasher({ cost: 4 });
     const users = await Promise.all(Array.from({ length: 8 }, async (_, i) => t.users.createUser({ login: `user${i}`, passwordHash: await fast.hash(GOOD_PASSWORD) })));
     const results = await Promise.all(
-      users.map((u) => request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.session(u.id)).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })),
+      users.map((u) =>
+        request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.session(u.id)).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }),
+      ),
     );
     const busy = results.filter((r) => r.status === 503);
     assert.ok(busy.length >= 1, `statuses: ${results.map((r) => r.status).join(',')}`);
@@ -77,7 +83,11 @@ describe('a closed or crashed hasher', () => {
     const pool = createWorkerPoolHasher({ cost: 4, size: 1 });
     const t = await createTestApp({ hasher: pool });
     await pool.close();
-    const res = await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(503);
+    const res = await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+      .expect(503);
     assert.equal(res.body.kind, 'puppetlabs.rbac/server-error');
     assert.equal(res.headers['retry-after'], '1');
   });

@@ -26,7 +26,12 @@ describe('POST /users/:sid/password/reset', () => {
 
   it('adds a link with the token in the fragment when publicUrl is set', async () => {
     const t = await createTestApp({ publicUrl: 'https://rbac.example.com/reset-password' });
-    const res = await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).set('Accept', 'application/json').set('Host', 'evil.example').expect(200);
+    const res = await request(t.app)
+      .post(`${base}/users/${t.alice.id}/password/reset`)
+      .set('X-Authentication', t.auth.admin)
+      .set('Accept', 'application/json')
+      .set('Host', 'evil.example')
+      .expect(200);
     assert.equal(res.body.link, `https://rbac.example.com/reset-password#token=${res.body.token}`);
   });
 
@@ -111,7 +116,10 @@ describe('POST /users/:sid/password/reset', () => {
     const t = await createTestApp({ onEvent: (e) => void events.push(e) });
     const res = await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).set('X-Request-Id', 'req-123').expect(200);
     assert.equal(events.length, 1);
-    assert.deepEqual({ ...(events[0] as object), at: undefined, details: undefined }, { type: 'reset-token-issued', userId: t.alice.id, actorId: t.admin.id, requestId: 'req-123', at: undefined, details: undefined });
+    assert.deepEqual(
+      { ...(events[0] as object), at: undefined, details: undefined },
+      { type: 'reset-token-issued', userId: t.alice.id, actorId: t.admin.id, requestId: 'req-123', at: undefined, details: undefined },
+    );
     assert.ok(!JSON.stringify(events).includes(res.text));
   });
 });

@@ -18,7 +18,13 @@ describe('verifyLogin (the login helper)', () => {
   it('answers unknown logins, remote users and wrong passwords alike', async () => {
     const t = await createTestApp();
     const service = t.router.service;
-    for (const [login, password] of [['nobody', GOOD_PASSWORD], ['ldap-bob', GOOD_PASSWORD], ['alice', 'nope'], ['', ''], ['x'.repeat(5000), GOOD_PASSWORD]] as const) {
+    for (const [login, password] of [
+      ['nobody', GOOD_PASSWORD],
+      ['ldap-bob', GOOD_PASSWORD],
+      ['alice', 'nope'],
+      ['', ''],
+      ['x'.repeat(5000), GOOD_PASSWORD],
+    ] as const) {
       assert.deepEqual(await service.verifyLogin(login, password), { ok: false, reason: 'invalid-credentials' });
     }
   });
@@ -33,7 +39,10 @@ describe('verifyLogin (the login helper)', () => {
     assert.deepEqual(await service.verifyLogin('alice', GOOD_PASSWORD), { ok: false, reason: 'revoked' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-4'), { ok: false, reason: 'invalid-credentials' }, 'a wrong password learns nothing of the revocation');
     assert.equal(t.users.findById(t.alice.id)?.failedAttempts, 3);
-    assert.deepEqual(events.map((e) => e.type), ['failed-attempt', 'failed-attempt', 'failed-attempt', 'account-locked']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['failed-attempt', 'failed-attempt', 'failed-attempt', 'account-locked'],
+    );
     assert.ok(events.every((e) => e.userId === t.alice.id && e.actorId === null));
     assert.equal(await service.reinstate(t.alice.id, t.admin.id), true);
     assert.equal((await service.verifyLogin('alice', GOOD_PASSWORD)).ok, true);
@@ -74,7 +83,11 @@ describe('verifyLogin (the login helper)', () => {
     const { default: request } = await import('supertest');
     const t = await createTestApp({ failedAttemptsLockout: 1, lockout: { mode: 'temporary' } });
     await t.router.service.verifyLogin('alice', 'bad');
-    const res = await request(t.app).put('/rbac-api/v1/users/current/password').set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: 'Another-Strong-Pa55word!' }).expect(401);
+    const res = await request(t.app)
+      .put('/rbac-api/v1/users/current/password')
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: 'Another-Strong-Pa55word!' })
+      .expect(401);
     assert.equal(res.body.kind, 'puppetlabs.rbac/user-locked');
     assert.equal(res.headers['retry-after'], '60');
   });

@@ -51,8 +51,17 @@ const bigBody = JSON.stringify({ token: 'x', password: 'y'.repeat(20_000) });
 describe('every documented answer, checked against the OpenAPI document', () => {
   it('POST /users/{sid}/password/reset', async () => {
     const t = await app({ publicUrl: 'https://rbac.example.com/reset' });
-    await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(200).expect('Content-Type', /^text\/plain/);
-    await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).set('Accept', 'application/json').expect(200).expect('Content-Type', /^application\/json/);
+    await request(t.app)
+      .post(issuePath(t))
+      .set('X-Authentication', t.auth.admin)
+      .expect(200)
+      .expect('Content-Type', /^text\/plain/);
+    await request(t.app)
+      .post(issuePath(t))
+      .set('X-Authentication', t.auth.admin)
+      .set('Accept', 'application/json')
+      .expect(200)
+      .expect('Content-Type', /^application\/json/);
     await request(t.app).post(issuePath(t, 'not-a-uuid')).set('X-Authentication', t.auth.admin).expect(400);
     await request(t.app).post(issuePath(t)).expect(401);
     await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.alice).expect(403);
@@ -159,9 +168,16 @@ describe('every documented answer, checked against the OpenAPI document', () => 
         }
       }
     }
-    const seen = new Set(recordedResponses().filter((r) => r.documented).map((r) => `${r.method} ${r.route} ${r.status} ${r.contentType?.split(';')[0]}`));
+    const seen = new Set(
+      recordedResponses()
+        .filter((r) => r.documented)
+        .map((r) => `${r.method} ${r.route} ${r.status} ${r.contentType?.split(';')[0]}`),
+    );
     assert.deepEqual([...documented].filter((key) => !seen.has(key)).sort(), [], 'documented answers never exercised');
     assert.deepEqual([...seen].filter((key) => !documented.has(key)).sort(), [], 'answers not in the document');
-    assert.deepEqual(recordedResponses().filter((r) => r.problems.length > 0), []);
+    assert.deepEqual(
+      recordedResponses().filter((r) => r.problems.length > 0),
+      [],
+    );
   });
 });

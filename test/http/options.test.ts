@@ -14,7 +14,10 @@ function base(): PasswordRouterOptions {
 }
 
 function throwsWith(options: unknown, pattern: RegExp): void {
-  assert.throws(() => createPasswordRouter(options as PasswordRouterOptions), (error: unknown) => error instanceof TypeError && pattern.test(error.message));
+  assert.throws(
+    () => createPasswordRouter(options as PasswordRouterOptions),
+    (error: unknown) => error instanceof TypeError && pattern.test(error.message),
+  );
 }
 
 describe('options are checked when the router is created', () => {

@@ -70,7 +70,11 @@ describe('store failures', () => {
       },
       onPasswordChanged: () => Promise.reject(new Error('session store down')),
     });
-    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(200);
+    await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+      .expect(200);
     assert.equal((await t.router.service.verifyLogin('alice', OTHER_GOOD_PASSWORD)).ok, true);
   });
 });
@@ -83,8 +87,15 @@ describe('audit events', () => {
     const token = (await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).expect(200)).text;
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'weak' }).expect(400);
     await request(t.app).post(`${base}/auth/reset`).set('X-Request-Id', 'r-1').send({ token, password: OTHER_GOOD_PASSWORD }).expect(200);
-    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: OTHER_GOOD_PASSWORD, password: GOOD_PASSWORD.replace('42', '43') }).expect(200);
-    assert.deepEqual(events.map((e) => e.type), ['reset-token-issued', 'policy-rejected', 'password-reset', 'account-reinstated', 'password-changed']);
+    await request(t.app)
+      .put(`${base}/users/current/password`)
+      .set('X-Authentication', t.auth.alice)
+      .send({ current_password: OTHER_GOOD_PASSWORD, password: GOOD_PASSWORD.replace('42', '43') })
+      .expect(200);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['reset-token-issued', 'policy-rejected', 'password-reset', 'account-reinstated', 'password-changed'],
+    );
     assert.equal(events[2]?.requestId, 'r-1');
     assert.ok(Array.isArray(events[1]?.details?.['rules']));
     const text = JSON.stringify(events);

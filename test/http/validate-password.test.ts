@@ -30,9 +30,15 @@ describe('POST /command/validate-password', () => {
     const t = await createTestApp();
     const token = await issue(t);
     const withLogin = await request(t.app).post(path).send({ password: 'Alice-Strong-Pa55word!', reset_token: token }).expect(200);
-    assert.deepEqual(withLogin.body.failures.map((f: { rule: string }) => f.rule), ['contains-login']);
+    assert.deepEqual(
+      withLogin.body.failures.map((f: { rule: string }) => f.rule),
+      ['contains-login'],
+    );
     const current = await request(t.app).post(path).send({ password: GOOD_PASSWORD, reset_token: token }).expect(200);
-    assert.deepEqual(current.body.failures.map((f: { rule: string }) => f.rule), ['password-reused']);
+    assert.deepEqual(
+      current.body.failures.map((f: { rule: string }) => f.rule),
+      ['password-reused'],
+    );
     await request(t.app).post('/rbac-api/v1/auth/reset').send({ token, password: OTHER_GOOD_PASSWORD }).expect(200);
   });
 
@@ -48,6 +54,9 @@ describe('POST /command/validate-password', () => {
     const lower = await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ password: 'correct horse battery staple' }).expect(200);
     assert.deepEqual(lower.body, { valid: true, failures: [] });
     const short = await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ password: 'Sh0rt!Pass' }).expect(200);
-    assert.deepEqual(short.body.failures.map((f: { rule: string }) => f.rule), ['minimum-length']);
+    assert.deepEqual(
+      short.body.failures.map((f: { rule: string }) => f.rule),
+      ['minimum-length'],
+    );
   });
 });

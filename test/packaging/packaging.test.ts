@@ -61,10 +61,23 @@ describe('the packed package', () => {
     const paths = packed.files.map((f) => f.path);
     const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
     assert.deepEqual(outside, []);
-    for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/openapi.json', 'dist/openapi/index.js', 'dist/postgres/index.js', 'dist/conformance/index.js']) {
+    for (const required of [
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/openapi.json',
+      'dist/openapi/index.js',
+      'dist/postgres/index.js',
+      'dist/conformance/index.js',
+    ]) {
       assert.ok(paths.includes(required), `${required} is shipped`);
     }
-    assert.deepEqual(paths.filter((p) => p.endsWith('.tsbuildinfo') || p.endsWith('.ts') && !p.endsWith('.d.ts')), []);
+    assert.deepEqual(
+      paths.filter((p) => p.endsWith('.tsbuildinfo') || (p.endsWith('.ts') && !p.endsWith('.d.ts'))),
+      [],
+    );
   });
 
   it('ships dist/openapi.json equal to the openapi export', async () => {

@@ -29,8 +29,12 @@ function signedOut(message) {
 await loadRules(rules);
 login.focus();
 wireShowPasswords(document.getElementById('show'), [current, password, confirm]);
-liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate }, { headers: auth() }), () =>
-  signedOut('Your session has ended. Sign in again.'),
+liveValidation(
+  password,
+  rules,
+  summary,
+  (candidate) => sendJson('command/validate-password', { password: candidate }, { headers: auth() }),
+  () => signedOut('Your session has ended. Sign in again.'),
 );
 
 signIn.addEventListener('submit', async (event) => {
@@ -78,6 +82,10 @@ change.addEventListener('submit', async (event) => {
     showStatus(status, 'error', body?.msg ?? 'The change was refused.');
     current.focus();
   } else {
-    showStatus(status, 'error', code === 0 || code >= 500 ? 'The service could not be reached or is unavailable. Try again in a moment.' : (body?.msg ?? `The request failed (HTTP ${code}).`));
+    showStatus(
+      status,
+      'error',
+      code === 0 || code >= 500 ? 'The service could not be reached or is unavailable. Try again in a moment.' : (body?.msg ?? `The request failed (HTTP ${code}).`),
+    );
   }
 });

@@ -59,17 +59,19 @@ export async function loadRules(list) {
     const { rules } = await response.json();
     list.replaceChildren(
       // Rules about malformed input are noise up front; they still show up if one fails.
-      ...rules.filter((rule) => !HIDDEN_UP_FRONT.has(rule.rule)).map((rule) => {
-        const li = document.createElement('li');
-        li.dataset.rule = rule.rule;
-        li.className = 'rule';
-        const state = document.createElement('span');
-        state.className = 'rule-state';
-        const text = document.createElement('span');
-        text.textContent = rule.msg;
-        li.append(state, text);
-        return li;
-      }),
+      ...rules
+        .filter((rule) => !HIDDEN_UP_FRONT.has(rule.rule))
+        .map((rule) => {
+          const li = document.createElement('li');
+          li.dataset.rule = rule.rule;
+          li.className = 'rule';
+          const state = document.createElement('span');
+          state.className = 'rule-state';
+          const text = document.createElement('span');
+          text.textContent = rule.msg;
+          li.append(state, text);
+          return li;
+        }),
     );
   } catch {
     // The rules are a help; the server checks them anyway.
@@ -115,8 +117,7 @@ export function markRules(list, summary, failures) {
     li.append(state, text);
     list.append(li);
   }
-  summary.textContent =
-    failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${items.length} rules met; ${failures.length} not met.`;
+  summary.textContent = failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${items.length} rules met; ${failures.length} not met.`;
 }
 
 /**
