@@ -9,17 +9,32 @@ export class AbortRedemption extends Error {
   override readonly name = 'AbortRedemption';
 }
 
-export async function storeCall<T>(operation: string, timeoutMs: number, call: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(operation, new Error(`timed out after ${timeoutMs} ms`))), timeoutMs);
-  });
+function wrap(operation: string, error: unknown): unknown {
+  if (error instanceof StoreUnavailableError || error instanceof PasswordApiError || error instanceof AbortRedemption) return error;
+  return new StoreUnavailableError(operation, error);
+}
+
+export function storeCall<T>(operation: string, timeoutMs: number, call: () => T | Promise<T>): Promise<T> {
+  let result: T | Promise<T>;
   try {
-    return await Promise.race([Promise.resolve().then(call), timeout]);
+    result = call();
   } catch (error) {
-    if (error instanceof StoreUnavailableError || error instanceof PasswordApiError || error instanceof AbortRedemption) throw error;
-    throw new StoreUnavailableError(operation, error);
-  } finally {
-    clearTimeout(timer);
+    return Promise.reject(wrap(operation, error));
   }
+  // A synchronous store (the memory stores) answered already: no timer to arm, which keeps the
+  // cheap routes cheap (several store calls per request).
+  if (!(result instanceof Promise) && typeof (result as { then?: unknown } | null)?.then !== 'function') return Promise.resolve(result as T);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreUnavailableError(operation, new Error(`timed out after ${timeoutMs} ms`))), timeoutMs);
+    Promise.resolve(result).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(wrap(operation, error));
+      },
+    );
+  });
 }
