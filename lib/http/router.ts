@@ -91,10 +91,14 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     authenticated,
     handle(async (req, res) => {
       const issued = await service.issueResetToken(principalOf(res), String(req.params['sid']), context(req));
-      if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
+      if (wantsJson(req)) {
         res.status(200).json({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }) });
       } else {
-        res.status(200).type('text/plain').send(issued.token);
+        // Written directly: an ETag or a 304 makes no sense for a single-use secret.
+        res.statusCode = 200;
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.setHeader('Content-Length', Buffer.byteLength(issued.token));
+        res.end(issued.token);
       }
     }),
   );
@@ -148,6 +152,13 @@ function requireUtf8(req: Request, _res: Response, buf: Buffer): void {
   if ((charset !== undefined && charset.toLowerCase() !== 'utf-8') || !isUtf8(buf)) {
     throw Object.assign(new Error('the request body is not UTF-8'), { type: 'charset.unsupported' });
   }
+}
+
+/** JSON when the client asks for it over text/plain; no Accept header, or any type, is the fast path to text. */
+function wantsJson(req: Request): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept === '*/*') return false;
+  return req.accepts(['text/plain', 'application/json']) === 'application/json';
 }
 
 function defaultRequestId(req: Request): string {
