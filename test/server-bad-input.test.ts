@@ -106,6 +106,25 @@ describe('start-up refuses bad settings', () => {
     assert.throws(() => readEnvironment({ ...BASE_ENV, RBAC_PASSWORD_RESET_EXPIRATION: '0' }), /RBAC_PASSWORD_RESET_EXPIRATION/);
   });
 
+  test('operator-chosen passwords that break the policy are accepted with a warning; unusable ones stop the start', async () => {
+    const dir = tempDir('weak-seed');
+    const weak = path.join(dir, 'weak.json');
+    writeFileSync(weak, JSON.stringify({ users: [{ login: 'carol', password: 'carol-password' }] }));
+    const running = await startServer({ RBAC_STORE: 'memory', RBAC_SEED: weak, RBAC_ADMIN_PASSWORD: 'admin' });
+    try {
+      assert.ok(running.printed.some((line) => line.includes('warning: RBAC_ADMIN_PASSWORD does not meet the password policy')));
+      assert.ok(running.printed.some((line) => line.includes('users[0].password (carol) does not meet the password policy')));
+      assert.ok(!running.printed.some((line) => line.includes('carol-password')), 'a password was printed');
+      await request(running.base).post('/auth/token').set(json).send({ login: 'carol', password: 'carol-password' }).expect(200);
+      await request(running.base).post('/auth/token').set(json).send({ login: 'admin', password: 'admin' }).expect(200);
+    } finally {
+      await running.close();
+    }
+    const unusable = path.join(dir, 'unusable.json');
+    writeFileSync(unusable, JSON.stringify({ users: [{ login: 'dave', password: 'x'.repeat(80) }] }));
+    await assert.rejects(startServer({ RBAC_STORE: 'memory', RBAC_SEED: unusable }), (e: Error) => e.message.includes('users[0].password cannot be used'));
+  });
+
   test('a seed file with invalid JSON or an unknown field names the file and the field', async () => {
     const dir = tempDir('seed');
     const broken = path.join(dir, 'broken.json');

@@ -9,16 +9,25 @@ import type { ServerPrincipal } from './authorizer.ts';
 import { generatePassword } from './generate-password.ts';
 import type { SeedUser } from './seed-file.ts';
 
-/** Thrown when a configured password does not meet the policy. */
+/** Thrown when a configured password could never be used to sign in (e.g. past bcrypt's 72 bytes). */
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
 }
 
+/**
+ * Rules a bootstrap password must pass: those without which it could never be used to sign in.
+ * The others (length, character classes, blocklist, login) are the operator's call for the
+ * passwords they configure, so they only warn; users choosing a password through the API meet them all.
+ */
+const UNUSABLE = new Set(['whitespace-only', 'ill-formed-unicode', 'control-characters', 'maximum-bytes']);
+
 /** The login of the superuser created on first start. */
 export const ADMIN_LOGIN = 'admin';
 
-function policyProblems(service: PasswordService<ServerPrincipal>, password: string, login: string): string[] {
-  return checkPasswordRules(normalizePassword(password), service.policy, { login, maxPasswordBytes: 72 }).map((failure) => failure.msg);
+/** The password's policy failures, split into those that stop the start and those that only warn. */
+function policyProblems(service: PasswordService<ServerPrincipal>, password: string, login: string): { refuse: string[]; warn: string[] } {
+  const failures = checkPasswordRules(normalizePassword(password), service.policy, { login, maxPasswordBytes: 72 });
+  return { refuse: failures.filter((f) => UNUSABLE.has(f.rule)).map((f) => f.msg), warn: failures.filter((f) => !UNUSABLE.has(f.rule)).map((f) => f.msg) };
 }
 
 /** Creates the account unless the login exists (also when another instance wins the race). Resolves whether this call created it. */
@@ -40,12 +49,14 @@ export async function ensureAdmin(
   config: ReferenceConfig,
   store: ReferenceStore,
   service: PasswordService<ServerPrincipal>,
-): Promise<{ created: boolean; generatedPassword: string | null }> {
-  if ((await store.findAccountByLogin(ADMIN_LOGIN)) !== null) return { created: false, generatedPassword: null };
+): Promise<{ created: boolean; generatedPassword: string | null; warnings: string[] }> {
+  if ((await store.findAccountByLogin(ADMIN_LOGIN)) !== null) return { created: false, generatedPassword: null, warnings: [] };
   const given = config.adminPassword;
+  const warnings: string[] = [];
   if (given !== undefined) {
-    const problems = policyProblems(service, given, ADMIN_LOGIN);
-    if (problems.length > 0) throw new BootstrapError(`RBAC_ADMIN_PASSWORD does not meet the password policy:\n  - ${problems.join('\n  - ')}`);
+    const { refuse, warn } = policyProblems(service, given, ADMIN_LOGIN);
+    if (refuse.length > 0) throw new BootstrapError(`RBAC_ADMIN_PASSWORD cannot be used:\n  - ${refuse.join('\n  - ')}`);
+    if (warn.length > 0) warnings.push(`RBAC_ADMIN_PASSWORD does not meet the password policy (accepted, but change it after signing in):\n  - ${warn.join('\n  - ')}`);
   }
   const password = given ?? generatePassword(service.policy, ADMIN_LOGIN);
   const id = await createIfMissing(store, {
@@ -54,16 +65,23 @@ export async function ensureAdmin(
     displayName: 'Administrator',
     isSuperuser: true,
   });
-  return { created: id !== null, generatedPassword: id !== null && given === undefined ? password : null };
+  return { created: id !== null, generatedPassword: id !== null && given === undefined ? password : null, warnings: id === null ? [] : warnings };
 }
 
-/** Checks every seed password against the policy; called before anything is created, so a bad file changes nothing. */
-export function checkSeedPasswords(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): void {
+/**
+ * Checks every seed password before anything is created, so a bad file changes nothing. A password
+ * that could never sign in stops the start; one that only breaks the policy is accepted with a warning.
+ */
+export function checkSeedPasswords(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): string[] {
+  const warnings: string[] = [];
   users.forEach((user, index) => {
     if (user.password === undefined) return;
-    const problems = policyProblems(service, user.password, user.login);
-    if (problems.length > 0) throw new BootstrapError(`RBAC_SEED file ${file}: field users[${index}].password does not meet the password policy:\n  - ${problems.join('\n  - ')}`);
+    const { refuse, warn } = policyProblems(service, user.password, user.login);
+    if (refuse.length > 0) throw new BootstrapError(`RBAC_SEED file ${file}: field users[${index}].password cannot be used:\n  - ${refuse.join('\n  - ')}`);
+    if (warn.length > 0)
+      warnings.push(`RBAC_SEED file ${file}: users[${index}].password (${user.login}) does not meet the password policy (accepted):\n  - ${warn.join('\n  - ')}`);
   });
+  return warnings;
 }
 
 /** Creates the seed file's users that do not exist yet (after `checkSeedPasswords`). Resolves the logins created. */

@@ -108,8 +108,9 @@ async function build(
   });
   const service = router.service;
 
-  if (config.seedFile !== undefined) checkSeedPasswords(config.seedFile, seed, service);
+  const seedWarnings = config.seedFile === undefined ? [] : checkSeedPasswords(config.seedFile, seed, service);
   const admin = await ensureAdmin(config, store, service);
+  for (const warning of [...admin.warnings, ...seedWarnings]) print(`warning: ${warning}`);
   if (admin.generatedPassword !== null) {
     print(`Created the superuser "admin" with this generated password (shown only this once; change it after signing in):`);
     print(`  ${admin.generatedPassword}`);
