@@ -7,6 +7,7 @@ import type { CallContext, PasswordChangeVia, PasswordEvent } from './events.ts'
 import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
 import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
+import { closestName } from './closest-name.ts';
 
 /** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
 export type LockoutOption =
@@ -100,7 +101,7 @@ export function rejectUnknownOptions(options: object, forRouter: boolean): void 
   const known: readonly string[] = forRouter ? ROUTER_KEYS : SERVICE_KEYS;
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const suggestion = closest(key, known);
+    const suggestion = closestName(key, known);
     optionError(key, `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
   }
 }
@@ -126,26 +127,4 @@ export function requireMethods(name: string, value: unknown, methods: readonly s
   for (const method of methods) {
     if (typeof (value as Record<string, unknown>)[method] !== 'function') optionError(name, `must implement ${method}() (see the ${name} interface in the README).`);
   }
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

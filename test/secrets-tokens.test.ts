@@ -6,19 +6,11 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import express from 'express';
+import type express from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import {
-  createBcryptHasher,
-  createPasswordRouter,
-  MemoryTokenStore,
-  RESET_TOKEN_PURPOSE,
-  type PasswordRouterOptions,
-  type ResetTokenRecord,
-  type TokenStore,
-} from '../lib/index.ts';
-import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp, type TestPrincipal } from './helpers/app.ts';
+import { MemoryTokenStore, RESET_TOKEN_PURPOSE, type PasswordRouterOptions, type ResetTokenRecord, type TokenStore } from '../lib/index.ts';
+import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from './helpers/app.ts';
 
 const base = '/rbac-api/v1';
 const HOUR = 3600_000;
@@ -39,24 +31,6 @@ async function refused(t: TestApp, app: express.Express | TestApp['app'], token:
     assert.equal(res.body.kind, 'puppetlabs.rbac/invalid-token', why);
   }
   assert.equal(snapshot(t), before, why);
-}
-
-/** A second router on the same stores (or others), with other options. */
-function sibling(t: TestApp, options: Partial<PasswordRouterOptions<TestPrincipal>>): express.Express {
-  const app = express();
-  app.use(
-    base,
-    createPasswordRouter<TestPrincipal>({
-      userStore: t.users,
-      tokenStore: t.tokens,
-      authorizer: t.router.service.authorizer,
-      hasher: createBcryptHasher({ cost: 4 }),
-      now: t.now,
-      tokenKey: SECRET,
-      ...options,
-    }),
-  );
-  return app;
 }
 
 /** A token store that ignores expiry, to isolate the JWT's own `exp` check. */
@@ -112,8 +86,8 @@ describe('replay and confusion', () => {
   it('the same key but another store or another issuer does not accept our tokens either', async () => {
     const t = await createTestApp();
     const token = await issue(t);
-    await refused(t, sibling(t, { tokenStore: new MemoryTokenStore({ sweepIntervalMs: 0 }) }), token, 'another instance with the same key and its own store');
-    await refused(t, sibling(t, { tokenIssuer: 'another-service' }), token, 'the same key and store but another tokenIssuer');
+    await refused(t, siblingApp(t, { tokenStore: new MemoryTokenStore({ sweepIntervalMs: 0 }) }), token, 'another instance with the same key and its own store');
+    await refused(t, siblingApp(t, { tokenIssuer: 'another-service' }), token, 'the same key and store but another tokenIssuer');
     await validate(t.app, token).expect(200);
   });
 });

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { LockoutOption } from '../options.ts';
 import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
+import { closestName } from '../closest-name.ts';
 
 /** Where the reference deployment keeps its data. */
 export type StoreChoice = { readonly kind: 'memory' } | { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
@@ -112,7 +113,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (name.startsWith('RBAC_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
-      const near = KNOWN_VARIABLES.find((known) => similar(known, name));
+      const near = closestName(name, KNOWN_VARIABLES);
       warnings.push(`${name} is not a setting of the reference server and is ignored${near === undefined ? '' : `; did you mean ${near}?`}`);
     }
   }
@@ -196,17 +197,4 @@ function readPublicUrl(raw: string | undefined, host: string, port: number, prob
 
 function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
-}
-
-/** Edit distance of at most 2: close enough to be a typo of `a`. */
-function similar(a: string, b: string): boolean {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return (previous[b.length] ?? 99) <= 2;
 }

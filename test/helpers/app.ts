@@ -98,3 +98,21 @@ export function snapshot(t: TestApp): string {
   const userRows = t.users.listUsers().map((u) => ({ ...u, history: t.users.getPasswordHistory(u.id, 100) }));
   return JSON.stringify({ userRows, tokens: t.tokens.size });
 }
+
+/** A second app with its own router on the same stores (or others, through `options`): another instance of the host. */
+export function siblingApp(t: TestApp, options: Partial<PasswordRouterOptions<TestPrincipal>>, mount = '/rbac-api/v1'): express.Express {
+  const app = express();
+  app.use(
+    mount,
+    createPasswordRouter<TestPrincipal>({
+      userStore: t.users,
+      tokenStore: t.tokens,
+      authorizer: t.router.service.authorizer,
+      hasher: createBcryptHasher({ cost: 4 }),
+      now: t.now,
+      tokenKey: SECRET,
+      ...options,
+    }),
+  );
+  return app;
+}

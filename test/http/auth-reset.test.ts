@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
-import express from 'express';
+import type express from 'express';
 import request from 'supertest';
-import { createBcryptHasher, createPasswordRouter, type PasswordRouterOptions } from '../../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
+import type { PasswordRouterOptions } from '../../lib/index.ts';
+import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 
@@ -193,22 +193,7 @@ describe('POST /auth/reset', () => {
     const oldKey = { kid: 'k1', secret: 'old-secret-old-secret-old-secret-123' };
     const newKey = { kid: 'k2', secret: 'new-secret-new-secret-new-secret-456' };
     const t = await createTestApp({ tokenKey: oldKey });
-    const onStores = (keys: Partial<PasswordRouterOptions<TestPrincipal>>) => {
-      const app = express();
-      app.use(
-        base,
-        createPasswordRouter<TestPrincipal>({
-          userStore: t.users,
-          tokenStore: t.tokens,
-          authorizer: t.router.service.authorizer,
-          hasher: createBcryptHasher({ cost: 4 }),
-          now: t.now,
-          tokenKey: newKey,
-          ...keys,
-        }),
-      );
-      return app;
-    };
+    const onStores = (keys: Partial<PasswordRouterOptions<TestPrincipal>>) => siblingApp(t, { tokenKey: newKey, ...keys });
     const oldToken = await issue(t);
     assert.equal(jwt.decode(oldToken, { complete: true })?.header.kid, 'k1');
     const rotated = onStores({ previousTokenKeys: [oldKey] });
