@@ -5,33 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MemoryTokenStore } from '../memory/memory-token-store.ts';
-import { MemoryUserStore } from '../memory/memory-user-store.ts';
-import { createPostgresStores } from '../postgres/index.ts';
-import type { PasswordUser, TokenStore, UserStore } from '../types.ts';
+import { MemoryUserStore, type MemoryUser } from '../memory/memory-user-store.ts';
+import { createPostgresStores, type NewUser } from '../postgres/index.ts';
+import type { TokenStore, UserStore } from '../types.ts';
 import { openPglite, openPostgres, type Database } from './database.ts';
 import type { StoreChoice } from './environment.ts';
 import { MemoryServerState, PostgresServerState, type ServerState } from './server-state.ts';
 
-/** A user with the profile fields of the product's user object. */
-export interface Account extends PasswordUser {
-  readonly email: string | null;
-  readonly displayName: string | null;
-  readonly isSuperuser: boolean;
-  readonly lastLogin: Date | null;
-  readonly failedAttempts: number;
-  readonly lockedUntil: Date | null;
-}
+/** A user with the profile fields of the product's user object: the memory store's shape, which the PostgreSQL store's users also have. */
+export type Account = MemoryUser;
 
-/** What `createAccount` takes. */
-export interface NewAccount {
-  readonly login: string;
-  readonly passwordHash: string | null;
-  readonly email?: string | null;
-  readonly displayName?: string | null;
-  readonly isRemote?: boolean;
-  readonly isSuperuser?: boolean;
-  readonly isRevoked?: boolean;
-}
+/** What `createAccount` takes: the PostgreSQL store's input; ids are always generated here. */
+export type NewAccount = Omit<NewUser, 'id'>;
 
 /** The user store as the reference deployment uses it: every optional member is there. */
 export type AccountStore = UserStore & {
