@@ -1,6 +1,7 @@
 /** express-rbac-password: the password endpoints of an RBAC service as an Express router. */
 export { createPasswordRouter, type PasswordRouter } from './http/router.ts';
 export { createErrorHandler } from './http/error-response.ts';
+export { createJsonBody } from './http/json-body.ts';
 export {
   PasswordService,
   createPasswordService,

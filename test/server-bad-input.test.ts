@@ -29,6 +29,15 @@ describe('server routes refuse bad input like the library', () => {
     assert.equal((await api.post('/auth/token').set(json).send({ login: 'admin' }).expect(400)).body.kind, 'puppetlabs.rbac/schema-violation');
     assert.equal((await api.post('/auth/token').set(json).send({ login: 'admin', password: 5 }).expect(400)).body.kind, 'puppetlabs.rbac/schema-violation');
     await api.post('/auth/token').set(json).send('{"login":"admin","password":"x","__proto__":{"a":1}}').expect(400);
+    // Not UTF-8: refused, never decoded to U+FFFD (the library's body parser, shared with the server).
+    const notUtf8 = Buffer.concat([Buffer.from('{"login":"admin","password":"Root-'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const invalid = await api
+      .post('/auth/token')
+      .set(json)
+      .serialize((b: unknown) => b as string)
+      .send(notUtf8)
+      .expect(400);
+    assert.equal(invalid.body.kind, 'puppetlabs.rbac/malformed-request');
     await api
       .post('/auth/token')
       .set(json)

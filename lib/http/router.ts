@@ -2,16 +2,15 @@
  * `createPasswordRouter`: the password endpoints as one Express router (Express 5, and 4.21+).
  * Handlers are thin: parse and check the request, call the service, answer.
  */
-import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { PasswordApiError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { functionOption, optionError, rejectUnknownOptions, type PasswordRouterOptions } from '../options.ts';
 import { PasswordService } from '../service/password-service.ts';
 import type { Principal } from '../types.ts';
 import { createErrorHandler } from './error-response.ts';
-import { validateBody, type SchemaName } from './schemas.ts';
+import { createJsonBody } from './json-body.ts';
+import { requestValidators, type SchemaName } from './schemas.ts';
 
 const log = createLogger('http');
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -51,28 +50,9 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   const service = new PasswordService<P>(serviceOptions, false);
 
   const router = express.Router() as PasswordRouter<P>;
-  const json = express.json({ limit: bodyLimit, strict: true, type: () => true, verify: requireUtf8 });
-
   /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
-  const body = (schema: SchemaName): RequestHandler[] => [
-    function requireJson(req, _res, next) {
-      next(req.is('application/json') ? undefined : new PasswordApiError('malformed-request', 'The request body must be JSON (Content-Type: application/json)'));
-    },
-    json,
-    function checkSchema(req, _res, next) {
-      const errors = validateBody(schema, req.body);
-      if (errors === null) return next();
-      const details = {
-        errors: errors.map((e) => ({
-          path: e.instancePath || '/',
-          keyword: e.keyword,
-          message: e.message ?? 'is invalid',
-          ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}),
-        })),
-      };
-      next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details }));
-    },
-  ];
+  const jsonBody = createJsonBody({ limit: bodyLimit });
+  const body = (schema: SchemaName) => jsonBody(requestValidators[schema]);
   const context = (req: Request) => ({ requestId: idOf(req) });
 
   router.use(securityHeaders);
@@ -140,18 +120,6 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   log('password router created');
   return router;
-}
-
-/**
- * Bodies must be UTF-8 (README: `malformed-request`). body-parser would otherwise turn invalid
- * bytes into U+FFFD, so different passwords would be stored as the same one, and would decode
- * UTF-16/32 when the charset says so.
- */
-function requireUtf8(req: Request, _res: Response, buf: Buffer): void {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1];
-  if ((charset !== undefined && charset.toLowerCase() !== 'utf-8') || !isUtf8(buf)) {
-    throw Object.assign(new Error('the request body is not UTF-8'), { type: 'charset.unsupported' });
-  }
 }
 
 /** JSON when the client asks for it over text/plain; no Accept header, or any type, is the fast path to text. */

@@ -1,11 +1,11 @@
 /**
- * JSON bodies of the server's own routes, parsed and checked the way the library's router does:
- * `Content-Type: application/json` required, a small size limit, and a JSON schema with
+ * JSON bodies of the server's own routes, through the library's own body parser (`createJsonBody`):
+ * `Content-Type: application/json` and UTF-8 required, a small size limit, and a JSON schema with
  * `additionalProperties: false` (which also refuses `__proto__` keys).
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import express, { type RequestHandler } from 'express';
-import { PasswordApiError } from '../../../lib/index.ts';
+import type { RequestHandler } from 'express';
+import { createJsonBody } from '../../../lib/index.ts';
 
 const MAX_FIELD = 4096;
 const string = { type: 'string', minLength: 1, maxLength: MAX_FIELD } as const;
@@ -27,26 +27,9 @@ const schemas = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validators = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, ajv.compile(schema)])) as Record<keyof typeof schemas, ValidateFunction>;
-const parse = express.json({ limit: '16kb', strict: true, type: () => true });
+const body = createJsonBody({ limit: '16kb' });
 
-/** Middlewares that leave a checked body in `req.body`, or pass a 400 to the error handler. */
+/** Middlewares that leave a checked body in `req.body`, or pass a 400 to the error handler (the library's own parser). */
 export function jsonBody(schema: keyof typeof schemas): RequestHandler[] {
-  const validate = validators[schema];
-  return [
-    function requireJson(req, _res, next) {
-      next(req.is('application/json') ? undefined : new PasswordApiError('malformed-request', 'The request body must be JSON (Content-Type: application/json)'));
-    },
-    parse,
-    function checkSchema(req, _res, next) {
-      if (validate(req.body)) return next();
-      // Like the library: where and why, never the submitted values (they may be passwords).
-      const errors = (validate.errors ?? []).map((e) => ({
-        path: e.instancePath || '/',
-        keyword: e.keyword,
-        message: e.message ?? 'is invalid',
-        ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}),
-      }));
-      next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details: { errors } }));
-    },
-  ];
+  return body(validators[schema]);
 }

@@ -1,0 +1,45 @@
+/**
+ * JSON request bodies, parsed and checked one way for every route: `application/json` only, UTF-8
+ * only, a size limit, and a JSON schema whose errors say where and why, never the submitted values
+ * (they may be passwords). Exported so a host's own routes can do the same.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { ValidateFunction } from 'ajv';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { PasswordApiError } from '../errors.ts';
+
+/**
+ * Returns a factory: given a compiled ajv validator, the middlewares that leave a checked body in
+ * `req.body` or pass a 400 (`malformed-request`, `schema-violation`) or 413 to the error handler.
+ */
+export function createJsonBody(options: { readonly limit?: number | string } = {}): (validate: ValidateFunction) => RequestHandler[] {
+  const parse = express.json({ limit: options.limit ?? '16kb', strict: true, type: () => true, verify: requireUtf8 });
+  return (validate) => [
+    function requireJson(req, _res, next) {
+      next(req.is('application/json') ? undefined : new PasswordApiError('malformed-request', 'The request body must be JSON (Content-Type: application/json)'));
+    },
+    parse,
+    function checkSchema(req, _res, next) {
+      if (validate(req.body)) return next();
+      const errors = (validate.errors ?? []).map((e) => ({
+        path: e.instancePath || '/',
+        keyword: e.keyword,
+        message: e.message ?? 'is invalid',
+        ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}),
+      }));
+      next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details: { errors } }));
+    },
+  ];
+}
+
+/**
+ * Bodies must be UTF-8 (README: `malformed-request`). body-parser would otherwise turn invalid
+ * bytes into U+FFFD, so different passwords would be stored as the same one, and would decode
+ * UTF-16/32 when the charset says so.
+ */
+function requireUtf8(req: Request, _res: Response, buf: Buffer): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1];
+  if ((charset !== undefined && charset.toLowerCase() !== 'utf-8') || !isUtf8(buf)) {
+    throw Object.assign(new Error('the request body is not UTF-8'), { type: 'charset.unsupported' });
+  }
+}
