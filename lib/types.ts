@@ -52,7 +52,10 @@ export interface FailedAttemptInput {
 export interface FailedAttemptResult {
   /** The counter after this call. Never above the threshold; 0 after a temporary lock, which restarts it. */
   readonly failedAttempts: number;
-  /** True only for the one call whose increment reached the threshold and locked the account. */
+  /**
+   * True only for the one call that locked the account: its increment reached the threshold, or
+   * it found the counter already at the threshold on an active account (see `recordFailedAttempt`).
+   */
   readonly lockedNow: boolean;
   readonly isRevoked: boolean;
   readonly lockedUntil: Date | null;
@@ -109,9 +112,13 @@ export interface UserStore {
 
   /**
    * Required for lockout (on by default). Atomically increments the failed-attempt counter unless
-   * the account is already revoked or locked, or the counter is at the threshold. When the
-   * increment reaches the threshold, applies `input.action` in the same atomic step. N concurrent
-   * calls move the counter by exactly min(N, room left). Returns null when the user does not exist.
+   * the account is already revoked or locked (`lockedUntil` after `input.now`), never past the
+   * threshold. When the counter reaches the threshold, applies `input.action` in the same atomic
+   * step. A counter that is already at the threshold on an active account (the host cleared the
+   * revoked flag without clearing the counter, from its own admin screen or another app writing
+   * the same column) also applies the action again: guessing never goes on unchecked. N
+   * concurrent calls, from any number of app instances, move the counter by exactly
+   * min(N, room left) and lock exactly once. Returns null when the user does not exist.
    */
   recordFailedAttempt?(id: string, input: FailedAttemptInput): Awaitable<FailedAttemptResult | null>;
 

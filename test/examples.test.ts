@@ -59,7 +59,7 @@ describe('examples/custom-user-store', () => {
     }
   });
 
-  describe('LegacyUserStore passes the conformance suite', () => {
+  describe('LegacyUserStore passes the conformance suite, two instances on one table', () => {
     runConformance(test, {
       createStores: async () => {
         const table = new LegacyUsersTable();
@@ -68,6 +68,11 @@ describe('examples/custom-user-store', () => {
         return {
           userStore: new LegacyUserStore(table),
           tokenStore,
+          table,
+          clearRevokedFlag: (userId: string) => {
+            const row = table.rows.get(userId) ?? assert.fail(`no row ${userId}`);
+            row.disabled = 0;
+          },
           createUser: async (input) => {
             const row = table.insert({
               uuid: crypto.randomUUID(),
@@ -82,6 +87,9 @@ describe('examples/custom-user-store', () => {
           cleanup: () => tokenStore.close(),
         };
       },
+      // A second store instance over the same table, as a second app server would have. The
+      // example keeps tokens in a MemoryTokenStore, which cannot be shared, so both pairs use it.
+      createSecondPair: async (first) => ({ userStore: new LegacyUserStore(first.table), tokenStore: first.tokenStore }),
     });
   });
 });

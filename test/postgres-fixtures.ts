@@ -41,6 +41,10 @@ export function uniqueName(prefix: string): string {
 export interface StoreFixture {
   readonly stores: PostgresStores;
   readonly schema: string;
+  /** The options the stores were made with, so a second instance can open the same tables. */
+  readonly options: PostgresStoreOptions;
+  /** The client the stores run on. */
+  readonly db: SqlClient;
   cleanup(): Promise<void>;
 }
 
@@ -48,36 +52,57 @@ export interface StoreFixture {
 export async function storesInFreshSchema(db: SqlClient, options: PostgresStoreOptions = {}): Promise<StoreFixture> {
   const schema = uniqueName('erp_case');
   await db.query(`CREATE SCHEMA "${schema}"`);
-  const stores = createPostgresStores(db, { schema, createUsersTable: true, ...options });
+  const resolved: PostgresStoreOptions = { schema, createUsersTable: true, ...options };
+  const stores = createPostgresStores(db, resolved);
   await stores.migrate();
-  return { stores, schema, cleanup: async () => void (await db.query(`DROP SCHEMA "${schema}" CASCADE`)) };
+  return { stores, schema, options: resolved, db, cleanup: async () => void (await db.query(`DROP SCHEMA "${schema}" CASCADE`)) };
 }
 
 /** Stores with their own table prefix inside `schema` (for a server run that owns one schema). */
 export async function storesWithFreshPrefix(db: SqlClient, schema: string, options: PostgresStoreOptions = {}): Promise<StoreFixture> {
   const prefix = `${uniqueName('c')}_`;
-  const stores = createPostgresStores(db, { schema, usersTable: `${prefix}users`, tablePrefix: prefix, createUsersTable: true, ...options });
+  const resolved: PostgresStoreOptions = { schema, usersTable: `${prefix}users`, tablePrefix: prefix, createUsersTable: true, ...options };
+  const stores = createPostgresStores(db, resolved);
   await stores.migrate();
   // Nothing to drop per case: the run's schema is dropped at the end.
-  return { stores, schema, cleanup: async () => {} };
+  return { stores, schema, options: resolved, db, cleanup: async () => {} };
 }
 
-/** Adapts a fixture factory to the conformance suite's `createStores`. */
-export function conformanceFactory(make: () => Promise<StoreFixture>): ConformanceOptions['createStores'] {
-  return async (): Promise<ConformanceStores> => {
-    const { stores, cleanup } = await make();
-    return {
-      userStore: stores.userStore,
-      tokenStore: stores.tokenStore,
-      createUser: (input) =>
-        stores.userStore.createUser({
-          login: input.login,
-          passwordHash: input.passwordHash,
-          isRemote: input.isRemote ?? false,
-          isRevoked: input.isRevoked ?? false,
-        }),
-      cleanup,
-    };
+/** What the PostgreSQL conformance factories hand the suite: the stores plus how they were made. */
+interface PostgresConformanceStores extends ConformanceStores {
+  readonly options: PostgresStoreOptions;
+}
+
+/**
+ * Adapts a fixture factory to the conformance suite: `createStores`, and `createSecondPair`, which
+ * opens a second `createPostgresStores` on `secondDb()` (a second pool on the same database, as a
+ * second app server would have) over the same tables.
+ */
+export function conformanceOptions(make: () => Promise<StoreFixture>, secondDb: () => SqlClient | Promise<SqlClient>): ConformanceOptions<PostgresConformanceStores> {
+  return {
+    createStores: async () => {
+      const { stores, cleanup, options, db } = await make();
+      const { users, col } = stores.names;
+      return {
+        userStore: stores.userStore,
+        tokenStore: stores.tokenStore,
+        options,
+        createUser: (input) =>
+          stores.userStore.createUser({
+            login: input.login,
+            passwordHash: input.passwordHash,
+            isRemote: input.isRemote ?? false,
+            isRevoked: input.isRevoked ?? false,
+          }),
+        // Straight to the column, as the host's own admin screen would: the adapter's state table is left alone.
+        clearRevokedFlag: async (userId) => void (await db.query(`UPDATE ${users} SET ${col.isRevoked} = false WHERE ${col.id} = $1`, [userId])),
+        cleanup,
+      };
+    },
+    createSecondPair: async (first) => {
+      const stores = createPostgresStores(await secondDb(), first.options);
+      return { userStore: stores.userStore, tokenStore: stores.tokenStore };
+    },
   };
 }
 

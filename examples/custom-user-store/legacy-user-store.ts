@@ -54,8 +54,10 @@ export class LegacyUserStore implements UserStore {
     if (row === undefined) return null;
     const locked = row.disabled === 1 || (row.locked_until_ms !== null && row.locked_until_ms > input.now.getTime());
     let lockedNow = false;
-    if (!locked && row.failed_logins < input.threshold) {
-      row.failed_logins += 1;
+    if (!locked) {
+      // Never past the threshold; a counter already there (the account was re-enabled without
+      // clearing it) locks again.
+      row.failed_logins = Math.min(row.failed_logins + 1, input.threshold);
       if (row.failed_logins === input.threshold) {
         lockedNow = true;
         if (input.action.mode === 'revoke') {

@@ -5,12 +5,27 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FailedAttemptInput, LockoutAction, PasswordUser, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
-import type { ConformanceStores } from './types.ts';
+import type { ConformanceStorePair, ConformanceStores } from './types.ts';
+
+/** One app instance's stores, as case bodies use them. */
+export interface StorePair {
+  readonly users: UserStore;
+  readonly tokens: TokenStore;
+}
 
 /** Fixtures for one case. */
 export interface CaseContext {
+  /** The first pair's stores. */
   readonly users: UserStore;
   readonly tokens: TokenStore;
+  /** Both pairs; in a single-pair run the second is the first. */
+  readonly pairs: readonly [StorePair, StorePair];
+  /** Whether the second pair is a separate instance on the same data. */
+  readonly twoPairs: boolean;
+  /** Starts `count` calls at once, alternating between the two pairs, and resolves every result. */
+  spread<T>(count: number, call: (pair: StorePair, index: number) => T | Promise<T>): Promise<T[]>;
+  /** Clears only the revoked flag, as the host's own admin screen would; fails when the factory has no `clearRevokedFlag`. */
+  clearRevokedFlag(userId: string): Promise<void>;
   /** The case's clock reading: real time, so stores that sweep by the wall clock behave. */
   readonly now: Date;
   /** A new user with a unique login and password hash `hash-0`. */
@@ -29,12 +44,22 @@ export interface CaseContext {
 }
 
 /** Builds the fixtures around freshly created stores. */
-export function caseContext(caseId: string, stores: ConformanceStores): CaseContext {
+export function caseContext(caseId: string, stores: ConformanceStores, second: ConformanceStorePair | undefined): CaseContext {
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   const missing = (member: string) => assert.fail(`the store has no ${member}; implement it or skip case ${caseId}`);
+  const first: StorePair = { users: stores.userStore, tokens: stores.tokenStore };
+  const pairs: [StorePair, StorePair] = [first, second === undefined ? first : { users: second.userStore, tokens: second.tokenStore }];
   return {
     users: stores.userStore,
     tokens: stores.tokenStore,
+    pairs,
+    twoPairs: second !== undefined,
+    // Every call starts before any is awaited, so the calls really overlap.
+    spread: (count, call) => Promise.all(Array.from({ length: count }, (_, i) => Promise.resolve().then(() => call(pairs[i % 2] as StorePair, i)))),
+    clearRevokedFlag: async (userId) => {
+      if (typeof stores.clearRevokedFlag !== 'function') return missing('clearRevokedFlag in the conformance factory');
+      await stores.clearRevokedFlag(userId);
+    },
     now,
     user: (overrides = {}) =>
       stores.createUser({

@@ -11,5 +11,7 @@ export interface CaseSettings {
 export interface CaseDefinition {
   readonly id: string;
   readonly title: string;
+  /** True when the body fires concurrent calls; they go through `ctx.spread` to use both pairs. */
+  readonly concurrent?: boolean;
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { caseContext } from './case-context.ts';
 import type { CaseDefinition, CaseSettings } from './case-definition.ts';
 import { tokenStoreCases } from './token-store-cases.ts';
-import type { ConformanceCase, ConformanceOptions, TestRegistrar } from './types.ts';
+import type { ConformanceCase, ConformanceOptions, ConformanceStorePair, ConformanceStores, TestRegistrar } from './types.ts';
 import { userStoreCases } from './user-store-cases.ts';
 
 const ALL_CASES: readonly CaseDefinition[] = [...userStoreCases, ...tokenStoreCases];
@@ -13,49 +13,90 @@ const ALL_CASES: readonly CaseDefinition[] = [...userStoreCases, ...tokenStoreCa
 /** Every case id, in run order: for documentation and for building `skip` lists. */
 export const CONFORMANCE_CASE_IDS: readonly string[] = ALL_CASES.map((c) => c.id);
 
+/** The ids of the cases that fire concurrent calls: with two pairs, they split them across both. */
+export const CONFORMANCE_CONCURRENCY_CASE_IDS: readonly string[] = ALL_CASES.filter((c) => c.concurrent === true).map((c) => c.id);
+
+const NO_SECOND_PAIR = 'no createSecondPair given, so this proves atomicity within one process only';
+
 /**
  * The conformance cases for the stores `options.createStores` builds. Runner-agnostic: each
- * case's `run` rejects with an `AssertionError` on failure.
+ * case's `run` rejects with an `AssertionError` whose message starts with the case id.
  *
  * @example
- * for (const c of conformanceCases({ createStores })) test(c.name, { skip: c.skip }, c.run);
+ * for (const c of conformanceCases({ createStores, createSecondPair })) test(c.name, { skip: c.skip }, c.run);
  */
-export function conformanceCases(options: Readonly<ConformanceOptions>): ConformanceCase[] {
+export function conformanceCases<S extends ConformanceStores>(options: Readonly<ConformanceOptions<S>>): ConformanceCase[] {
   if (typeof options?.createStores !== 'function') {
     throw new TypeError('express-rbac-password/conformance: conformanceCases needs a createStores() factory');
+  }
+  const { createSecondPair, singlePairReason } = options;
+  if (createSecondPair !== undefined && typeof createSecondPair !== 'function') {
+    throw new TypeError('express-rbac-password/conformance: option createSecondPair must be a function (first) => Promise<{ userStore, tokenStore, cleanup? }>');
+  }
+  if (createSecondPair !== undefined && singlePairReason !== undefined) {
+    throw new TypeError('express-rbac-password/conformance: give createSecondPair or singlePairReason, not both');
+  }
+  if (singlePairReason !== undefined && (typeof singlePairReason !== 'string' || singlePairReason.trim() === '')) {
+    throw new TypeError('express-rbac-password/conformance: option singlePairReason must be a non-empty string');
   }
   const settings: CaseSettings = {
     concurrentRedeems: positive('concurrentRedeems', options.concurrentRedeems, 50),
     concurrentAttempts: positive('concurrentAttempts', options.concurrentAttempts, 20),
   };
   const skips = skipReasons(options.skip);
-  return ALL_CASES.map((definition) => ({
-    id: definition.id,
-    name: `${definition.id}: ${definition.title}`,
-    skip: skips(definition.id),
-    run: async () => {
-      const stores = await options.createStores();
-      try {
-        await definition.run(caseContext(definition.id, stores), settings);
-      } finally {
-        await stores.cleanup?.();
-      }
-    },
-  }));
+  const pairs = createSecondPair === undefined ? 1 : 2;
+  const singleNote = ` [one store pair: ${singlePairReason ?? NO_SECOND_PAIR}]`;
+  return ALL_CASES.map((definition) => {
+    const concurrent = definition.concurrent === true;
+    return {
+      id: definition.id,
+      name: `${definition.id}: ${definition.title}${concurrent && pairs === 1 ? singleNote : ''}`,
+      skip: skips(definition.id),
+      concurrent,
+      pairs,
+      run: async () => {
+        const stores = await options.createStores();
+        let second: ConformanceStorePair | undefined;
+        try {
+          second = createSecondPair === undefined ? undefined : await createSecondPair(stores);
+          await definition.run(caseContext(definition.id, stores, second), settings);
+        } catch (error) {
+          throw namedFailure(definition.id, pairs, error);
+        } finally {
+          try {
+            await second?.cleanup?.();
+          } finally {
+            await stores.cleanup?.();
+          }
+        }
+      },
+    };
+  });
+}
+
+/** Puts the case id (and the number of pairs) in front of a failure's message, so any runner's output names the case. */
+function namedFailure(id: string, pairs: 1 | 2, error: unknown): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(`${id}:`)) return error;
+  try {
+    error.message = `${id}: ${error.message}${pairs === 2 ? ' (calls split across two store pairs)' : ''}`;
+  } catch {
+    // A frozen error keeps its own message.
+  }
+  return error;
 }
 
 /**
  * Registers every case with a `node:test`-shaped `test(name, { skip }, fn)`, such as `node:test`'s
  * `test` or `it`. For vitest or jest, loop over `conformanceCases` yourself.
  */
-export function runConformance(test: TestRegistrar, options: Readonly<ConformanceOptions>): void {
+export function runConformance<S extends ConformanceStores>(test: TestRegistrar, options: Readonly<ConformanceOptions<S>>): void {
   for (const c of conformanceCases(options)) {
     test(c.name, c.skip === false ? {} : { skip: c.skip }, c.run);
   }
 }
 
 /** Resolves the `skip` option into a lookup; throws on an entry that matches no case. */
-function skipReasons(skip: ConformanceOptions['skip']): (id: string) => false | string {
+function skipReasons(skip: ConformanceOptions<ConformanceStores>['skip']): (id: string) => false | string {
   const entries: [string, string][] = Array.isArray(skip) ? skip.map((pattern: string) => [pattern, 'skipped by the adapter author']) : Object.entries(skip ?? {});
   const matches = (pattern: string, id: string) => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
   for (const [pattern] of entries) {

@@ -1,5 +1,6 @@
 /** Conformance cases for every member of `TokenStore`. */
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ResetTokenRecord } from '../types.ts';
 import type { CaseDefinition } from './case-definition.ts';
 
@@ -76,14 +77,43 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
   {
     id: 'token.redeem-concurrent',
     title: 'concurrent redeems of one token run apply exactly once',
+    concurrent: true,
     async run(ctx, settings) {
       const user = await ctx.user();
       const record = ctx.record(user.id);
       await ctx.tokens.issue(record);
       const spy = applySpy();
-      const results = await Promise.all(Array.from({ length: settings.concurrentRedeems }, () => ctx.tokens.redeem(record.id, ctx.now, spy.apply)));
+      const results = await ctx.spread(settings.concurrentRedeems, (pair) => pair.tokens.redeem(record.id, ctx.now, spy.apply));
       assert.equal(results.filter((r) => r !== null).length, 1, 'not exactly one redeem got the record');
       assert.equal(spy.calls.length, 1, 'apply ran more than once');
+    },
+  },
+  {
+    id: 'token.purge-during-redeem',
+    title: 'purgeExpired while a claim is in flight never deletes the claimed token, so a failed apply leaves it usable',
+    concurrent: true,
+    async run(ctx) {
+      ctx.needPurge();
+      const purgeOnSecond = ctx.pairs[1].tokens.purgeExpired?.bind(ctx.pairs[1].tokens);
+      assert.ok(purgeOnSecond, 'the second pair has no TokenStore.purgeExpired');
+      const user = await ctx.user();
+      const record = ctx.record(user.id);
+      await ctx.tokens.issue(record);
+      const failure = new Error('password write failed');
+      let purging: Promise<number> | undefined;
+      const redeeming = ctx.tokens.redeem(record.id, ctx.now, async () => {
+        purging = Promise.resolve(purgeOnSecond(ctx.now));
+        // A store on one connection, or one that locks, may make the purge wait for the claim to
+        // end: then it runs after the undo, which must keep the token just the same.
+        await Promise.race([purging, delay(250, undefined, { ref: false })]);
+        throw failure;
+      });
+      await assert.rejects(redeeming, (error) => error === failure);
+      await purging;
+      assert.ok(await ctx.tokens.find(record.id, ctx.now), 'purgeExpired during the redemption deleted the claimed token: after the failed apply it is gone');
+      const spy = applySpy();
+      assert.ok(await ctx.pairs[1].tokens.redeem(record.id, ctx.now, spy.apply), 'the token cannot be redeemed after the purge and the failed apply');
+      assert.equal(spy.calls.length, 1);
     },
   },
   {
@@ -121,6 +151,31 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
     },
   },
   {
+    id: 'token.expiry-uses-now',
+    title: 'expiry is judged at exactly expiresAt by the now argument alone, never by the store clock',
+    async run(ctx) {
+      // One token expired long ago and one that expires years from now: a store that checks or
+      // expires records by its own clock gets one of them wrong.
+      const check = async (expiresAt: Date) => {
+        const user = await ctx.user();
+        const record = ctx.record(user.id, { issuedAt: new Date(expiresAt.getTime() - 3_600_000), expiresAt });
+        await ctx.tokens.issue(record);
+        const justBefore = new Date(expiresAt.getTime() - 1);
+        const when = expiresAt.toISOString();
+        assert.ok(await ctx.tokens.find(record.id, justBefore), `a token expiring ${when} was refused 1 ms before: the store used its own clock, not now`);
+        assert.equal(await ctx.tokens.find(record.id, expiresAt), null, `a token expiring ${when} was still usable at exactly expiresAt`);
+        const spy = applySpy();
+        assert.equal(await ctx.tokens.redeem(record.id, expiresAt, spy.apply), null, `a token expiring ${when} was redeemed at exactly expiresAt`);
+        assert.equal(spy.calls.length, 0);
+        const purge = ctx.tokens.purgeExpired?.bind(ctx.tokens);
+        if (purge) await purge(justBefore);
+        assert.ok(await ctx.tokens.redeem(record.id, justBefore, spy.apply), `a token expiring ${when} could not be redeemed 1 ms before`);
+      };
+      await check(new Date('2001-02-03T04:05:06.789Z'));
+      await check(new Date(Date.UTC(new Date().getUTCFullYear() + 20, 0, 1, 0, 0, 0, 123)));
+    },
+  },
+  {
     id: 'token.revoke-for-user',
     title: "revokeForUser kills the user's outstanding tokens and no one else's",
     async run(ctx) {
@@ -154,6 +209,21 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
       assert.equal(await ctx.tokens.find(older.id, ctx.at(1000)), null, 'the older token survived');
       assert.ok(await ctx.tokens.find(newer.id, ctx.at(1000)));
       assert.ok(await ctx.tokens.find(others.id, ctx.at(1000)), "another user's token was superseded");
+    },
+  },
+  {
+    id: 'token.issue-concurrent',
+    title: 'N concurrent issues for one user leave exactly one usable token',
+    concurrent: true,
+    async run(ctx, settings) {
+      const user = await ctx.user();
+      const count = Math.max(2, settings.concurrentAttempts);
+      const records = Array.from({ length: count }, () => ctx.record(user.id));
+      await ctx.spread(count, (pair, i) => pair.tokens.issue(records[i] as ResetTokenRecord));
+      for (const pair of ctx.pairs) {
+        const usable = (await Promise.all(records.map((record) => pair.tokens.find(record.id, ctx.now)))).filter((found) => found !== null);
+        assert.equal(usable.length, 1, `${usable.length} of ${count} concurrently issued tokens are usable; a newer token must supersede the others`);
+      }
     },
   },
   {

@@ -1,6 +1,7 @@
 /** Conformance cases for every member of `UserStore`. */
 import assert from 'node:assert/strict';
-import type { LockoutAction, PasswordWrite } from '../types.ts';
+import type { FailedAttemptInput, FailedAttemptResult, LockoutAction, PasswordWrite } from '../types.ts';
+import type { StorePair } from './case-context.ts';
 import type { CaseDefinition } from './case-definition.ts';
 
 const REVOKE: LockoutAction = { mode: 'revoke' };
@@ -19,6 +20,13 @@ async function times<T>(count: number, fn: () => T | Promise<T>): Promise<T[]> {
   const results: T[] = [];
   for (let i = 0; i < count; i++) results.push(await fn());
   return results;
+}
+
+/** `recordFailedAttempt` on one pair's user store (the case checked that the first pair has it). */
+function recordOn(pair: StorePair, id: string, input: FailedAttemptInput): Promise<FailedAttemptResult | null> {
+  const record = pair.users.recordFailedAttempt;
+  if (typeof record !== 'function') throw new assert.AssertionError({ message: 'the second pair has no UserStore.recordFailedAttempt' });
+  return Promise.resolve(record.call(pair.users, id, input));
 }
 
 /** The user-store cases, in a stable order. */
@@ -84,14 +92,29 @@ export const userStoreCases: readonly CaseDefinition[] = [
   {
     id: 'user.set-password-compare-and-set',
     title: 'setPassword writes only while the current hash equals previousHash; of concurrent writes one wins',
+    concurrent: true,
     async run(ctx) {
       const user = await ctx.user();
       assert.equal(await ctx.users.setPassword(user.id, write('hash-x', { previousHash: 'not-the-current-hash' })), false);
       assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-0', 'a stale write changed the hash');
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.users.setPassword(user.id, write(`hash-c${i}`))));
+      const results = await ctx.spread(10, (pair, i) => pair.users.setPassword(user.id, write(`hash-c${i}`)));
       assert.equal(results.filter(Boolean).length, 1, `${results.filter(Boolean).length} concurrent writes won`);
       const winner = results.indexOf(true);
       assert.equal((await ctx.users.findById(user.id))?.passwordHash, `hash-c${winner}`);
+    },
+  },
+  {
+    id: 'user.set-password-null-previous',
+    title: 'setPassword with previousHash null writes only while the user has no hash; of concurrent writes one wins',
+    concurrent: true,
+    async run(ctx) {
+      const user = await ctx.user();
+      assert.equal(await ctx.users.setPassword(user.id, write('hash-x', { previousHash: null })), false, 'previousHash null overwrote an existing hash');
+      assert.equal((await ctx.users.findById(user.id))?.passwordHash, 'hash-0', 'previousHash null overwrote an existing hash');
+      const fresh = await ctx.user({ passwordHash: null });
+      const results = await ctx.spread(10, (pair, i) => pair.users.setPassword(fresh.id, write(`first-${i}`, { previousHash: null })));
+      assert.equal(results.filter(Boolean).length, 1, `${results.filter(Boolean).length} concurrent first writes won`);
+      assert.equal((await ctx.users.findById(fresh.id))?.passwordHash, `first-${results.indexOf(true)}`);
     },
   },
   {
@@ -249,6 +272,37 @@ export const userStoreCases: readonly CaseDefinition[] = [
     },
   },
   {
+    id: 'user.lockout-after-outside-reinstatement',
+    title: 'when the host clears the revoked flag but not the counter, the next failed attempt locks again, exactly once',
+    concurrent: true,
+    async run(ctx) {
+      const record = ctx.need('recordFailedAttempt');
+      const user = await ctx.user();
+      await times(3, () => record(user.id, ctx.attempt(3, REVOKE)));
+      assert.equal((await ctx.users.findById(user.id))?.isRevoked, true);
+      await ctx.clearRevokedFlag(user.id);
+      const reinstated = await ctx.users.findById(user.id);
+      assert.equal(reinstated?.isRevoked, false, 'clearRevokedFlag did not clear the flag');
+      assert.equal(reinstated?.failedAttempts, 3, 'clearRevokedFlag must leave the counter alone');
+      const next = await record(user.id, ctx.attempt(3, REVOKE));
+      assert.deepEqual(
+        next,
+        { failedAttempts: 3, lockedNow: true, isRevoked: true, lockedUntil: null },
+        'a failed attempt with the counter already at the threshold did not lock again: guessing could go on for ever',
+      );
+
+      // The same across instances: of concurrent attempts, exactly one locks.
+      await ctx.clearRevokedFlag(user.id);
+      const results = await ctx.spread(6, (pair) => recordOn(pair, user.id, ctx.attempt(3, REVOKE)));
+      assert.equal(results.filter((r) => r?.lockedNow).length, 1, 'not exactly one of the concurrent attempts locked again');
+      assert.ok(
+        results.every((r) => (r?.failedAttempts ?? 0) <= 3),
+        'counted past the threshold',
+      );
+      assert.equal((await ctx.users.findById(user.id))?.isRevoked, true);
+    },
+  },
+  {
     id: 'user.failed-attempt-revoked-user',
     title: 'recordFailedAttempt does not count for a revoked user',
     async run(ctx) {
@@ -263,11 +317,12 @@ export const userStoreCases: readonly CaseDefinition[] = [
   {
     id: 'user.failed-attempt-concurrent',
     title: 'N concurrent failed attempts count exactly N',
+    concurrent: true,
     async run(ctx, settings) {
-      const record = ctx.need('recordFailedAttempt');
+      ctx.need('recordFailedAttempt');
       const user = await ctx.user();
       const n = settings.concurrentAttempts;
-      const results = await Promise.all(Array.from({ length: n }, () => record(user.id, ctx.attempt(n + 10, REVOKE))));
+      const results = await ctx.spread(n, (pair) => recordOn(pair, user.id, ctx.attempt(n + 10, REVOKE)));
       const counts = results.map((r) => r?.failedAttempts ?? -1).sort((a, b) => a - b);
       assert.deepEqual(
         counts,
@@ -280,12 +335,13 @@ export const userStoreCases: readonly CaseDefinition[] = [
   {
     id: 'user.lockout-concurrent',
     title: 'concurrent failed attempts past the threshold lock exactly once, at the threshold',
+    concurrent: true,
     async run(ctx, settings) {
-      const record = ctx.need('recordFailedAttempt');
+      ctx.need('recordFailedAttempt');
       const threshold = Math.max(2, Math.floor(settings.concurrentAttempts / 2));
       for (const action of [REVOKE, TEMPORARY]) {
         const user = await ctx.user();
-        const results = await Promise.all(Array.from({ length: threshold * 3 }, () => record(user.id, ctx.attempt(threshold, action))));
+        const results = await ctx.spread(threshold * 3, (pair) => recordOn(pair, user.id, ctx.attempt(threshold, action)));
         assert.equal(results.filter((r) => r?.lockedNow).length, 1, `${action.mode}: not exactly one lockedNow`);
         assert.ok(
           results.every((r) => (r?.failedAttempts ?? 0) <= threshold),

@@ -101,8 +101,10 @@ export class MemoryUserStore implements UserStore {
     if (row === undefined) return null;
     const { user } = row;
     const locked = user.isRevoked || (user.lockedUntil !== null && user.lockedUntil > input.now);
-    if (locked || user.failedAttempts >= input.threshold) return result(user, false);
-    const failedAttempts = user.failedAttempts + 1;
+    if (locked) return result(user, false);
+    // A counter already at the threshold on an active account (reinstated outside the library)
+    // locks again on this attempt instead of letting guessing go on.
+    const failedAttempts = Math.min(user.failedAttempts + 1, input.threshold);
     if (failedAttempts < input.threshold) return result(this.#update(row, { failedAttempts }), false);
     if (input.action.mode === 'revoke') return result(this.#update(row, { failedAttempts, isRevoked: true }), true);
     const waitMs = Math.min(input.action.baseMs * 2 ** row.lockouts, input.action.maxMs);

@@ -175,18 +175,19 @@ export class PostgresUserStore implements UserStore {
       if (user === undefined) return null;
       await this.#sql.query(`INSERT INTO ${state} (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING`, [user.uid]);
       // $2 threshold, $3 now, $4 temporary?, $5 baseMs, $6 maxMs. `hit` is true for the one call
-      // whose increment reaches the threshold; blocked calls (revoked, locked, at threshold) change nothing.
+      // whose increment reaches the threshold, or finds the counter already there on an active
+      // account (reinstated outside the library); blocked calls (revoked, locked) change nothing.
       const [row] = await this.#sql.query<{ failed_attempts: number; locked_now: boolean; is_revoked: boolean; locked_until: Date | null }>(
         `WITH cur AS (
            SELECT s.user_id, s.failed_attempts, s.lockouts, s.locked_until, coalesce(u.${c.isRevoked}, false) AS revoked,
-             (coalesce(u.${c.isRevoked}, false) OR coalesce(s.locked_until > $3::timestamptz, false) OR s.failed_attempts >= $2::int) AS blocked
+             (coalesce(u.${c.isRevoked}, false) OR coalesce(s.locked_until > $3::timestamptz, false)) AS blocked
            FROM ${state} s JOIN ${users} u ON u.${c.id} = $1
            WHERE s.user_id = u.${c.id}::text
          ), step AS (
            SELECT cur.*, (NOT blocked AND failed_attempts + 1 >= $2::int) AS hit FROM cur
          ), bumped AS (
            UPDATE ${state} s SET
-             failed_attempts = CASE WHEN step.hit AND $4::boolean THEN 0 ELSE s.failed_attempts + 1 END,
+             failed_attempts = CASE WHEN step.hit AND $4::boolean THEN 0 ELSE least(s.failed_attempts + 1, $2::int) END,
              lockouts = CASE WHEN step.hit AND $4::boolean THEN s.lockouts + 1 ELSE s.lockouts END,
              locked_until = CASE
                WHEN step.hit AND $4::boolean

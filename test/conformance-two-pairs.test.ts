@@ -1,0 +1,133 @@
+/**
+ * The conformance suite's second store pair: an adapter made atomic only by an in-process lock
+ * passes a single-pair run and fails the two-pair run, naming the cases; the options are checked;
+ * a single-pair run says so in the concurrency cases' names.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS, conformanceCases, type ConformanceOptions, type ConformanceStores } from '../lib/conformance/index.ts';
+import { MemoryTokenStore, MemoryUserStore } from '../lib/index.ts';
+import { NaiveTokenStore, NaiveUserStore, RoundTripMap, type KeyValue } from './helpers/naive-kv-stores.ts';
+
+interface NaiveStores extends ConformanceStores {
+  readonly kv: KeyValue;
+  readonly prefix: string;
+}
+
+/** Conformance options for the naive stores on `kv`; `twoPairs` adds a second instance on the same data. */
+export function naiveOptions(kv: () => KeyValue, twoPairs: boolean): ConformanceOptions<NaiveStores> {
+  const createStores = async (): Promise<NaiveStores> => {
+    const prefix = `naive:${randomBytes(6).toString('hex')}:`;
+    const backend = kv();
+    const userStore = new NaiveUserStore(backend, prefix);
+    return {
+      kv: backend,
+      prefix,
+      userStore,
+      tokenStore: new NaiveTokenStore(backend, prefix),
+      createUser: (input) => userStore.createUser(input),
+      clearRevokedFlag: (id) => userStore.clearRevokedFlag(id),
+    };
+  };
+  if (!twoPairs) return { createStores };
+  return {
+    createStores,
+    createSecondPair: async (first) => ({ userStore: new NaiveUserStore(first.kv, first.prefix), tokenStore: new NaiveTokenStore(first.kv, first.prefix) }),
+  };
+}
+
+/** Runs every case and resolves the failures by case id. */
+export async function failures(options: ConformanceOptions<NaiveStores>): Promise<Map<string, Error>> {
+  const failed = new Map<string, Error>();
+  for (const c of conformanceCases(options)) {
+    await c.run().catch((error: Error) => failed.set(c.id, error));
+  }
+  return failed;
+}
+
+/** The concurrency cases a get-then-set adapter loses across instances. */
+export const RACY_CASES = [
+  'user.set-password-compare-and-set',
+  'user.set-password-null-previous',
+  'user.failed-attempt-concurrent',
+  'user.lockout-concurrent',
+  'token.redeem-concurrent',
+  'token.issue-concurrent',
+];
+
+describe('conformance: an adapter atomic only by an in-process mutex', () => {
+  it('passes every case with one store pair', async () => {
+    const failed = await failures(naiveOptions(() => new RoundTripMap(), false));
+    assert.deepEqual(
+      [...failed].map(([id, error]) => `${id}: ${error.message}`),
+      [],
+    );
+  });
+
+  it('fails the concurrency cases with two store pairs on the same data, each failure naming its case', async () => {
+    const failed = await failures(naiveOptions(() => new RoundTripMap(), true));
+    for (const id of RACY_CASES) {
+      const error = failed.get(id);
+      assert.ok(error, `${id} passed across two instances`);
+      assert.ok(error.message.startsWith(`${id}: `), `the failure does not name its case: ${error.message}`);
+      assert.match(error.message, /two store pairs/);
+    }
+    for (const id of failed.keys()) assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), `sequential case ${id} failed: ${failed.get(id)?.message}`);
+  });
+});
+
+describe('conformance options', () => {
+  const memory = async (): Promise<ConformanceStores> => {
+    const userStore = new MemoryUserStore();
+    return { userStore, tokenStore: new MemoryTokenStore({ sweepIntervalMs: 0 }), createUser: async (input) => userStore.createUser(input) };
+  };
+
+  it('a single-pair run says so in the name of every concurrency case, and only there', () => {
+    const cases = conformanceCases({ createStores: memory, singlePairReason: 'kept in one process' });
+    for (const c of cases) {
+      assert.equal(c.pairs, 1);
+      assert.equal(c.concurrent, CONFORMANCE_CONCURRENCY_CASE_IDS.includes(c.id));
+      if (c.concurrent) assert.ok(c.name.endsWith('[one store pair: kept in one process]'), c.name);
+      else assert.ok(!c.name.includes('[one store pair'), c.name);
+    }
+    const unexplained = conformanceCases({ createStores: memory }).find((c) => c.id === 'token.redeem-concurrent');
+    assert.match(unexplained?.name ?? '', /\[one store pair: no createSecondPair given, so this proves atomicity within one process only\]$/);
+  });
+
+  it('a two-pair run names cases by id and title only', () => {
+    const cases = conformanceCases({ createStores: memory, createSecondPair: async (first) => first });
+    assert.ok(cases.every((c) => c.pairs === 2 && !c.name.includes('[one store pair')));
+    assert.deepEqual(
+      cases.map((c) => c.id),
+      CONFORMANCE_CASE_IDS,
+    );
+  });
+
+  it('the concurrency cases include the new ones', () => {
+    for (const id of [...RACY_CASES, 'user.lockout-after-outside-reinstatement', 'token.purge-during-redeem']) {
+      assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), id);
+    }
+    assert.ok(CONFORMANCE_CASE_IDS.includes('token.expiry-uses-now'));
+  });
+
+  it('refuses a non-function createSecondPair, both options together, and an empty reason', () => {
+    const bad = (options: object) => () => conformanceCases({ createStores: memory, ...options });
+    assert.throws(bad({ createSecondPair: 'pool' }), { name: 'TypeError', message: /createSecondPair must be a function/ });
+    assert.throws(bad({ createSecondPair: async () => ({}), singlePairReason: 'x' }), { name: 'TypeError', message: /not both/ });
+    assert.throws(bad({ singlePairReason: ' ' }), { name: 'TypeError', message: /singlePairReason must be a non-empty string/ });
+  });
+
+  it('closes the second pair, then the first, even when the case fails', async () => {
+    const closed: string[] = [];
+    const failing = conformanceCases({
+      createStores: async () => {
+        const stores = await memory();
+        return { ...stores, createUser: async () => assert.fail('no users here'), cleanup: () => void closed.push('first') };
+      },
+      createSecondPair: async (stores) => ({ userStore: stores.userStore, tokenStore: stores.tokenStore, cleanup: () => void closed.push('second') }),
+    }).find((c) => c.id === 'user.find-by-id');
+    await assert.rejects(failing?.run() ?? Promise.resolve(), { name: 'AssertionError', message: /^user\.find-by-id: no users here/ });
+    assert.deepEqual(closed, ['second', 'first']);
+  });
+});
