@@ -8,6 +8,7 @@ export {
   type IssuedResetToken,
   type LoginFailureReason,
   type LoginResult,
+  type LoginValidation,
   type PasswordValidation,
 } from './service/password-service.ts';
 export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';

@@ -220,6 +220,14 @@ export interface Authorizer<P extends Principal = Principal> {
    * `users:reset_password:<sid>` permission). False answers 403. Throwing answers 503.
    */
   canResetPassword(principal: P, user: PasswordUser): Awaitable<boolean>;
+
+  /**
+   * Optional. Whether `principal` may create users (the product's `users:create` permission).
+   * `POST /command/validate-login` reports `login-taken` only to callers for whom this is true,
+   * so the route tells no one else which logins exist; without this member it never does.
+   * Throwing answers 503.
+   */
+  canCreateUsers?(principal: P): Awaitable<boolean>;
 }
 
 /** Turns passwords into stored hashes and checks them. Receives passwords already NFKC-normalized. */

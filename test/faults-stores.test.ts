@@ -175,6 +175,17 @@ const scenarios: Scenario[] = [
     },
     retryStatus: () => 200,
   },
+  {
+    name: 'POST /command/validate-login (a caller who may create users: the login-taken lookup)',
+    setup: async () => {},
+    send: (r) => request(r.app).post(`${base}/command/validate-login`).set('X-Authentication', r.t.auth.admin).send({ login: 'ldap-bob' }),
+    normal: 200,
+    afterFault: async (r, before) => {
+      assert.equal(fullSnapshot(r.t, r.tokenIds), before);
+      return 'untouched';
+    },
+    retryStatus: () => 200,
+  },
 ];
 
 /** The failure points of a scenario: each call of its legit request, numbered per member. */

@@ -201,6 +201,26 @@ async function fire(w: World, shot: Shot, allowed: readonly number[], legit: boo
   return res;
 }
 
+/**
+ * The login rules as the README states them, written independently of lib/policy/login-rules.ts:
+ * the failing rule ids, in the documented order, under the default policy (6 to 255 characters).
+ */
+function expectedLoginRules(login: string, mayCreateUsers: boolean, existing: ReadonlySet<string>): string[] {
+  const length = [...login].length;
+  const rules = [
+    [/[\uD800-\uDFFF]/u.test(login), 'ill-formed-unicode'],
+    [/\p{Cc}/u.test(login), 'control-characters'],
+    [/\p{Cf}/u.test(login), 'invisible-characters'],
+    [/^\p{White_Space}|\p{White_Space}$/u.test(login), 'surrounding-whitespace'],
+    [login.normalize('NFKC') !== login, 'not-normalized'],
+    [length < 6, 'minimum-length'],
+    [length > 255, 'maximum-length'],
+  ] as const;
+  const failing: string[] = rules.filter(([fails]) => fails).map(([, rule]) => rule);
+  if (failing.length === 0 && mayCreateUsers && existing.has(login)) failing.push('login-taken');
+  return failing;
+}
+
 // --- :sid segments ------------------------------------------------------------------------------
 
 function encode(s: string): string {
@@ -367,6 +387,37 @@ describe('fuzz: every route through HTTP', () => {
         if (res.status === 200) {
           assert.equal(typeof res.body.valid, 'boolean');
           assert.ok(Array.isArray(res.body.failures));
+        }
+      }),
+    );
+  });
+
+  it('POST /command/validate-login', async () => {
+    // Logins that exist, near misses of them, and rule breakers, besides arbitrary strings.
+    const loginArb = fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom('ldap-bob', 'LDAP-BOB', 'ldap-bob ', 'ｌｄａｐ-ｂｏｂ', 'ldap\u200Bbob', 'admin', 'alice', 'new-user') },
+      { weight: 3, arbitrary: anyString },
+    );
+    const arb = fc.record({ auth: authArb(w), headers: extraHeaders, ct: ctArb, enc: encArb, body: bodyArb({ login: fieldValue(loginArb) }) });
+    const existing = new Set(w.t.users.listUsers().map((u) => u.login));
+    await fuzz(
+      'validate-login',
+      400,
+      fc.asyncProperty(arb, async ({ auth, headers, ct, enc, body }) => {
+        const shot: Shot = { method: 'post', path: `${base}/command/validate-login`, auth, headers, contentType: ct, encoding: enc, ...body };
+        const sent = sentFields(body.fields, body.body);
+        const authenticated = auth.who === 'admin' || auth.who === 'alice' || auth.who === 'remote';
+        const legit = authenticated && plainJson(shot) && schemaOk(sent, ['login']);
+        const res = await fire(w, shot, [200, 400, 401, 413], legit, false);
+        if (res.status === 200) {
+          // Only the admin's session may create users, so only it may learn that a login exists.
+          const expected = expectedLoginRules(String(sent?.['login']), auth.who === 'admin', existing);
+          assert.deepEqual(
+            (res.body as { failures: { rule: string }[] }).failures.map((f) => f.rule),
+            expected,
+            `validate-login ${JSON.stringify(sent?.['login'])} as ${auth.who}`,
+          );
+          assert.equal(res.body.valid, expected.length === 0);
         }
       }),
     );

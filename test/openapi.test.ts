@@ -78,6 +78,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(openApiDocument.components.schemas['ResetPasswordRequest'], requestSchemas.resetPassword);
     assert.deepEqual(openApiDocument.components.schemas['ChangePasswordRequest'], requestSchemas.changePassword);
     assert.deepEqual(openApiDocument.components.schemas['ValidatePasswordRequest'], requestSchemas.validatePassword);
+    assert.deepEqual(openApiDocument.components.schemas['ValidateLoginRequest'], requestSchemas.validateLogin);
   });
 
   it('documents the routes the router serves, no more and no fewer', () => {

@@ -5,7 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  checkLoginRules,
   checkPasswordRules,
+  LOGIN_RULE_IDS,
   DEFAULT_PASSWORD_POLICY,
   describePasswordPolicy,
   NIST_800_63B_REV4,
@@ -73,6 +75,8 @@ describe('defaults and presets', () => {
         passwordHistory: 5,
         forbidLogin: true,
         blocklist: true,
+        loginMinimumLength: 6,
+        loginMaximumLength: 255,
       },
     );
     assert.ok(Object.isFrozen(DEFAULT_PASSWORD_POLICY));
@@ -109,6 +113,8 @@ describe('defaults and presets', () => {
         passwordHistory: 5,
         forbidLogin: true,
         blocklist: true,
+        loginMinimumLength: 6,
+        loginMaximumLength: 255,
       },
     );
     const nist = resolvePasswordPolicy(NIST_800_63B_REV4);
@@ -571,5 +577,42 @@ describe('reusedPasswordFailure', () => {
     });
     assert.equal(reusedPasswordFailure(resolvePasswordPolicy({ passwordHistory: 1 })).msg, 'Password must not be the current password or the previous one.');
     assert.equal(reusedPasswordFailure(resolvePasswordPolicy({ passwordHistory: 0 })).msg, 'Password must not be the current password.');
+  });
+});
+
+describe('checkLoginRules', () => {
+  const loginRules = (login: string, policy = defaults) => checkLoginRules(login, policy).map((f) => f.rule);
+
+  it('applies the product minimum of 6 and a maximum of 255 code points by default', () => {
+    assert.equal(defaults.loginMinimumLength, 6);
+    assert.equal(defaults.loginMaximumLength, 255);
+    assert.deepEqual(loginRules('abcdef'), []);
+    assert.deepEqual(checkLoginRules('abcde', defaults), [{ rule: 'minimum-length', msg: 'Login must be at least 6 characters long.', expected: 6, actual: 5 }]);
+    assert.deepEqual(loginRules('é'.repeat(255)), []);
+    assert.deepEqual(loginRules('é'.repeat(256)), ['maximum-length']);
+    assert.deepEqual(loginRules('a', resolvePasswordPolicy({ loginMinimumLength: 1 })), []);
+    assert.deepEqual(checkLoginRules('a', resolvePasswordPolicy({ loginMinimumLength: 1, loginMaximumLength: 1 })), []);
+  });
+
+  it('reports failures in LOGIN_RULE_IDS order and never login-taken (the service checks that)', () => {
+    const failures = loginRules('\u200B\uD800 x\u0001ｘ ');
+    assert.deepEqual(failures, ['ill-formed-unicode', 'control-characters', 'invisible-characters', 'surrounding-whitespace', 'not-normalized']);
+    const order = failures.map((rule) => LOGIN_RULE_IDS.indexOf(rule));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+    );
+  });
+
+  it('refuses programming errors with a TypeError', () => {
+    assert.throws(() => checkLoginRules(42 as unknown as string, defaults), /login must be a string/);
+    assert.throws(() => checkLoginRules('abcdef', DEFAULT_PASSWORD_POLICY as unknown as ResolvedPasswordPolicy), /result of resolvePasswordPolicy/);
+  });
+
+  it('validates the login length settings', () => {
+    expectSettingsError({ loginMinimumLength: 0 }, /loginMinimumLength must be at least 1, got 0/);
+    expectSettingsError({ loginMaximumLength: 2.5 }, /loginMaximumLength must be a whole number/);
+    expectSettingsError({ loginMinimumLength: 10, loginMaximumLength: 9 }, /loginMinimumLength \(10\) is greater than loginMaximumLength \(9\)/);
+    expectSettingsError({ login_minimum_length: 6 } as PasswordPolicySettings, /Did you mean "loginMinimumLength"/);
   });
 });

@@ -73,4 +73,9 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
   canResetPassword(principal: ServerPrincipal, user: PasswordUser): boolean {
     return permits(principal, 'users:reset_password', user.id);
   }
+
+  /** `users:create:*` (or a superuser): the only callers told that a login is taken. */
+  canCreateUsers(principal: ServerPrincipal): boolean {
+    return permits(principal, 'users:create', '*');
+  }
 }

@@ -84,6 +84,30 @@ export function checkSeedPasswords(file: string, users: readonly SeedUser[], ser
   return warnings;
 }
 
+/**
+ * Login rules whose breach stops the start: such a login could pass for another (NFKC variants,
+ * invisible characters, surrounding spaces) or cannot be printed or stored as written. Lengths
+ * are the operator's call, like the password rules: `alice` is shorter than the product's 6 and
+ * only warns. The built-in `admin` is the product's own login and is not checked.
+ */
+const UNUSABLE_LOGIN = new Set(['ill-formed-unicode', 'control-characters', 'invisible-characters', 'surrounding-whitespace', 'not-normalized']);
+
+/**
+ * Checks every seed login with `service.validateLogin` before anything is created, so a bad file
+ * changes nothing. `login-taken` is no problem here: existing users are left alone on purpose.
+ */
+export async function checkSeedLogins(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [index, user] of users.entries()) {
+    const failures = (await service.validateLogin(user.login)).failures.filter((f) => f.rule !== 'login-taken');
+    const refuse = failures.filter((f) => UNUSABLE_LOGIN.has(f.rule)).map((f) => f.msg);
+    const warn = failures.filter((f) => !UNUSABLE_LOGIN.has(f.rule)).map((f) => f.msg);
+    if (refuse.length > 0) throw new BootstrapError(`RBAC_SEED file ${file}: field users[${index}].login cannot be used:\n  - ${refuse.join('\n  - ')}`);
+    if (warn.length > 0) warnings.push(`RBAC_SEED file ${file}: users[${index}].login (${user.login}) does not meet the login rules (accepted):\n  - ${warn.join('\n  - ')}`);
+  }
+  return warnings;
+}
+
 /** Creates the seed file's users that do not exist yet (after `checkSeedPasswords`). Resolves the logins created. */
 export async function seedUsers(users: readonly SeedUser[], store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<string[]> {
   const created: string[] = [];

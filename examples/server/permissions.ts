@@ -4,14 +4,19 @@
  */
 
 /** The permissions this server checks. */
-export const PERMISSION_ACTIONS = ['users:reset_password', 'users:disable'] as const;
+export const PERMISSION_ACTIONS = ['users:reset_password', 'users:disable', 'users:create'] as const;
+
+/** Actions that concern no particular user: only the instance `*` makes sense. */
+const GLOBAL_ACTIONS: readonly string[] = ['users:create'];
 
 const PERMISSION = /^([a-z_]+):([a-z_]+):(\*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** Whether `text` is a well-formed permission of an action this server knows. */
 export function isKnownPermission(text: string): boolean {
   const match = PERMISSION.exec(text);
-  return match !== null && (PERMISSION_ACTIONS as readonly string[]).includes(`${match[1]}:${match[2]}`);
+  if (match === null) return false;
+  const action = `${match[1]}:${match[2]}`;
+  return (PERMISSION_ACTIONS as readonly string[]).includes(action) && (match[3] === '*' || !GLOBAL_ACTIONS.includes(action));
 }
 
 /** Whether a holder of `granted` (or a superuser) may do `action` on the object `instance`. */

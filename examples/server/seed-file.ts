@@ -77,7 +77,7 @@ export function readSeedFile(file: string): SeedUser[] {
       if (!Array.isArray(permissions)) fail(`field ${at}.permissions must be an array of strings`);
       (permissions as unknown[]).forEach((permission, i) => {
         if (typeof permission !== 'string' || !isKnownPermission(permission)) {
-          fail(`field ${at}.permissions[${i}] must be users:reset_password:<uuid|*> or users:disable:<uuid|*>; got ${JSON.stringify(permission)}`);
+          fail(`field ${at}.permissions[${i}] must be users:reset_password:<uuid|*>, users:disable:<uuid|*> or users:create:*; got ${JSON.stringify(permission)}`);
         }
       });
     }

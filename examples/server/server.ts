@@ -15,7 +15,7 @@ import type { ReferenceConfig } from '../../lib/cli/environment.ts';
 import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
-import { checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
+import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -108,7 +108,7 @@ async function build(
   });
   const service = router.service;
 
-  const seedWarnings = config.seedFile === undefined ? [] : checkSeedPasswords(config.seedFile, seed, service);
+  const seedWarnings = config.seedFile === undefined ? [] : [...(await checkSeedLogins(config.seedFile, seed, service)), ...checkSeedPasswords(config.seedFile, seed, service)];
   const admin = await ensureAdmin(config, store, service);
   for (const warning of [...admin.warnings, ...seedWarnings]) print(`warning: ${warning}`);
   if (admin.generatedPassword !== null) {

@@ -53,6 +53,8 @@ export const POLICY_VARIABLES = {
   RBAC_NUMBERS_REQUIRED: 'numbersRequired',
   RBAC_SPECIAL_CHARACTERS_REQUIRED: 'specialCharactersRequired',
   RBAC_PASSWORD_HISTORY: 'passwordHistory',
+  RBAC_LOGIN_MINIMUM_LENGTH: 'loginMinimumLength',
+  RBAC_LOGIN_MAXIMUM_LENGTH: 'loginMaximumLength',
 } as const;
 
 /** Every variable read here; any other `RBAC_*` variable is refused as a likely typo. */

@@ -115,6 +115,16 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     }),
   );
 
+  router.post(
+    '/command/validate-login',
+    authenticated,
+    ...body('validateLogin'),
+    handle(async (req, res) => {
+      const { login } = req.body as { login: string };
+      res.status(200).json(await service.validateLogin(login, principalOf(res)));
+    }),
+  );
+
   router.use(createErrorHandler(errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });

@@ -1,10 +1,19 @@
 /**
- * The OpenAPI 3.1 document of the router's four routes, built from the same schema modules the
+ * The OpenAPI 3.1 document of the router's routes, built from the same schema modules the
  * router enforces (`request-schemas.ts`) and answers with (`response-schemas.ts`).
  */
 import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
 import { requestSchemas } from './request-schemas.ts';
-import { errorKindSchema, errorSchema, messageSchema, passwordValidationSchema, policyFailureSchema, resetTokenSchema } from './response-schemas.ts';
+import {
+  errorKindSchema,
+  errorSchema,
+  loginFailureSchema,
+  loginValidationSchema,
+  messageSchema,
+  passwordValidationSchema,
+  policyFailureSchema,
+  resetTokenSchema,
+} from './response-schemas.ts';
 
 /** The library version the document describes (kept equal to package.json by a test). */
 export const OPENAPI_DOCUMENT_VERSION = '0.1.0';
@@ -100,10 +109,13 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     ResetPasswordRequest: requestSchemas.resetPassword,
     ChangePasswordRequest: requestSchemas.changePassword,
     ValidatePasswordRequest: requestSchemas.validatePassword,
+    ValidateLoginRequest: requestSchemas.validateLogin,
     Message: messageSchema,
     ResetToken: resetTokenSchema,
     PasswordValidation: passwordValidationSchema,
     PolicyFailure: policyFailureSchema,
+    LoginValidation: loginValidationSchema,
+    LoginFailure: loginFailureSchema,
     Error: errorSchema(),
   };
   for (const kind of Object.keys(ERROR_KINDS) as ErrorKind[]) schemas[errorComponentName(kind)] = errorKindSchema(namespace, kind);
@@ -194,6 +206,24 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         },
       },
     },
+    '/command/validate-login': {
+      post: {
+        operationId: 'validateLogin',
+        tags: ['passwords'],
+        summary: 'Check a proposed login against the login rules',
+        description:
+          'For user-creation forms. Checks length, control and invisible characters, leading or trailing whitespace, and that the login is in NFKC form. `login-taken` is reported only to callers the host’s `Authorizer.canCreateUsers` allows, and only when the other rules pass; no one else learns which logins exist.',
+        security: authenticated,
+        requestBody: body('ValidateLoginRequest'),
+        responses: {
+          '200': ok('Whether the login passes, and every rule it fails.', { [JSON_TYPE]: { schema: ref('LoginValidation') } }),
+          '400': error('Not JSON, or not matching the schema.', ['malformed-request', 'schema-violation']),
+          ...unauthenticated,
+          ...tooLarge,
+          ...serverErrors,
+        },
+      },
+    },
   };
 
   const document = {
@@ -203,7 +233,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
       title: 'express-rbac-password',
       version: OPENAPI_DOCUMENT_VERSION,
       description:
-        'The password endpoints of an RBAC service: issue a reset token, redeem it, change one’s own password, validate a candidate. Paths are relative to where the host mounts the router. Errors are JSON `{"kind", "msg", "details"?}`; every answer carries `Cache-Control: no-store`.',
+        'The password endpoints of an RBAC service: issue a reset token, redeem it, change one’s own password, validate a candidate password or login. Paths are relative to where the host mounts the router. Errors are JSON `{"kind", "msg", "details"?}`; every answer carries `Cache-Control: no-store`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: options.serverUrl ?? '/rbac-api/v1', description: 'Where the host mounts the router.' }],

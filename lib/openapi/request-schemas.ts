@@ -54,6 +54,16 @@ export const requestSchemas = {
       reset_token: { ...resetToken, description: 'Checks the candidate for this token’s user, without consuming the token; stands in for authentication.' },
     },
   },
+  /** `POST /command/validate-login` */
+  validateLogin: {
+    title: 'ValidateLoginRequest',
+    type: 'object',
+    additionalProperties: false,
+    required: ['login'],
+    properties: {
+      login: { type: 'string', minLength: 1, maxLength: MAX_FIELD_LENGTH, description: 'The proposed login, exactly as it would be stored (it is not normalized).' },
+    },
+  },
 } as const;
 
 /** The name of one request body schema. */

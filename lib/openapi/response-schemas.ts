@@ -3,7 +3,7 @@
  * `{"kind", "msg", "details"?}`, one schema per error kind so a response can list exactly the
  * kinds it may carry.
  */
-import { PASSWORD_RULE_IDS } from '../policy/index.ts';
+import { LOGIN_RULE_IDS, PASSWORD_RULE_IDS } from '../policy/index.ts';
 import type { ErrorKind } from '../errors.ts';
 
 /** `{"msg"}`: the success answer of `POST /auth/reset` and `PUT /users/current/password`. */
@@ -27,31 +27,47 @@ export const resetTokenSchema = {
   },
 } as const;
 
-/** One failed password rule; `expected` and `actual` are counts, never the password. */
-export const policyFailureSchema = {
-  title: 'PolicyFailure',
-  type: 'object',
-  additionalProperties: false,
-  required: ['rule', 'msg'],
-  properties: {
-    rule: { type: 'string', enum: [...PASSWORD_RULE_IDS] },
-    msg: { type: 'string' },
-    expected: { type: 'integer', minimum: 0 },
-    actual: { type: 'integer', minimum: 0 },
-  },
-} as const;
+/** The schema of one failed rule of `ruleIds`; `expected` and `actual` are counts, never the password or login. */
+function failureSchema<const Ids extends readonly string[]>(title: string, ruleIds: Ids) {
+  return {
+    title,
+    type: 'object',
+    additionalProperties: false,
+    required: ['rule', 'msg'],
+    properties: {
+      rule: { type: 'string', enum: [...ruleIds] },
+      msg: { type: 'string' },
+      expected: { type: 'integer', minimum: 0 },
+      actual: { type: 'integer', minimum: 0 },
+    },
+  } as const;
+}
+
+/** The schema of a `{"valid", "failures"}` answer whose failures are the component `failure`. */
+function validationSchema(title: string, failure: string) {
+  return {
+    title,
+    type: 'object',
+    additionalProperties: false,
+    required: ['valid', 'failures'],
+    properties: {
+      valid: { type: 'boolean' },
+      failures: { type: 'array', items: { $ref: `#/components/schemas/${failure}` } },
+    },
+  } as const;
+}
+
+/** One failed password rule. */
+export const policyFailureSchema = failureSchema('PolicyFailure', PASSWORD_RULE_IDS);
 
 /** The answer of `POST /command/validate-password`. */
-export const passwordValidationSchema = {
-  title: 'PasswordValidation',
-  type: 'object',
-  additionalProperties: false,
-  required: ['valid', 'failures'],
-  properties: {
-    valid: { type: 'boolean' },
-    failures: { type: 'array', items: { $ref: '#/components/schemas/PolicyFailure' } },
-  },
-} as const;
+export const passwordValidationSchema = validationSchema('PasswordValidation', 'PolicyFailure');
+
+/** One failed login rule; `expected` and `actual` are lengths in characters, for the length rules. */
+export const loginFailureSchema = failureSchema('LoginFailure', LOGIN_RULE_IDS);
+
+/** The answer of `POST /command/validate-login`. */
+export const loginValidationSchema = validationSchema('LoginValidation', 'LoginFailure');
 
 /** Which error kinds carry `details`, and their shape. The others have none. */
 const ERROR_DETAILS: Partial<Record<ErrorKind, object>> = {

@@ -1,6 +1,7 @@
 /**
  * The password policy: settings with the product's defaults and a NIST SP 800-63B rev. 4 preset,
- * validation of the settings, the rule check that lists every failure, and descriptions for a UI.
+ * validation of the settings, the rule check that lists every failure, descriptions for a UI, and
+ * the login rules (`checkLoginRules`).
  * Framework-free: the HTTP layer maps failures to `400 password-policy-violation`.
  *
  * Typical use:
@@ -20,6 +21,7 @@ export {
 export { resolvePasswordPolicy, type ResolvedPasswordPolicy } from './resolve.ts';
 export { checkPasswordRules, type PasswordCheckContext } from './check.ts';
 export { describePasswordPolicy } from './describe.ts';
+export { checkLoginRules, LOGIN_RULE_IDS, type LoginFailure, type LoginRuleId } from './login-rules.ts';
 export {
   PASSWORD_RULE_IDS,
   reusedPasswordFailure,

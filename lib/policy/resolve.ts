@@ -19,6 +19,8 @@ export interface ResolvedPasswordPolicy {
   readonly forbidLogin: boolean;
   /** Folded (NFKC + case-folded) blocked passwords; empty when the blocklist is off. Read-only. */
   readonly blocklist: ReadonlySet<string>;
+  readonly loginMinimumLength: number;
+  readonly loginMaximumLength: number;
 }
 
 // Lets checkPasswordRules refuse raw settings objects passed where a resolved policy belongs
@@ -39,6 +41,8 @@ const COUNT_OPTIONS = [
   'numbersRequired',
   'specialCharactersRequired',
   'passwordHistory',
+  'loginMinimumLength',
+  'loginMaximumLength',
 ] as const;
 
 const KNOWN_OPTIONS: readonly string[] = Object.keys(DEFAULT_PASSWORD_POLICY);
@@ -100,9 +104,9 @@ function readBlocklist(value: unknown): ReadonlyStringSet {
  *
  * Throws a TypeError that names the offending option and how to fix it for: settings that are not
  * an object, unknown options (with a suggestion for the product's snake_case names), counts that
- * are not whole numbers or are negative, a minimum length below 1 or above the maximum, required
- * character classes that cannot fit in the maximum length, a `forbidLogin` that is not a boolean,
- * and a malformed `blocklist`.
+ * are not whole numbers or are negative, a minimum length (of passwords or logins) below 1 or above
+ * its maximum, required character classes that cannot fit in the maximum length, a `forbidLogin`
+ * that is not a boolean, and a malformed `blocklist`.
  */
 export function resolvePasswordPolicy(settings: PasswordPolicySettings = {}): ResolvedPasswordPolicy {
   if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
@@ -121,7 +125,14 @@ export function resolvePasswordPolicy(settings: PasswordPolicySettings = {}): Re
     numbersRequired: readCount(settings, 'numbersRequired', 0),
     specialCharactersRequired: readCount(settings, 'specialCharactersRequired', 0),
     passwordHistory: readCount(settings, 'passwordHistory', 0),
+    loginMinimumLength: readCount(settings, 'loginMinimumLength', 1),
+    loginMaximumLength: readCount(settings, 'loginMaximumLength', 1),
   };
+  if (counts.loginMinimumLength > counts.loginMaximumLength) {
+    fail(
+      `loginMinimumLength (${counts.loginMinimumLength}) is greater than loginMaximumLength (${counts.loginMaximumLength}); no login could pass. Lower the minimum or raise the maximum.`,
+    );
+  }
   const max = counts.passwordMaximumLength;
   if (counts.passwordMinimumLength > max) {
     fail(`passwordMinimumLength (${counts.passwordMinimumLength}) is greater than passwordMaximumLength (${max}); no password could pass. Lower the minimum or raise the maximum.`);

@@ -52,6 +52,13 @@ export interface PasswordPolicySettings {
   readonly forbidLogin?: boolean;
   /** The common-password blocklist. Default `true` (the shipped list). */
   readonly blocklist?: BlocklistSetting;
+  /**
+   * Fewest characters of a login, for `validateLogin` and `POST /command/validate-login`.
+   * Default 6 (the product's `login_minimum_length`).
+   */
+  readonly loginMinimumLength?: number;
+  /** Most characters of a login. Default 255, the usual column width for a user name. */
+  readonly loginMaximumLength?: number;
 }
 
 /** Settings with every member present: the shape of the presets. */
@@ -60,7 +67,8 @@ export type CompletePasswordPolicySettings = { readonly [K in keyof PasswordPoli
 /**
  * The product's defaults (pe-rbac.md): at least 12 characters with one lowercase letter, one
  * uppercase letter, one number and one special character; at most 128 characters; the last five
- * passwords may not be reused; the login may not appear in the password; the shipped blocklist.
+ * passwords may not be reused; the login may not appear in the password; the shipped blocklist;
+ * logins of 6 to 255 characters.
  *
  * Standards-first alternative: `NIST_800_63B_REV4` just below. Switch with
  * `resolvePasswordPolicy(NIST_800_63B_REV4)`, or adjust either by spreading it:
@@ -77,6 +85,8 @@ export const DEFAULT_PASSWORD_POLICY: CompletePasswordPolicySettings = Object.fr
   passwordHistory: 5,
   forbidLogin: true,
   blocklist: true,
+  loginMinimumLength: 6,
+  loginMaximumLength: 255,
 });
 
 /**
@@ -98,4 +108,7 @@ export const NIST_800_63B_REV4: CompletePasswordPolicySettings = Object.freeze({
   passwordHistory: 5,
   forbidLogin: true,
   blocklist: true,
+  // The standard says nothing about logins: the product's rules.
+  loginMinimumLength: 6,
+  loginMaximumLength: 255,
 });

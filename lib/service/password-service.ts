@@ -8,7 +8,17 @@ import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType }
 import { createWorkerPoolHasher, type WorkerPoolHasher } from '../hashing/worker-pool-hasher.ts';
 import { createLogger } from '../log.ts';
 import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
-import { checkPasswordRules, normalizePassword, resolvePasswordPolicy, reusedPasswordFailure, type PolicyFailure, type ResolvedPasswordPolicy } from '../policy/index.ts';
+import {
+  checkLoginRules,
+  checkPasswordRules,
+  normalizePassword,
+  resolvePasswordPolicy,
+  reusedPasswordFailure,
+  type LoginFailure,
+  type PolicyFailure,
+  type ResolvedPasswordPolicy,
+} from '../policy/index.ts';
+import { loginFailure } from '../policy/login-rules.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
@@ -31,6 +41,12 @@ export interface IssuedResetToken {
 export interface PasswordValidation {
   readonly valid: boolean;
   readonly failures: readonly PolicyFailure[];
+}
+
+/** The answer of `validateLogin`: the same shape as `PasswordValidation`, with login rule ids. */
+export interface LoginValidation {
+  readonly valid: boolean;
+  readonly failures: readonly LoginFailure[];
 }
 
 /**
@@ -81,6 +97,9 @@ export class PasswordService<P extends Principal = Principal> {
     requireMethods('userStore', options.userStore, ['findById', 'setPassword']);
     requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']);
     requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
+    if (options.authorizer.canCreateUsers !== undefined && typeof options.authorizer.canCreateUsers !== 'function') {
+      optionError('authorizer', 'canCreateUsers must be a method when present (see the Authorizer interface in the README).');
+    }
     this.#users = options.userStore;
     this.#tokens = options.tokenStore;
     this.authorizer = options.authorizer;
@@ -225,6 +244,30 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /**
+   * Checks a proposed login against the login rules, for `POST /command/validate-login` and for
+   * the host's own user creation. When every other rule passes and the user store has
+   * `findByLogin`, a login that exists fails `login-taken`.
+   *
+   * - Without `caller` (the host's code, about to create a user): `login-taken` is always checked.
+   *   Do not hand this answer to callers who may not create users: it tells which logins exist.
+   * - With `caller` (what the route passes): a revoked or locked caller is refused as on the other
+   *   routes, and `login-taken` is checked only when `authorizer.canCreateUsers(caller)` is true.
+   */
+  async validateLogin(login: string, caller?: P): Promise<LoginValidation> {
+    if (typeof login !== 'string') throw new TypeError('validateLogin: login must be a string');
+    if (caller !== undefined) await this.#requireActiveCaller(caller, false);
+    const failures = checkLoginRules(login, this.#policy);
+    // Storage is read only for a well-formed login (a NUL would make PostgreSQL raise), and only for callers allowed to learn the answer.
+    if (failures.length === 0 && (caller === undefined || (await this.#mayCreateUsers(caller)))) {
+      const findByLogin = this.#users.findByLogin;
+      if (typeof findByLogin === 'function' && (await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login))) != null) {
+        failures.push(loginFailure('login-taken'));
+      }
+    }
+    return { valid: failures.length === 0, failures };
+  }
+
+  /**
    * The login helper for the host's own login endpoint. Applies normalization, revocation, the
    * lockout counter, and spends the same hashing time on unknown logins as on known ones.
    */
@@ -354,6 +397,13 @@ export class PasswordService<P extends Principal = Principal> {
 
   #findUser(id: string): Promise<PasswordUser | null> {
     return this.#call('userStore.findById', () => this.#users.findById(id)).then((user) => user ?? null);
+  }
+
+  /** Whether the caller may learn that a login is taken: only those allowed to create users. */
+  async #mayCreateUsers(caller: P): Promise<boolean> {
+    const canCreateUsers = this.authorizer.canCreateUsers;
+    if (typeof canCreateUsers !== 'function') return false;
+    return (await this.#call('authorizer.canCreateUsers', () => canCreateUsers.call(this.authorizer, caller))) === true;
   }
 
   #ruleContext(user: PasswordUser | null): { login?: string; maxPasswordBytes?: number } {

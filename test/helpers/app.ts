@@ -22,6 +22,8 @@ export const OTHER_GOOD_PASSWORD = 'Another-Strong-Pa55word!';
 
 export interface TestPrincipal extends Principal {
   readonly canReset: boolean;
+  /** Allowed to create users: sees `login-taken` on validate-login. The admin's session has it. */
+  readonly canCreateUsers?: boolean;
 }
 
 export interface TestApp {
@@ -35,7 +37,7 @@ export interface TestApp {
   /** Session tokens, as the X-Authentication header value. */
   readonly auth: { readonly admin: string; readonly alice: string; readonly remote: string };
   /** Signs in any user id and returns the header value. */
-  session(userId: string, canReset?: boolean): string;
+  session(userId: string, canReset?: boolean, canCreateUsers?: boolean): string;
   /** Moves the clock. */
   advance(ms: number): void;
   now(): Date;
@@ -55,14 +57,15 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
   const remote = users.createUser({ login: 'ldap-bob', isRemote: true });
 
   const sessions = new Map<string, TestPrincipal>();
-  const session = (userId: string, canReset = false) => {
+  const session = (userId: string, canReset = false, canCreateUsers = false) => {
     const id = randomBytes(12).toString('hex');
-    sessions.set(id, { userId, canReset });
+    sessions.set(id, { userId, canReset, canCreateUsers });
     return id;
   };
   const authorizer: Authorizer<TestPrincipal> = {
     authenticate: (req) => sessions.get(req.get('x-authentication') ?? '') ?? null,
     canResetPassword: (principal) => principal.canReset,
+    canCreateUsers: (principal) => principal.canCreateUsers === true,
   };
   const router = createPasswordRouter<TestPrincipal>({
     userStore: users,
@@ -84,7 +87,7 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
     admin,
     alice,
     remote,
-    auth: { admin: session(admin.id, true), alice: session(alice.id), remote: session(remote.id) },
+    auth: { admin: session(admin.id, true, true), alice: session(alice.id), remote: session(remote.id) },
     session,
     advance: (ms) => {
       clock += ms;

@@ -158,6 +158,28 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     await request(clockless.app).post(path).send({ password: OTHER_GOOD_PASSWORD, reset_token: clocklessToken }).expect(500);
   });
 
+  it('POST /command/validate-login', async () => {
+    const t = await app();
+    const path = `${base}/command/validate-login`;
+    const taken = await request(t.app).post(path).set('X-Authentication', t.auth.admin).send({ login: 'ldap-bob' }).expect(200);
+    assert.equal(taken.body.failures[0].rule, 'login-taken');
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ login: 'x\u0000' }).expect(200);
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ login: 'new-user' }).expect(200);
+    await request(t.app).post(path).send({ login: 'new-user' }).expect(401);
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).set('Content-Type', 'text/plain').send('x').expect(400);
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ login: '' }).expect(400);
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).set('Content-Type', 'application/json').send(bigBody).expect(413);
+    t.users.setRevoked(t.alice.id, true);
+    await request(t.app).post(path).set('X-Authentication', t.auth.alice).send({ login: 'new-user' }).expect(401);
+
+    const broken = await app();
+    breakStore(broken.users, 'findByLogin');
+    await request(broken.app).post(path).set('X-Authentication', broken.auth.admin).send({ login: 'new-user' }).expect(503);
+    const clockless = await app();
+    clockless.breakClock();
+    await request(clockless.app).post(path).set('X-Authentication', clockless.auth.alice).send({ login: 'new-user' }).expect(500);
+  });
+
   it('exercised every documented status and media type, and every answer matched', () => {
     const documented = new Set<string>();
     for (const [route, item] of Object.entries(openApiDocument.paths)) {

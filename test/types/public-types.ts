@@ -4,10 +4,14 @@
  */
 import type { Request } from 'express';
 import {
+  checkLoginRules,
   createPasswordRouter,
   MemoryTokenStore,
   MemoryUserStore,
   type Authorizer,
+  type LoginRuleId,
+  type LoginValidation,
+  type PasswordRuleId,
   type PasswordRouterOptions,
   type PasswordUser,
   type Principal,
@@ -76,6 +80,28 @@ export const asyncAuthorizer: Authorizer<HostPrincipal> = {
   authenticate: async () => ({ userId: user.id, roles: [] }),
   canResetPassword: async (principal, target) => principal.userId !== target.id,
 };
+// canCreateUsers is optional, and sees the host's principal type.
+export const creatingAuthorizer: Authorizer<HostPrincipal> = {
+  ...syncAuthorizer,
+  canCreateUsers: async (principal) => principal.roles.includes('user-admin'),
+};
+export const badCreatingAuthorizer: Authorizer<HostPrincipal> = {
+  ...syncAuthorizer,
+  // @ts-expect-error canCreateUsers answers a boolean
+  canCreateUsers: () => 'yes',
+};
+
+// validateLogin answers the failures with login rule ids.
+export async function validateLoginTypes(): Promise<void> {
+  const { service } = createPasswordRouter({ ...required });
+  const answer: LoginValidation = await service.validateLogin('new-user');
+  const ids: readonly LoginRuleId[] = answer.failures.map((f) => f.rule);
+  // @ts-expect-error a login rule id is not a password rule id
+  const asPasswordRule: PasswordRuleId = ids[0] as LoginRuleId;
+  void asPasswordRule;
+  void checkLoginRules('new-user', service.policy);
+}
+
 export const principalWithoutUserId: Authorizer = {
   // @ts-expect-error the principal carries the id of its user
   authenticate: () => ({ id: user.id }),
