@@ -28,7 +28,7 @@ before(async () => {
 test('--help, unknown commands and options, passwords on argv', async () => {
   const help = await cli(['--help']);
   assert.equal(help.code, 0);
-  for (const command of ['set-password', 'issue-reset-token', 'unlock', 'migrate', 'purge-expired']) assert.ok(help.stdout.includes(command));
+  for (const command of ['set-password', 'create-user', 'issue-reset-token', 'unlock', 'migrate', 'purge-expired']) assert.ok(help.stdout.includes(command));
   assert.equal((await cli(['frobnicate'])).code, 2);
   assert.equal((await cli(['unlock'])).code, 2);
   assert.equal((await cli(['unlock', '--login', 'admin', '--bogus'])).code, 2);
@@ -64,6 +64,31 @@ test('the admin story: unknown login, unlock, issue a token, set a password agai
     await api.post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: ADMIN_PASSWORD }).expect(401);
     await api.post('/auth/token').set('Content-Type', 'application/json').send({ login: 'admin', password: NEW_PASSWORD }).expect(200);
     await api.post('/auth/reset').set('Content-Type', 'application/json').send({ token, password: 'Yet-Another-Pw-55!' }).expect(403);
+  } finally {
+    await running.close();
+  }
+});
+
+test('create-user: the login rules (taken included), then the policy, then the user signs in', async () => {
+  const short = await cli(['create-user', '--login', 'bob'], `${NEW_PASSWORD}\n`);
+  assert.equal(short.code, 5);
+  assert.match(short.stderr, /the login "bob" cannot be used:\n {2}- Login must be at least 6 characters long\./);
+  const weak = await cli(['create-user', '--login', 'operator'], 'weak\n');
+  assert.equal(weak.code, 4);
+  assert.match(weak.stderr, /at least 12 characters/);
+  const created = await cli(['create-user', '--login', 'operator', '--superuser'], `${NEW_PASSWORD}\n`);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created the superuser "operator"/);
+  const again = await cli(['create-user', '--login', 'operator'], `${NEW_PASSWORD}\n`);
+  assert.equal(again.code, 5);
+  assert.match(again.stderr, /Login is already taken\./);
+
+  const running = await startServer({ RBAC_DATA_DIR: dataDir });
+  try {
+    const api = request(running.base);
+    const token = (await api.post('/auth/token').set('Content-Type', 'application/json').send({ login: 'operator', password: NEW_PASSWORD }).expect(200)).body.token as string;
+    const current = (await api.get('/users/current').set('X-Authentication', token).expect(200)).body as { login: string; is_superuser: boolean };
+    assert.deepEqual([current.login, current.is_superuser], ['operator', true]);
   } finally {
     await running.close();
   }

@@ -3,18 +3,20 @@
  * `express-rbac-password <command>`: admin commands that work directly on the reference
  * deployment's store (PGlite in RBAC_DATA_DIR, or DATABASE_URL), without the server running.
  * Settings come from the same environment variables as the server. Exit codes: 0 done,
- * 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy.
+ * 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy, 5 login refused by
+ * the login rules (or taken).
  */
 import { parseArgs } from 'node:util';
 import { PasswordApiError } from '../errors.ts';
-import { createPasswordService } from '../service/password-service.ts';
+import { checkPasswordRules, normalizePassword } from '../policy/index.ts';
+import { createPasswordService, type PasswordService } from '../service/password-service.ts';
 import { ConfigError, readEnvironment, type ReferenceConfig } from './environment.ts';
 import { PasswordInputError, readNewPassword } from './read-password.ts';
 import { openReferenceStore, type Account, type ReferenceStore } from './reference-store.ts';
 import { referenceServiceOptions } from './service-options.ts';
 
 /** Exit codes, documented in `--help`. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4, loginRules: 5 } as const;
 
 class CliError extends Error {
   constructor(
@@ -30,6 +32,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: Record
     summary: "Set a user's password (read from stdin or a prompt), applying the policy; reinstates the user and ends their sessions.",
     usage: 'set-password --login <login>',
     options: { login: { type: 'string' } },
+  },
+  'create-user': {
+    summary: 'Create a local user: the login must pass the login rules and the password (read from stdin or a prompt) the policy.',
+    usage: 'create-user --login <login> [--superuser]',
+    options: { login: { type: 'string' }, superuser: { type: 'boolean' } },
   },
   'issue-reset-token': {
     summary: 'Issue a single-use reset token for a user; prints the token and, when a public URL is known, the link to the reset page.',
@@ -59,13 +66,14 @@ ${Object.values(COMMANDS)
 Options:
   -h, --help     Show this help (or: <command> --help)
 
-The password for set-password is never taken from the command line: type it at the prompt, or
-pipe it on stdin, e.g.  printf '%s' "$NEW_PASSWORD" | express-rbac-password set-password --login admin
+The password for set-password and create-user is never taken from the command line: type it at
+the prompt, or pipe it on stdin, e.g.  printf '%s' "$NEW_PASSWORD" | express-rbac-password set-password --login admin
 
 Settings (password policy, bcrypt cost, token lifetime, RBAC_TOKEN_SECRET, RBAC_PUBLIC_URL) are read
 from the same environment variables as the server; see examples/server/README.md.
 
-Exit codes: 0 done, 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy.`;
+Exit codes: 0 done, 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy,
+5 login refused by the login rules (or taken).`;
 
 /** Runs one CLI invocation; resolves the exit code. Output goes to the given streams. */
 export async function runCli(
@@ -112,7 +120,7 @@ export async function runCli(
     if (config.store.kind === 'memory')
       throw new CliError("RBAC_STORE=memory has nothing to work on: the CLI needs the server's persistent store (RBAC_DATA_DIR or DATABASE_URL).", EXIT.usage);
     // Read before opening the store, so a cancelled prompt never touches the database.
-    const password = name === 'set-password' ? await (io.readPassword ?? (() => readNewPassword()))() : undefined;
+    const password = name === 'set-password' || name === 'create-user' ? await (io.readPassword ?? (() => readNewPassword()))() : undefined;
     store = await openReferenceStore(config.store);
     if (name === 'migrate') {
       await store.migrate();
@@ -128,6 +136,7 @@ export async function runCli(
       return EXIT.ok;
     }
     const login = values['login'] as string;
+    if (name === 'create-user') return await createUser(login, values['superuser'] === true, password as string, config, store, io.out, io.err);
     const account = await store.findAccountByLogin(login);
     if (account === null) throw new CliError(`no user with login "${login}" exists in ${describeStore(config)}.`, EXIT.unknownLogin);
     return await runAccountCommand(name, account, config, store, password, values['json'] === true, io.out);
@@ -143,6 +152,47 @@ export async function runCli(
   }
 }
 
+/**
+ * `create-user`: the login goes through `validateLogin` (taken included), the password through the
+ * policy, before anything is written.
+ */
+async function createUser(
+  login: string,
+  superuser: boolean,
+  password: string,
+  config: ReferenceConfig,
+  store: ReferenceStore,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  const service = await adminService(config, store);
+  const { failures } = await service.validateLogin(login);
+  if (failures.length > 0) {
+    err(`express-rbac-password create-user: the login "${login}" cannot be used:`);
+    for (const failure of failures) err(`  - ${failure.msg}`);
+    return EXIT.loginRules;
+  }
+  const policy = checkPasswordRules(normalizePassword(password), service.policy, {
+    login,
+    ...(service.hasher.maxPasswordBytes === undefined ? {} : { maxPasswordBytes: service.hasher.maxPasswordBytes }),
+  });
+  if (policy.length > 0) throw new PasswordApiError('password-policy-violation', 'The password does not meet the password policy', { details: { failures: policy } });
+  const account = await store.createAccount({ login, passwordHash: await service.hashPassword(password), isSuperuser: superuser });
+  out(`Created ${superuser ? 'the superuser' : 'the user'} "${account.login}" (id ${account.id}).`);
+  return EXIT.ok;
+}
+
+/** The service as the CLI uses it: the CLI is the admin, who may do anything; no HTTP request is ever authenticated here. */
+async function adminService(config: ReferenceConfig, store: ReferenceStore): Promise<PasswordService> {
+  return createPasswordService({
+    ...(await referenceServiceOptions(config, store)),
+    authorizer: { authenticate: () => null, canResetPassword: () => true, canCreateUsers: () => true },
+    onPasswordChanged: async (user) => {
+      await store.state.endSessions(user.id);
+    },
+  });
+}
+
 async function runAccountCommand(
   name: string,
   account: Account,
@@ -152,14 +202,7 @@ async function runAccountCommand(
   json: boolean,
   out: (line: string) => void,
 ): Promise<number> {
-  const service = createPasswordService({
-    ...(await referenceServiceOptions(config, store)),
-    // The CLI is the admin: it may issue a token for anyone; no HTTP request is ever authenticated here.
-    authorizer: { authenticate: () => null, canResetPassword: () => true },
-    onPasswordChanged: async (user) => {
-      await store.state.endSessions(user.id);
-    },
-  });
+  const service = await adminService(config, store);
   if (name === 'set-password') {
     await service.setPassword(account.id, password as string);
     out(`The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`);
