@@ -76,6 +76,12 @@ export interface PasswordWrite {
   readonly historySize: number;
   /** When true, also clear the revocation, the failed-attempt counter and any temporary lock. */
   readonly reinstate: boolean;
+  /**
+   * True when the password itself is unchanged and only its hash is upgraded (a legacy hash
+   * replaced after a successful sign-in). The store should then leave the history alone: the
+   * old hash is of the same password. A store that ignores this keeps one redundant entry.
+   */
+  readonly rehash?: boolean;
 }
 
 /**
@@ -241,4 +247,14 @@ export interface Hasher {
    * Longer passwords are refused with a clear 400 instead of being silently truncated.
    */
   readonly maxPasswordBytes?: number;
+  /** Optional. The scheme name reported in `password-rehashed` events (`bcrypt` for the library's hashers). */
+  readonly scheme?: string;
+  /**
+   * Optional. Whether `hash` is in this hasher's own format. When given, hashes it does not
+   * recognize go to the legacy verifiers (`legacyHashes`) and, failing those, never match. When
+   * missing, this hasher gets every hash no legacy verifier recognizes.
+   */
+  recognizes?(hash: string): boolean;
+  /** Optional. Whether a hash this hasher verified should be replaced by a new one (other parameters). */
+  needsRehash?(hash: string): boolean;
 }

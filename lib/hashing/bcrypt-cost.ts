@@ -22,3 +22,31 @@ export function assertBcryptCost(cost: unknown): number {
   }
   return cost;
 }
+
+/** A bcrypt hash as crypt_blowfish and OpenBSD write it: version, two-digit cost, 53 characters of salt and digest. */
+const BCRYPT_HASH = /^\$2([aby])\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
+/** Whether `hash` is a bcrypt hash (`$2a$`, `$2b$` or `$2y$`), whatever its cost. */
+export function isBcryptHash(hash: string): boolean {
+  return typeof hash === 'string' && BCRYPT_HASH.test(hash);
+}
+
+/** The cost written in a bcrypt hash, or null when `hash` is not one. */
+export function bcryptCostOf(hash: string): number | null {
+  const match = typeof hash === 'string' ? BCRYPT_HASH.exec(hash) : null;
+  return match === null ? null : Number(match[2]);
+}
+
+/** Whether a sign-in should replace `hash`: anything but a `$2b$` hash at `cost`. */
+export function bcryptNeedsRehash(hash: string, cost: number): boolean {
+  return !(typeof hash === 'string' && hash.startsWith('$2b$') && bcryptCostOf(hash) === cost);
+}
+
+/**
+ * The highest bcrypt cost a stored hash may have before it is refused unverified: the
+ * configured cost + 3 (8x the work), at most 16, and never below the configured cost. Each step
+ * doubles the work, so an imported `$2b$31$` hash would otherwise hold a worker for days.
+ */
+export function defaultMaxBcryptCost(cost: number): number {
+  return Math.max(cost, Math.min(cost + 3, 16));
+}

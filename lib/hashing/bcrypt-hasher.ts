@@ -6,7 +6,7 @@
  */
 import bcrypt from 'bcryptjs';
 import type { Hasher } from '../types.ts';
-import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from './bcrypt-cost.ts';
+import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, bcryptNeedsRehash, DEFAULT_BCRYPT_COST, isBcryptHash } from './bcrypt-cost.ts';
 
 /** Options of `createBcryptHasher`. */
 export interface BcryptHasherOptions {
@@ -20,6 +20,12 @@ export interface BcryptHasher extends Hasher {
   readonly maxPasswordBytes: number;
   /** The cost new hashes are made with. */
   readonly cost: number;
+  /** Always `bcrypt`. */
+  readonly scheme: string;
+  /** Whether `hash` is a bcrypt hash (`$2a$`, `$2b$` or `$2y$`), whatever its cost. */
+  recognizes(hash: string): boolean;
+  /** Whether `hash` is not a `$2b$` hash at this hasher's cost, so a successful sign-in should replace it. */
+  needsRehash(hash: string): boolean;
 }
 
 /**
@@ -35,6 +41,9 @@ export function createBcryptHasher(options: BcryptHasherOptions = {}): BcryptHas
       if (typeof password !== 'string') throw new TypeError('password must be a string');
       return bcrypt.hash(password, cost);
     },
+    scheme: 'bcrypt',
+    recognizes: isBcryptHash,
+    needsRehash: (hash: string) => bcryptNeedsRehash(hash, cost),
     async verify(password: string, hash: string): Promise<boolean> {
       if (typeof password !== 'string' || typeof hash !== 'string') return false;
       try {

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { HasherBusyError } from '../errors.ts';
 import type { Hasher } from '../types.ts';
-import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from './bcrypt-cost.ts';
-import { BCRYPT_WORKER_SOURCE, type WorkerRequest, type WorkerResponse } from './bcrypt-worker-source.ts';
+import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, bcryptNeedsRehash, DEFAULT_BCRYPT_COST, isBcryptHash } from './bcrypt-cost.ts';
+import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
 
 /**
  * Queued jobs allowed per worker when `maxQueue` is not given. At the default cost of 12 a hash
@@ -62,6 +62,17 @@ export interface WorkerPoolHasher extends Hasher {
   readonly maxPasswordBytes: number;
   /** The cost new hashes are made with. */
   readonly cost: number;
+  /** Always `bcrypt`. */
+  readonly scheme: string;
+  /** Whether `hash` is a bcrypt hash (`$2a$`, `$2b$` or `$2y$`), whatever its cost. */
+  recognizes(hash: string): boolean;
+  /** Whether `hash` is not a `$2b$` hash at this hasher's cost, so a successful sign-in should replace it. */
+  needsRehash(hash: string): boolean;
+  /**
+   * Runs one job of the worker program (bcrypt, or a key derivation for a legacy verifier) in
+   * the pool, under the same bound and queue as `hash` and `verify`.
+   */
+  run<K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K]): Promise<WorkerJobResults[K]>;
   /** A fresh snapshot of the pool's state on every read. */
   readonly stats: WorkerPoolStats;
   /**
@@ -102,14 +113,13 @@ export function createWorkerPoolHasher(options: WorkerPoolHasherOptions = {}): W
   // Resolved here, in the parent, so the eval'd worker code needs no module resolution and a
   // missing bcryptjs fails at startup rather than on the first login.
   const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-  return createPool(options, BCRYPT_WORKER_SOURCE, { bcryptPath });
+  return createPool(options, WORKER_SOURCE, { bcryptPath });
 }
 
-type JobInput = { readonly op: 'hash'; readonly password: string } | { readonly op: 'verify'; readonly password: string; readonly hash: string };
-
 interface Job {
-  readonly input: JobInput;
-  readonly resolve: (value: string | boolean) => void;
+  readonly kind: WorkerJobKind;
+  readonly payload: WorkerJobPayloads[WorkerJobKind];
+  readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
 }
 
@@ -178,8 +188,7 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
 
   function run(slot: Slot, job: Job): void {
     const id = ++nextId;
-    const request: WorkerRequest =
-      job.input.op === 'hash' ? { id, op: 'hash', password: job.input.password, cost } : { id, op: 'verify', password: job.input.password, hash: job.input.hash };
+    const request: WorkerRequest = { id, kind: job.kind, payload: job.payload };
     slot.job = job;
     slot.jobId = id;
     slot.startedAt = performance.now();
@@ -203,7 +212,7 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     averageJobMs = 0.8 * averageJobMs + 0.2 * (performance.now() - slot.startedAt);
     idle(slot);
     if (message.ok) job.resolve(message.value);
-    else job.reject(new Error(`bcrypt failed: ${message.message}`));
+    else job.reject(new Error(`${job.kind} failed: ${message.message}`));
   }
 
   function onExit(slot: Slot, code: number): void {
@@ -232,10 +241,10 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     run(slot, job);
   }
 
-  function submit(input: JobInput): Promise<string | boolean> {
+  function submit<K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K]): Promise<WorkerJobResults[K]> {
     if (closing !== null) return Promise.reject(new HasherClosedError());
-    return new Promise<string | boolean>((resolve, reject) => {
-      const job: Job = { input, resolve, reject };
+    return new Promise<WorkerJobResults[K]>((resolve, reject) => {
+      const job: Job = { kind, payload, resolve: resolve as (value: unknown) => void, reject };
       const free = slots.find((slot) => slot.job === null);
       if (free !== undefined) run(free, job);
       else if (slots.length < size) start(job);
@@ -252,13 +261,17 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     maxPasswordBytes: BCRYPT_MAX_PASSWORD_BYTES,
     async hash(password: string): Promise<string> {
       if (typeof password !== 'string') throw new TypeError('password must be a string');
-      return (await submit({ op: 'hash', password })) as string;
+      return submit('bcrypt-hash', { password, cost });
     },
     async verify(password: string, hash: string): Promise<boolean> {
       // Nothing to compare: answered here without spending a worker on it.
       if (typeof password !== 'string' || typeof hash !== 'string') return false;
-      return (await submit({ op: 'verify', password, hash })) as boolean;
+      return submit('bcrypt-verify', { password, hash });
     },
+    scheme: 'bcrypt',
+    recognizes: isBcryptHash,
+    needsRehash: (hash: string) => bcryptNeedsRehash(hash, cost),
+    run: submit,
     get stats(): WorkerPoolStats {
       return {
         size,

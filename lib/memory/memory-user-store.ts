@@ -84,7 +84,7 @@ export class MemoryUserStore implements UserStore {
     const row = this.#rows.get(id);
     // Compare-and-set: a concurrent change that got here first wins, this one reports false.
     if (row === undefined || row.user.passwordHash !== write.previousHash) return false;
-    if (write.previousHash !== null && write.historySize > 0) row.history.unshift(write.previousHash);
+    if (write.previousHash !== null && write.historySize > 0 && write.rehash !== true) row.history.unshift(write.previousHash);
     row.history.length = Math.min(row.history.length, write.historySize);
     const reinstated = write.reinstate ? { isRevoked: false, failedAttempts: 0, lockedUntil: null } : {};
     if (write.reinstate) row.lockouts = 0;

@@ -132,7 +132,7 @@ export class PostgresUserStore implements UserStore {
       );
       if (updated === undefined) return false;
       const size = Math.max(0, Math.floor(write.historySize));
-      if (write.previousHash !== null && size > 0) {
+      if (write.previousHash !== null && size > 0 && write.rehash !== true) {
         await this.#sql.query(`INSERT INTO ${history} (user_id, password_hash) VALUES ($1, $2)`, [updated.uid, write.previousHash]);
       }
       await this.#sql.query(`DELETE FROM ${history} WHERE user_id = $1 AND id NOT IN (SELECT id FROM ${history} WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`, [

@@ -1,0 +1,80 @@
+/**
+ * The hasher chain: the primary hasher makes every new hash and checks its own; legacy
+ * verifiers only check theirs. Each stored hash goes to the first one that recognizes it; a
+ * hash nothing recognizes never matches. The outcome says whether a match should be upgraded
+ * to a primary hash.
+ */
+import type { Hasher } from '../../types.ts';
+import { isBcryptHash } from '../bcrypt-cost.ts';
+import { refuseBcryptAboveCap } from './bcrypt-verifier.ts';
+import { HashRefusedError, type PasswordVerifier, type PoolRunner } from './verifier.ts';
+
+/** What checking one password against one stored hash found. */
+export interface VerifyOutcome {
+  readonly match: boolean;
+  /** The scheme that handled the hash (`bcrypt`, `pbkdf2-sha256`, a custom name…), or null when none recognized it. */
+  readonly scheme: string | null;
+  /** True when the password matched a hash that is not the primary format at the configured parameters. */
+  readonly upgrade: boolean;
+  /** Why the hash was not checked at all (unrecognized, malformed, above a cap), or null. Never holds the hash. */
+  readonly refused: string | null;
+}
+
+/** What the chain is built from. */
+export interface HasherChainOptions {
+  readonly primary: Hasher;
+  readonly verifiers: readonly PasswordVerifier[];
+  /** Runs legacy verifiers' jobs in the hashing pool. */
+  readonly run: PoolRunner;
+  /** The bcrypt cost cap for bcrypt hashes the primary checks, or null when the primary is not bcrypt. */
+  readonly maxBcryptCost: number | null;
+}
+
+/** The chain the service verifies through. */
+export interface HasherChain {
+  /** The primary's scheme name (`bcrypt` for the library's hashers). */
+  readonly primaryScheme: string;
+  verify(password: string, hash: string): Promise<VerifyOutcome>;
+}
+
+/** Builds the chain. */
+export function createHasherChain(options: HasherChainOptions): HasherChain {
+  const { primary, verifiers, run, maxBcryptCost } = options;
+  const primaryScheme = primary.scheme ?? 'primary';
+  const refused = (scheme: string | null, reason: string): VerifyOutcome => ({ match: false, scheme, upgrade: false, refused: reason });
+
+  async function viaPrimary(password: string, hash: string): Promise<VerifyOutcome> {
+    const match = await primary.verify(password, hash);
+    return { match, scheme: primaryScheme, upgrade: match && primary.needsRehash?.(hash) === true, refused: null };
+  }
+
+  return {
+    primaryScheme,
+    async verify(password, hash) {
+      if (primary.recognizes?.(hash) === true) {
+        if (maxBcryptCost !== null && isBcryptHash(hash)) {
+          try {
+            refuseBcryptAboveCap(hash, maxBcryptCost);
+          } catch (error) {
+            return refused(primaryScheme, (error as Error).message);
+          }
+        }
+        return viaPrimary(password, hash);
+      }
+      for (const verifier of verifiers) {
+        const scheme = verifier.scheme(hash);
+        if (scheme === null) continue;
+        try {
+          const match = (await verifier.verify(password, hash, run)) === true;
+          return { match, scheme, upgrade: match, refused: null };
+        } catch (error) {
+          if (error instanceof HashRefusedError) return refused(scheme, error.message);
+          throw error;
+        }
+      }
+      // A host's own hasher that does not say what it recognizes gets every other hash, as before.
+      if (primary.recognizes === undefined) return viaPrimary(password, hash);
+      return refused(null, 'no configured verifier recognizes the hash format');
+    },
+  };
+}
