@@ -1,7 +1,16 @@
 /** Audit events: what happened to which account, by whom, never with a secret. */
 
 /** Every event type the library emits. */
-export type PasswordEventType = 'reset-token-issued' | 'password-reset' | 'password-changed' | 'failed-attempt' | 'account-locked' | 'account-reinstated' | 'policy-rejected';
+export type PasswordEventType =
+  | 'reset-token-issued'
+  | 'password-reset'
+  | 'password-changed'
+  | 'failed-attempt'
+  | 'account-locked'
+  | 'account-reinstated'
+  | 'policy-rejected'
+  | 'password-rehashed'
+  | 'password-rehash-failed';
 
 /** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
 export interface PasswordEvent {
@@ -13,7 +22,7 @@ export interface PasswordEvent {
   readonly at: Date;
   /** The request's id (`X-Request-Id` when the client sent a sane one, else generated), or null outside HTTP. */
   readonly requestId: string | null;
-  /** Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`. */
+  /** Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`, `from`/`to` (hash scheme names), `reason`. */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

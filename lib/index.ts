@@ -27,6 +27,29 @@ export {
   type WorkerPoolHasherOptions,
   type WorkerPoolStats,
 } from './hashing/index.ts';
+export {
+  ARGON2_PACKAGE,
+  argon2idVerifier,
+  bcryptVerifier,
+  DEFAULT_LEGACY_LIMITS,
+  HashRefusedError,
+  LEGACY_SCHEMES,
+  pbkdf2Verifier,
+  scryptVerifier,
+  verifier,
+  type Argon2idVerifierOptions,
+  type BcryptVerifierOptions,
+  type LegacyHashesOption,
+  type LegacyHashLimits,
+  type LegacyScheme,
+  type PasswordVerifier,
+  type Pbkdf2VerifierOptions,
+  type PoolRunner,
+  type ScryptVerifierOptions,
+  type VerifierDefinition,
+  type VerifierTools,
+} from './hashing/legacy/index.ts';
+export type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from './hashing/worker-source.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
 export type { TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
 export * from './policy/index.ts';

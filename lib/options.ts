@@ -4,6 +4,7 @@
  */
 import type { Request } from 'express';
 import type { CallContext, PasswordChangeVia, PasswordEvent } from './events.ts';
+import type { LegacyHashesOption } from './hashing/legacy/resolve.ts';
 import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
 import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
@@ -38,6 +39,24 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   readonly bcryptCost?: number;
   /** A custom hasher, for hosts whose stored hashes use another scheme. Default bcryptjs. */
   readonly hasher?: Hasher;
+  /**
+   * Stored hash formats to verify besides the primary hasher's, checked in the worker pool:
+   * built-in names (`'bcrypt'`, `'pbkdf2'`, `'scrypt'`, `'argon2id'`) and `verifier(...)`
+   * objects. A matching legacy hash is replaced by a primary hash after the sign-in. Default none.
+   */
+  readonly legacyHashes?: LegacyHashesOption;
+  /**
+   * Highest bcrypt cost a stored hash may have; above it the hash is refused unverified (it
+   * would hold a worker for minutes). Default the configured cost + 3, at most 16 (never below
+   * the configured cost). Applies to the library's bcrypt hashers.
+   */
+  readonly maxBcryptCost?: number;
+  /**
+   * Replace a legacy hash (or bcrypt at another cost) with a primary hash after a successful
+   * sign-in, change or set-password. Default true; false for a users table that another
+   * application still reads in the old format.
+   */
+  readonly upgradeHashes?: boolean;
   /** Password rules. Default: the product's (minimum 12, one of each class, history 5, blocklist). */
   readonly policy?: PasswordPolicySettings;
   /** Failed attempts before the account locks (the product's `failed-attempts-lockout`). Default 10; 0 turns lockout off. */
@@ -80,6 +99,9 @@ const SERVICE_KEYS = [
   'passwordResetExpiration',
   'bcryptCost',
   'hasher',
+  'legacyHashes',
+  'maxBcryptCost',
+  'upgradeHashes',
   'policy',
   'failedAttemptsLockout',
   'lockout',

@@ -158,8 +158,8 @@ describe('createWorkerPoolHasher', () => {
     const CRASHY_WORKER = `
       const { parentPort } = require('node:worker_threads');
       parentPort.on('message', (job) => {
-        if (job.password === 'crash') process.exit(7);
-        parentPort.postMessage({ id: job.id, ok: true, value: job.op === 'hash' ? 'h:' + job.password : true });
+        if (job.payload.password === 'crash') process.exit(7);
+        parentPort.postMessage({ id: job.id, ok: true, value: job.kind === 'bcrypt-hash' ? 'h:' + job.payload.password : true });
       });
     `;
 

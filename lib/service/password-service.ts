@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
-import { createWorkerPoolHasher, type WorkerPoolHasher } from '../hashing/worker-pool-hasher.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
 import {
@@ -22,6 +22,8 @@ import { loginFailure } from '../policy/login-rules.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
+import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
+import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
 
 const log = createLogger('service');
@@ -78,8 +80,11 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #users: UserStore;
   readonly #tokens: TokenStore;
   readonly #hasher: Hasher;
-  /** The default worker pool, when the service made it (a host's own hasher is the host's to close). */
-  readonly #ownPool: WorkerPoolHasher | undefined;
+  /** The primary hasher, the legacy verifiers' chain, and the pools the service made (a host's own hasher is the host's to close). */
+  readonly #hashing: ServiceHashing;
+  readonly #upgrades: HashUpgrades;
+  /** Users whose stored hash was refused unverified, so the log says so once each. */
+  readonly #refusedLogged = new Set<string>();
   readonly #codec: ResetTokenCodec;
   readonly #policy: ResolvedPasswordPolicy;
   readonly #lockout: ResolvedLockout | null;
@@ -112,14 +117,8 @@ export class PasswordService<P extends Principal = Principal> {
     this.#lifetimeMs = Math.round(hours * HOUR_MS);
     this.#timeoutMs = numberOption('storeTimeoutMs', options.storeTimeoutMs, 5000, { min: 1, max: 600_000, integer: true });
 
-    if (options.hasher !== undefined && options.bcryptCost !== undefined) {
-      optionError('bcryptCost', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
-    }
-    if (options.hasher !== undefined) requireMethods('hasher', options.hasher, ['hash', 'verify']);
-    // bcryptjs on the main thread would stall the host's whole app while hashing: use worker threads.
-    this.#ownPool =
-      options.hasher === undefined ? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, 12, { min: 4, max: 31, integer: true }) }) : undefined;
-    this.#hasher = options.hasher ?? (this.#ownPool as WorkerPoolHasher);
+    this.#hashing = setUpHashing(options as PasswordServiceOptions<never>);
+    this.#hasher = this.#hashing.hasher;
 
     try {
       this.#policy = resolvePasswordPolicy(options.policy);
@@ -134,6 +133,14 @@ export class PasswordService<P extends Principal = Principal> {
     this.#now = functionOption('now', options.now) ?? (() => new Date());
     this.#onEvent = functionOption('onEvent', options.onEvent);
     this.#onPasswordChanged = functionOption('onPasswordChanged', options.onPasswordChanged);
+    this.#upgrades = new HashUpgrades({
+      users: this.#users,
+      hasher: this.#hasher,
+      primaryScheme: this.#hashing.chain.primaryScheme,
+      historySize: () => this.#policy.passwordHistory,
+      call: (operation, call) => this.#call(operation, call),
+      emit: (type, userId, actorId, context, details) => this.#emit(type, userId, actorId, context, details),
+    });
   }
 
   /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
@@ -172,7 +179,7 @@ export class PasswordService<P extends Principal = Principal> {
   async resetPassword(token: string, password: string, context: CallContext = {}): Promise<void> {
     const { record, user } = await this.#usableToken(token);
     const normalized = normalizePassword(password);
-    await this.#enforcePolicy(normalized, user, context);
+    await this.#enforcePolicy(normalized, user, context, 'reset');
     const passwordHash = await this.#hasher.hash(normalized);
     let stale = false;
     // The password write inside the redemption has its own timeout, shorter than the redemption's:
@@ -213,17 +220,25 @@ export class PasswordService<P extends Principal = Principal> {
     const current = normalizePassword(currentPassword);
     // Rules first: a new password that breaks them is refused before any bcrypt work.
     this.#enforceRules(normalized, user, context);
-    if (!(await this.#verify(current, user.passwordHash))) {
+    const verified = await this.#verify(current, user.passwordHash, user.id);
+    if (!verified.match) {
       await this.#recordFailure(user, user.id, context);
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
-    if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
-    const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
-    if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
-    const passwordHash = await this.#hasher.hash(normalized);
-    const written = await this.#call('userStore.setPassword', () =>
-      this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
-    );
+    let written = false;
+    try {
+      if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
+      const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
+      if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
+      const passwordHash = await this.#hasher.hash(normalized);
+      written = await this.#call('userStore.setPassword', () =>
+        this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
+      );
+    } finally {
+      // The right current password, but no change went through (the new one was refused, or a
+      // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
+      if (!written) this.#upgradeLater(user, current, verified, 'change', context);
+    }
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
     await this.#revokeAfterWrite(user.id);
     log('password changed by user %s', user.id);
@@ -278,7 +293,8 @@ export class PasswordService<P extends Principal = Principal> {
       typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login)) : null;
     const normalized = normalizePassword(typeof password === 'string' ? password : '');
     const usable = user !== null && !user.isRemote && user.passwordHash !== null;
-    const matches = await this.#verify(normalized, usable ? user.passwordHash : null);
+    const verified = await this.#verify(normalized, usable ? user.passwordHash : null, user?.id);
+    const matches = verified.match;
     if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
     const now = this.#now();
     // Only someone who knows the password learns that the account is revoked.
@@ -296,6 +312,8 @@ export class PasswordService<P extends Principal = Principal> {
     }
     if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
     await this.#call('userStore.recordLogin', () => this.#users.recordLogin?.(user.id, now));
+    // The answer is decided: the upgrade runs after it, and never fails or delays it.
+    this.#upgradeLater(user, normalized, verified, 'login', context);
     return { ok: true, user };
   }
 
@@ -305,7 +323,7 @@ export class PasswordService<P extends Principal = Principal> {
     if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
     const normalized = normalizePassword(password);
-    await this.#enforcePolicy(normalized, user, context);
+    await this.#enforcePolicy(normalized, user, context, 'admin');
     const passwordHash = await this.#hasher.hash(normalized);
     const written = await this.#call('userStore.setPassword', () =>
       this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
@@ -331,7 +349,16 @@ export class PasswordService<P extends Principal = Principal> {
    * clean shutdowns and tests). A host's own `hasher` is left alone. Idempotent.
    */
   async close(): Promise<void> {
-    await this.#ownPool?.close();
+    await this.#upgrades.settled();
+    await Promise.all(this.#hashing.ownPools.map((pool) => pool.close()));
+  }
+
+  /**
+   * Resolves once every hash upgrade started so far has finished. Upgrades run after the answer
+   * (see `legacyHashes`); this is for graceful shutdowns and tests. `close()` waits for them too.
+   */
+  hashUpgradesSettled(): Promise<void> {
+    return this.#upgrades.settled();
   }
 
   /** The hasher in use: the default worker pool, or the host's own. */
@@ -418,15 +445,23 @@ export class PasswordService<P extends Principal = Principal> {
     if (failures.length > 0) this.#rejectPolicy(user, failures, context);
   }
 
-  async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext): Promise<void> {
+  async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext, via: UpgradeVia): Promise<void> {
     this.#enforceRules(normalized, user, context);
-    const reuse = await this.#reuseFailures(normalized, user);
+    const reuse = await this.#reuseFailures(normalized, user, { via, context });
     if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
   }
 
-  /** The new password may not be the current one, nor one of the history. Costs one hash compare each. */
-  async #reuseFailures(normalized: string, user: PasswordUser): Promise<PolicyFailure[]> {
-    if (await this.#verify(normalized, user.passwordHash)) return [reusedPasswordFailure(this.#policy)];
+  /**
+   * The new password may not be the current one, nor one of the history. Costs one hash compare
+   * each. When `upgrade` is given and the candidate is the current password, its legacy hash is
+   * upgraded: whoever typed it knows it, and the refusal stands.
+   */
+  async #reuseFailures(normalized: string, user: PasswordUser, upgrade?: { via: UpgradeVia; context: CallContext }): Promise<PolicyFailure[]> {
+    const current = await this.#verify(normalized, user.passwordHash, user.id);
+    if (current.match) {
+      if (upgrade !== undefined) this.#upgradeLater(user, normalized, current, upgrade.via, upgrade.context);
+      return [reusedPasswordFailure(this.#policy)];
+    }
     return this.#historyFailures(normalized, user);
   }
 
@@ -435,8 +470,9 @@ export class PasswordService<P extends Principal = Principal> {
     const getHistory = this.#users.getPasswordHistory;
     if (limit === 0 || typeof getHistory !== 'function') return [];
     const history = await this.#call('userStore.getPasswordHistory', () => getHistory.call(this.#users, user.id, limit));
-    const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash)));
-    return matches.includes(true) ? [reusedPasswordFailure(this.#policy)] : [];
+    // Legacy hashes in the history are compared through the same chain as the current one.
+    const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash, user.id)));
+    return matches.some((outcome) => outcome.match) ? [reusedPasswordFailure(this.#policy)] : [];
   }
 
   #rejectPolicy(user: PasswordUser, failures: readonly PolicyFailure[], context: CallContext): never {
@@ -444,15 +480,38 @@ export class PasswordService<P extends Principal = Principal> {
     throw new PasswordApiError('password-policy-violation', 'The password does not meet the password policy', { details: { failures } });
   }
 
-  /** Compares without ever truncating: a password past the hasher's byte limit never matches. Unknown hashes cost a dummy compare. */
-  async #verify(normalized: string, hash: string | null): Promise<boolean> {
+  /**
+   * Compares through the hasher chain without ever truncating: a password past the primary
+   * hasher's byte limit never matches. Missing, unrecognized and refused hashes cost a dummy
+   * compare, so they answer in the same time as a wrong password.
+   */
+  async #verify(normalized: string, hash: string | null, userId?: string): Promise<VerifyOutcome> {
     const limit = this.#hasher.maxPasswordBytes;
     const tooLong = limit !== undefined && Buffer.byteLength(normalized, 'utf8') > limit;
     if (hash === null || tooLong) {
       await this.#hasher.verify(tooLong ? 'x' : normalized, await this.#dummy());
-      return false;
+      return { match: false, scheme: null, upgrade: false, refused: null };
     }
-    return this.#hasher.verify(normalized, hash);
+    const outcome = await this.#hashing.chain.verify(normalized, hash);
+    if (outcome.refused !== null) {
+      this.#logRefusedOnce(userId, outcome.refused);
+      await this.#hasher.verify('x', await this.#dummy());
+    }
+    return outcome;
+  }
+
+  /** Logs a refused stored hash once per user (the reason only, never the hash). */
+  #logRefusedOnce(userId: string | undefined, reason: string): void {
+    const key = userId ?? '(unknown)';
+    if (this.#refusedLogged.has(key)) return;
+    // Bounded: a table full of unreadable hashes must not grow this set without end.
+    if (this.#refusedLogged.size >= 10_000) this.#refusedLogged.clear();
+    this.#refusedLogged.add(key);
+    log('stored password hash of user %s cannot be verified, so it never matches: %s', key, reason);
+  }
+
+  #upgradeLater(user: PasswordUser, normalized: string, outcome: VerifyOutcome, via: UpgradeVia, context: CallContext): void {
+    if (this.#hashing.upgrade) this.#upgrades.schedule(user, normalized, outcome, via, context);
   }
 
   #dummy(): Promise<string> {

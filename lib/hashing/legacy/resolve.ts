@@ -34,7 +34,8 @@ export function resolveLegacyVerifiers(value: unknown, primaryIsBcrypt: boolean)
   for (const entry of value as unknown[]) {
     let verifier: PasswordVerifier;
     if (typeof entry === 'string') {
-      if (!(LEGACY_SCHEMES as readonly string[]).includes(entry)) throw new Error(`has an unknown scheme ${JSON.stringify(entry)}; the built-in ones are ${LEGACY_SCHEMES.join(', ')}.`);
+      if (!(LEGACY_SCHEMES as readonly string[]).includes(entry))
+        throw new Error(`has an unknown scheme ${JSON.stringify(entry)}; the built-in ones are ${LEGACY_SCHEMES.join(', ')}.`);
       if (entry === 'bcrypt' && primaryIsBcrypt) continue;
       verifier = FACTORIES[entry as LegacyScheme]();
     } else if (isVerifier(entry)) {
@@ -51,5 +52,7 @@ export function resolveLegacyVerifiers(value: unknown, primaryIsBcrypt: boolean)
 
 function isVerifier(value: unknown): value is PasswordVerifier {
   const candidate = value as PasswordVerifier | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && typeof candidate.scheme === 'function' && typeof candidate.verify === 'function';
+  return (
+    typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && typeof candidate.scheme === 'function' && typeof candidate.verify === 'function'
+  );
 }

@@ -1,0 +1,68 @@
+/**
+ * Replaces a legacy hash with a primary hash of the same password, after the answer that
+ * verified it is decided. It never delays or fails that answer: the work runs in the
+ * background, the write is a compare-and-set on the old hash (a concurrent change or reset
+ * always wins), and a failure is only logged and reported as an event.
+ */
+import type { CallContext, PasswordEventType } from '../events.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
+import { createLogger } from '../log.ts';
+import type { Hasher, PasswordUser, UserStore } from '../types.ts';
+
+const log = createLogger('upgrade');
+
+/** What an upgrade needs from the service. */
+export interface HashUpgradeDeps {
+  readonly users: UserStore;
+  readonly hasher: Hasher;
+  readonly primaryScheme: string;
+  readonly historySize: () => number;
+  readonly call: <T>(operation: string, call: () => T | Promise<T>) => Promise<T>;
+  readonly emit: (type: PasswordEventType, userId: string, actorId: string | null, context: CallContext, details: Record<string, unknown>) => void;
+}
+
+/** Where the upgrade was triggered, as told in the events. */
+export type UpgradeVia = 'login' | 'change' | 'admin' | 'reset';
+
+/** Runs upgrades in the background and keeps track of them, so `settled()` can wait. */
+export class HashUpgrades {
+  readonly #deps: HashUpgradeDeps;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(deps: HashUpgradeDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts an upgrade when `outcome` asks for one; returns at once. */
+  schedule(user: PasswordUser, normalized: string, outcome: VerifyOutcome, via: UpgradeVia, context: CallContext): void {
+    if (!outcome.match || !outcome.upgrade || user.passwordHash === null) return;
+    const job = this.#upgrade(user, user.passwordHash, normalized, outcome.scheme ?? 'unknown', via, context).finally(() => this.#pending.delete(job));
+    this.#pending.add(job);
+  }
+
+  /** Resolves once every upgrade started so far has finished (each one already handles its own errors). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async #upgrade(user: PasswordUser, previousHash: string, normalized: string, from: string, via: UpgradeVia, context: CallContext): Promise<void> {
+    const { users, hasher, primaryScheme: to, emit } = this.#deps;
+    try {
+      const passwordHash = await hasher.hash(normalized);
+      const written = await this.#deps.call('userStore.setPassword', () =>
+        users.setPassword(user.id, { passwordHash, previousHash, historySize: this.#deps.historySize(), reinstate: false, rehash: true }),
+      );
+      if (written) {
+        log('hash of user %s upgraded from %s to %s after %s', user.id, from, to, via);
+        emit('password-rehashed', user.id, null, context, { from, to, via });
+      } else {
+        // The password changed meanwhile (a change, a reset, another upgrade): that write wins.
+        log('hash upgrade of user %s skipped: the password changed meanwhile', user.id);
+        emit('password-rehash-failed', user.id, null, context, { from, to, via, reason: 'password-changed' });
+      }
+    } catch (error) {
+      log('hash upgrade of user %s failed (%s); the old hash stays and still works', user.id, (error as Error)?.name ?? 'error');
+      emit('password-rehash-failed', user.id, null, context, { from, to, via, reason: 'error' });
+    }
+  }
+}
