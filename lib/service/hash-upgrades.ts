@@ -28,6 +28,8 @@ export type UpgradeVia = 'login' | 'change' | 'admin' | 'reset';
 export class HashUpgrades {
   readonly #deps: HashUpgradeDeps;
   readonly #pending = new Set<Promise<void>>();
+  /** The last upgrade this process wrote per user (old and new hash), so a racing reset or change can tell it from a real change. */
+  readonly #written = new Map<string, { readonly from: string; readonly to: string }>();
 
   constructor(deps: HashUpgradeDeps) {
     this.#deps = deps;
@@ -38,6 +40,12 @@ export class HashUpgrades {
     if (!outcome.match || !outcome.upgrade || user.passwordHash === null) return;
     const job = this.#upgrade(user, user.passwordHash, normalized, outcome.scheme ?? 'unknown', via, context).finally(() => this.#pending.delete(job));
     this.#pending.add(job);
+  }
+
+  /** The hash this process's upgrade replaced with `currentHash`, or undefined when `currentHash` is not such an upgrade. */
+  rehashedFrom(userId: string, currentHash: string | null): string | undefined {
+    const written = this.#written.get(userId);
+    return written !== undefined && written.to === currentHash ? written.from : undefined;
   }
 
   /** Resolves once every upgrade started so far has finished (each one already handles its own errors). */
@@ -53,6 +61,7 @@ export class HashUpgrades {
         users.setPassword(user.id, { passwordHash, previousHash, historySize: this.#deps.historySize(), reinstate: false, rehash: true }),
       );
       if (written) {
+        this.#remember(user.id, previousHash, passwordHash);
         log('hash of user %s upgraded from %s to %s after %s', user.id, from, to, via);
         emit('password-rehashed', user.id, null, context, { from, to, via });
       } else {
@@ -64,5 +73,12 @@ export class HashUpgrades {
       log('hash upgrade of user %s failed (%s); the old hash stays and still works', user.id, (error as Error)?.name ?? 'error');
       emit('password-rehash-failed', user.id, null, context, { from, to, via, reason: 'error' });
     }
+  }
+
+  #remember(userId: string, from: string, to: string): void {
+    this.#written.delete(userId);
+    // Bounded: only recent upgrades can race a change, so the oldest entries go first.
+    if (this.#written.size >= 10_000) this.#written.delete(this.#written.keys().next().value as string);
+    this.#written.set(userId, { from, to });
   }
 }

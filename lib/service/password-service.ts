@@ -187,9 +187,7 @@ export class PasswordService<P extends Principal = Principal> {
     // instead of leaving the token claimed (dead) with the password never written.
     const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 2, () =>
       this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
-        const written = await this.#call('userStore.setPassword', () =>
-          this.#users.setPassword(claimed.userId, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
-        );
+        const written = await this.#writePassword(user, passwordHash, true);
         // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
         if (!written) {
           stale = true;
@@ -231,9 +229,7 @@ export class PasswordService<P extends Principal = Principal> {
       const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
       if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
       const passwordHash = await this.#hasher.hash(normalized);
-      written = await this.#call('userStore.setPassword', () =>
-        this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: false }),
-      );
+      written = await this.#writePassword(user, passwordHash, false, current);
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
@@ -325,9 +321,7 @@ export class PasswordService<P extends Principal = Principal> {
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'admin');
     const passwordHash = await this.#hasher.hash(normalized);
-    const written = await this.#call('userStore.setPassword', () =>
-      this.#users.setPassword(user.id, { passwordHash, previousHash: user.passwordHash, historySize: this.#policy.passwordHistory, reinstate: true }),
-    );
+    const written = await this.#writePassword(user, passwordHash, true);
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
     await this.#revokeAfterWrite(user.id);
     this.#emit('password-changed', user.id, null, context, { via: 'admin' });
@@ -387,7 +381,10 @@ export class PasswordService<P extends Principal = Principal> {
     const record = await this.#call('tokenStore.find', () => this.#tokens.find(claims.jti, now));
     if (record === null || record.userId !== claims.sub) throw invalidToken();
     const user = await this.#findUser(claims.sub);
-    if (user === null || user.isRemote || passwordStamp(record.id, user.passwordHash) !== record.passwordStamp) throw invalidToken();
+    if (user === null || user.isRemote) throw invalidToken();
+    // A token stays good across this process's upgrade of the same password's hash: only a real change kills it.
+    const stampedHash = passwordStamp(record.id, user.passwordHash) === record.passwordStamp ? user.passwordHash : this.#upgrades.rehashedFrom(user.id, user.passwordHash);
+    if (stampedHash === undefined || passwordStamp(record.id, stampedHash) !== record.passwordStamp) throw invalidToken();
     return { record, user };
   }
 
@@ -420,6 +417,30 @@ export class PasswordService<P extends Principal = Principal> {
     } catch (error) {
       log('revoking the reset tokens of user %s after a password change failed (%s); they are dead by their password stamp', userId, (error as Error)?.name ?? 'error');
     }
+  }
+
+  /**
+   * Writes a new password hash with a compare-and-set on the hash the caller read. When that
+   * loses to an upgrade of the same password (one this process wrote, or one the caller's
+   * `current` password still verifies), the write still stands and is retried on the new hash:
+   * a change or reset always wins over an upgrade. A real concurrent change still answers false.
+   */
+  async #writePassword(user: PasswordUser, passwordHash: string, reinstate: boolean, current?: string): Promise<boolean> {
+    let previousHash = user.passwordHash;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const expected = previousHash;
+      const written = await this.#call('userStore.setPassword', () =>
+        this.#users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#policy.passwordHistory, reinstate }),
+      );
+      if (written) return true;
+      const fresh = await this.#findUser(user.id);
+      if (fresh === null || fresh.passwordHash === null || fresh.passwordHash === expected) return false;
+      const upgraded =
+        this.#upgrades.rehashedFrom(user.id, fresh.passwordHash) === expected || (current !== undefined && (await this.#hashing.chain.verify(current, fresh.passwordHash)).match);
+      if (!upgraded) return false;
+      previousHash = fresh.passwordHash;
+    }
+    return false;
   }
 
   #findUser(id: string): Promise<PasswordUser | null> {
