@@ -127,7 +127,10 @@ function adoptionCases(createStores: StoreFactory, raceRounds: number): void {
         const stored = (await stores.userStore.findById(user.id))?.passwordHash ?? '';
         assert.match(stored, /^\$2b\$04\$/, `${scheme}: not upgraded`);
         assert.equal(await bcrypt.compare(OLD, stored), true);
-        assert.deepEqual(events.filter((e) => e.type === 'password-rehashed' && e.userId === user.id).map((e) => e.details), [{ from: scheme, to: 'bcrypt', via: 'login' }]);
+        assert.deepEqual(
+          events.filter((e) => e.type === 'password-rehashed' && e.userId === user.id).map((e) => e.details),
+          [{ from: scheme, to: 'bcrypt', via: 'login' }],
+        );
         assert.ok(!JSON.stringify(events).includes(hash) && !JSON.stringify(events).includes(stored), 'an event carried a hash');
         assert.deepEqual([...(await stores.userStore.getPasswordHistory(user.id, 5))], [], `${scheme}: the upgrade added a history entry`);
 
@@ -182,7 +185,9 @@ function adoptionCases(createStores: StoreFactory, raceRounds: number): void {
       for (let round = 0; round < raceRounds; round++) {
         const user = await stores.createUser(`racer-${round}`, legacyHashes(OLD)['pbkdf2-sha256'] as string);
         const [login, change] = await Promise.all([
-          request(app).post('/login').send({ login: `racer-${round}`, password: OLD }),
+          request(app)
+            .post('/login')
+            .send({ login: `racer-${round}`, password: OLD }),
           request(app).put('/rbac-api/v1/users/current/password').set('X-User', user.id).send({ current_password: OLD, password: NEW }),
         ]);
         await router.service.hashUpgradesSettled();
@@ -287,7 +292,11 @@ describe('legacy hashes on the memory store', () => {
   });
 
   it('refuses bad legacyHashes and maxBcryptCost options with a fix', () => {
-    const base = { userStore: new MemoryUserStore(), tokenStore: new MemoryTokenStore({ sweepIntervalMs: 0 }), authorizer: { authenticate: () => null, canResetPassword: () => false } };
+    const base = {
+      userStore: new MemoryUserStore(),
+      tokenStore: new MemoryTokenStore({ sweepIntervalMs: 0 }),
+      authorizer: { authenticate: () => null, canResetPassword: () => false },
+    };
     const make = (extra: Record<string, unknown>) => () => createPasswordRouter({ ...base, tokenKey: 'legacy-upgrade-test-secret-0123456789abcdef', bcryptCost: 4, ...extra });
     assert.throws(make({ legacyHashes: ['md5'] }), /legacyHashes has an unknown scheme "md5"; the built-in ones are bcrypt, pbkdf2, scrypt, argon2id/);
     assert.throws(make({ legacyHashes: 'pbkdf2' }), /legacyHashes must be an array/);

@@ -122,7 +122,11 @@ describe('caps: parameters above them are refused before any work', () => {
     ['PBKDF2 iterations', pbkdf2Verifier({ maxIterations: 1000 }), '$pbkdf2-sha256$1212$4vjV83LKPjQzk31VI4E0Vw$hsYF68OiOUPdDZ1Fg.fJPeq1h/gXXY7acBp9/6c.tmQ'],
     ['Django iterations (default cap)', pbkdf2Verifier(), 'pbkdf2_sha256$900000000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='],
     ['scrypt memory', scryptVerifier(), '$scrypt$ln=24,r=8,p=1$WKs1xljLudd6z9kbY0wpJQ$yCR4iDZYDKv+iEJj6yHY0lv/epnfB6f/w1EbXrsJOuQ'],
-    ['scrypt parallelism', scryptVerifier({ maxParallelism: 4 }), '$scrypt$ln=10,r=8,p=16$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyev+UqD7m2DYMvfoswGQA'],
+    [
+      'scrypt parallelism',
+      scryptVerifier({ maxParallelism: 4 }),
+      '$scrypt$ln=10,r=8,p=16$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWIurzDZLiKjiG/xCSedmDDaxyev+UqD7m2DYMvfoswGQA',
+    ],
     ['argon2id memory', argon2idVerifier(), '$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
     ['argon2id time cost', argon2idVerifier(), '$argon2id$v=19$m=65536,t=1000,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
     ['argon2id parallelism', argon2idVerifier({ maxParallelism: 2 }), '$argon2id$v=19$m=65536,t=2,p=64$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
@@ -160,7 +164,10 @@ describe('caps: parameters above them are refused before any work', () => {
 describe('argon2id needs its optional package', () => {
   it('names the package to install when it cannot be resolved', () => {
     const empty = mkdtempSync(join(tmpdir(), 'no-argon2-'));
-    assert.throws(() => argon2idVerifier({ resolveFrom: join(empty, 'x.js') }), (error: Error) => error instanceof TypeError && error.message.includes(`npm install ${ARGON2_PACKAGE}`));
+    assert.throws(
+      () => argon2idVerifier({ resolveFrom: join(empty, 'x.js') }),
+      (error: Error) => error instanceof TypeError && error.message.includes(`npm install ${ARGON2_PACKAGE}`),
+    );
   });
 });
 

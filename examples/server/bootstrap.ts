@@ -75,6 +75,12 @@ export async function ensureAdmin(
 export function checkSeedPasswords(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): string[] {
   const warnings: string[] = [];
   users.forEach((user, index) => {
+    // Never echo the hash: say which field, and which formats are accepted.
+    if (user.password_hash !== undefined && service.hashScheme(user.password_hash) === null) {
+      throw new BootstrapError(
+        `RBAC_SEED file ${file}: field users[${index}].password_hash is in no format this server verifies (bcrypt, or one of RBAC_LEGACY_HASHES: pbkdf2, scrypt, argon2id)`,
+      );
+    }
     if (user.password === undefined) return;
     const { refuse, warn } = policyProblems(service, user.password, user.login);
     if (refuse.length > 0) throw new BootstrapError(`RBAC_SEED file ${file}: field users[${index}].password cannot be used:\n  - ${refuse.join('\n  - ')}`);
@@ -114,7 +120,7 @@ export async function seedUsers(users: readonly SeedUser[], store: ReferenceStor
   for (const user of users) {
     const id = await createIfMissing(store, {
       login: user.login,
-      passwordHash: user.password === undefined ? null : await service.hashPassword(user.password),
+      passwordHash: user.password_hash ?? (user.password === undefined ? null : await service.hashPassword(user.password)),
       email: user.email ?? null,
       displayName: user.display_name ?? null,
       isRemote: user.is_remote ?? false,

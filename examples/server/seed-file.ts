@@ -1,5 +1,5 @@
 /**
- * The `RBAC_SEED` file: `{"users": [{"login", "password"?, "email"?, "display_name"?, "is_remote"?,
+ * The `RBAC_SEED` file: `{"users": [{"login", "password"? or "password_hash"?, "email"?, "display_name"?, "is_remote"?,
  * "is_superuser"?, "is_revoked"?, "permissions"?: [...]}]}`. Every problem names the file and the
  * field, e.g. `users[2].passwrd`, and stops the start.
  */
@@ -10,6 +10,8 @@ import { isKnownPermission } from './permissions.ts';
 export interface SeedUser {
   readonly login: string;
   readonly password?: string;
+  /** An existing hash to import as it is (bcrypt, or a format of `RBAC_LEGACY_HASHES`); upgraded at the user's first sign-in. */
+  readonly password_hash?: string;
   readonly email?: string | null;
   readonly display_name?: string | null;
   readonly is_remote?: boolean;
@@ -23,7 +25,7 @@ export class SeedFileError extends Error {
   override readonly name = 'SeedFileError';
 }
 
-const FIELDS = ['login', 'password', 'email', 'display_name', 'is_remote', 'is_superuser', 'is_revoked', 'permissions'] as const;
+const FIELDS = ['login', 'password', 'password_hash', 'email', 'display_name', 'is_remote', 'is_superuser', 'is_revoked', 'permissions'] as const;
 
 /** Reads and checks the file; returns its users. */
 export function readSeedFile(file: string): SeedUser[] {
@@ -59,6 +61,12 @@ export function readSeedFile(file: string): SeedUser[] {
     if (seen.has(login as string)) fail(`field ${at}.login repeats the login "${String(login)}"`);
     seen.add(login as string);
     if (password !== undefined && typeof password !== 'string') fail(`field ${at}.password must be a string`);
+    const passwordHash = entry['password_hash'];
+    if (passwordHash !== undefined && (typeof passwordHash !== 'string' || passwordHash.length === 0 || passwordHash.length > 1024)) {
+      fail(`field ${at}.password_hash must be a non-empty string of at most 1024 characters`);
+    }
+    if (passwordHash !== undefined && password !== undefined) fail(`field ${at} has both password and password_hash; give one`);
+    if (isRemote === true && passwordHash !== undefined) fail(`field ${at}.password_hash cannot be set for a remote user (is_remote): remote users have no local password`);
     for (const [name, value] of [
       ['email', email],
       ['display_name', displayName],

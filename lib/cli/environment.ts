@@ -4,6 +4,7 @@
  * applies the same policy, bcrypt cost and token key. Every bad value is reported at once, by
  * variable name, and stops the start.
  */
+import { LEGACY_SCHEMES, type LegacyScheme } from '../hashing/legacy/resolve.ts';
 import path from 'node:path';
 import type { LockoutOption } from '../options.ts';
 import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
@@ -22,6 +23,8 @@ export interface ReferenceConfig {
   readonly failedAttemptsLockout: number;
   readonly lockout: LockoutOption;
   readonly bcryptCost: number;
+  /** Legacy hash formats to verify and upgrade (`RBAC_LEGACY_HASHES`, default `pbkdf2,scrypt`; `none` for none). */
+  readonly legacyHashes: readonly LegacyScheme[];
   readonly policy: PasswordPolicySettings;
   /** The reset page's absolute URL: `RBAC_PUBLIC_URL`, else derived from HOST and PORT, else none. */
   readonly publicUrl: string | undefined;
@@ -65,6 +68,7 @@ export const KNOWN_VARIABLES = [
   'RBAC_FAILED_ATTEMPTS_LOCKOUT',
   'RBAC_LOCKOUT_MODE',
   'RBAC_BCRYPT_COST',
+  'RBAC_LEGACY_HASHES',
   'RBAC_PASSWORD_POLICY',
   ...Object.keys(POLICY_VARIABLES),
   'RBAC_PASSWORD_FORBID_LOGIN',
@@ -161,6 +165,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     failedAttemptsLockout: number('RBAC_FAILED_ATTEMPTS_LOCKOUT', 10, 0, 1000, true),
     lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, 'revoke') },
     bcryptCost: number('RBAC_BCRYPT_COST', 12, 4, 31, true),
+    legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),
     policy: Object.freeze(policy) as PasswordPolicySettings,
     publicUrl,
     tokenSecret,
@@ -172,6 +177,19 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `RBAC_LEGACY_HASHES`: a comma-separated list of built-in schemes, or `none`. */
+function readLegacyHashes(raw: string | undefined, problems: string[]): LegacyScheme[] {
+  if (raw === undefined) return ['pbkdf2', 'scrypt'];
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const names = raw
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !(LEGACY_SCHEMES as readonly string[]).includes(name));
+  if (unknown.length > 0) problems.push(`RBAC_LEGACY_HASHES must list schemes from ${LEGACY_SCHEMES.join(', ')} (or be none); got "${unknown.join(', ')}"`);
+  return [...new Set(names.filter((name) => !unknown.includes(name)))] as LegacyScheme[];
 }
 
 /**

@@ -20,6 +20,7 @@ export async function referenceServiceOptions(config: ReferenceConfig, store: Re
     failedAttemptsLockout: config.failedAttemptsLockout,
     lockout: config.lockout,
     bcryptCost: config.bcryptCost,
+    legacyHashes: config.legacyHashes,
     policy: config.policy,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
   };

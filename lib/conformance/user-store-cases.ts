@@ -118,6 +118,26 @@ export const userStoreCases: readonly CaseDefinition[] = [
     },
   },
   {
+    id: 'user.set-password-upgrade-race',
+    title: 'setPassword compare-and-set: a hash upgrade and a change on the same old hash, concurrently; one wins, the change lands, a late upgrade writes nothing',
+    concurrent: true,
+    async run(ctx) {
+      const user = await ctx.user();
+      for (let round = 0; round < 5; round++) {
+        const old = round === 0 ? 'hash-0' : `changed-${round - 1}`;
+        const [upgraded, changed] = await ctx.spread(2, (pair, i) =>
+          pair.users.setPassword(user.id, i === 0 ? write(`upgraded-${round}`, { previousHash: old, rehash: true }) : write(`changed-${round}`, { previousHash: old })),
+        );
+        assert.equal(Number(upgraded) + Number(changed), 1, `round ${round}: ${Number(upgraded) + Number(changed)} of the two concurrent writes won`);
+        // The library retries a change that lost to an upgrade of the same password, on the upgraded hash.
+        if (upgraded) assert.equal(await ctx.users.setPassword(user.id, write(`changed-${round}`, { previousHash: `upgraded-${round}` })), true);
+        assert.equal((await ctx.users.findById(user.id))?.passwordHash, `changed-${round}`);
+        assert.equal(await ctx.users.setPassword(user.id, write(`late-upgrade-${round}`, { previousHash: old, rehash: true })), false, 'a late upgrade overwrote the change');
+        assert.equal((await ctx.users.findById(user.id))?.passwordHash, `changed-${round}`);
+      }
+    },
+  },
+  {
     id: 'user.set-password-missing',
     title: 'setPassword returns false for an unknown user',
     async run(ctx) {

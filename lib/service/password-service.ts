@@ -365,6 +365,15 @@ export class PasswordService<P extends Principal = Principal> {
     return this.#policy;
   }
 
+  /**
+   * The scheme that would verify a stored hash (`bcrypt`, `pbkdf2-sha256`, a custom name…), or
+   * null when neither the hasher nor any of `legacyHashes` recognizes it. For importers checking
+   * hashes before they write them; does no hashing.
+   */
+  hashScheme(hash: string): string | null {
+    return typeof hash === 'string' ? this.#hashing.chain.scheme(hash) : null;
+  }
+
   /** Hashes a password for seeding users (normalized the same way as every other path). */
   hashPassword(password: string): Promise<string> {
     return this.#hasher.hash(normalizePassword(password));

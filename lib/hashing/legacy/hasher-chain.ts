@@ -35,6 +35,8 @@ export interface HasherChain {
   /** The primary's scheme name (`bcrypt` for the library's hashers). */
   readonly primaryScheme: string;
   verify(password: string, hash: string): Promise<VerifyOutcome>;
+  /** The scheme that would check `hash`, or null when nothing recognizes it. Cheap; does no hashing. */
+  scheme(hash: string): string | null;
 }
 
 /** Builds the chain. */
@@ -50,6 +52,14 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
 
   return {
     primaryScheme,
+    scheme(hash) {
+      if (primary.recognizes?.(hash) === true) return primaryScheme;
+      for (const verifier of verifiers) {
+        const scheme = verifier.scheme(hash);
+        if (scheme !== null) return scheme;
+      }
+      return primary.recognizes === undefined ? primaryScheme : null;
+    },
     async verify(password, hash) {
       if (primary.recognizes?.(hash) === true) {
         if (maxBcryptCost !== null && isBcryptHash(hash)) {
