@@ -14,6 +14,7 @@ import { MemoryTokenStore } from '../lib/index.ts';
 import { LegacyUsersTable } from '../examples/custom-user-store/legacy-table.ts';
 import { LegacyUserStore } from '../examples/custom-user-store/legacy-user-store.ts';
 import { createApp as createCustomStoreApp } from '../examples/custom-user-store/app.ts';
+import { createApp as createLegacyHashesApp, DEMO_PASSWORD, legacyTable } from '../examples/legacy-hashes/app.ts';
 import { createApp as createRateLimitApp } from '../examples/rate-limit/app.ts';
 import { checkReadmeSnippets } from '../scripts/check-readme-snippets.ts';
 
@@ -91,6 +92,27 @@ describe('examples/custom-user-store', () => {
       // example keeps tokens in a MemoryTokenStore, which cannot be shared, so both pairs use it.
       createSecondPair: async (first) => ({ userStore: new LegacyUserStore(first.table), tokenStore: first.tokenStore }),
     });
+  });
+});
+
+describe('examples/legacy-hashes', () => {
+  it('users with mixed legacy hashes sign in unchanged and are upgraded to bcrypt', async () => {
+    const { app, passwords, users, events } = createLegacyHashesApp(legacyTable(), { tokenKey: secret, bcryptCost: 4 });
+    try {
+      for (const login of ['django-dan', 'scrypt-sue', 'product-pat']) {
+        await request(app).post('/login').send({ login, password: 'Wrong-Pa55word!' }).expect(401);
+        await request(app).post('/login').send({ login, password: DEMO_PASSWORD }).expect(200);
+      }
+      await passwords.service.hashUpgradesSettled();
+      for (const user of users.listUsers()) assert.match(user.passwordHash ?? '', /^\$2b\$04\$/, `${user.login} was not upgraded`);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'password-rehashed').map((e) => e.details?.['from']),
+        ['django-pbkdf2-sha256', 'scrypt', 'pe-sha256'],
+      );
+      await request(app).post('/login').send({ login: 'product-pat', password: DEMO_PASSWORD }).expect(200);
+    } finally {
+      await passwords.close();
+    }
   });
 });
 

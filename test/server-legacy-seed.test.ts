@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const OLD = 'Imported-Pa55word-1!';
 const salt = randomBytes(16);
@@ -58,5 +58,16 @@ describe('reference server: RBAC_SEED with password_hash', () => {
     writeFileSync(both, JSON.stringify({ users: [{ login: 'x', password: OLD, password_hash: HASHES.django }] }));
     await assert.rejects(startServer({ RBAC_STORE: 'memory', RBAC_SEED: both }), /has both password and password_hash/);
     await assert.rejects(startServer({ RBAC_STORE: 'memory', RBAC_LEGACY_HASHES: 'md5' }), /RBAC_LEGACY_HASHES must list schemes/);
+  });
+
+  it("the walk-through's seed.example.json: dora signs in with her imported Django hash", async () => {
+    const example = await startServer({ RBAC_STORE: 'memory', RBAC_SEED: path.join(ROOT, 'examples', 'server', 'seed.example.json') });
+    try {
+      await request(example.base).post('/auth/token').send({ login: 'dora', password: 'Old-Django-Pw-7%' }).expect(200);
+      await example.server.router.service.hashUpgradesSettled();
+      assert.match((await example.server.store.userStore.findByLogin?.('dora'))?.passwordHash ?? '', /^\$2b\$04\$/);
+    } finally {
+      await example.close();
+    }
   });
 });

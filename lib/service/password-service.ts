@@ -186,7 +186,7 @@ export class PasswordService<P extends Principal = Principal> {
     // a write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
     // instead of leaving the token claimed (dead) with the password never written.
     const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 2, () =>
-      this.#tokens.redeem(record.id, this.#now(), async (claimed) => {
+      this.#tokens.redeem(record.id, this.#now(), async () => {
         const written = await this.#writePassword(user, passwordHash, true);
         // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
         if (!written) {

@@ -30,7 +30,7 @@ export function parsePhc(hash: string): PhcString | null {
   if (first !== undefined && /^\d{1,10}$/.test(first)) {
     params.set('rounds', first);
     parts.shift();
-  } else if (first !== undefined && first.includes('=')) {
+  } else if (first?.includes('=')) {
     for (const pair of first.split(',')) {
       const match = /^([a-z0-9-]{1,32})=([A-Za-z0-9/+.-]{1,64})$/.exec(pair);
       if (match === null || params.has(match[1] as string)) return null;
