@@ -1,23 +1,26 @@
 /**
  * `npm run bench`: the five figures of issue 8, printed as tables and written to bench/RESULTS.md.
  *
- *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg] [--no-write]
+ *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg,legacy] [--no-write] [--write]
  *
  * Servers run in child processes (bench/server.ts) so the load generator never shares their
  * event loop. Every figure is measured `runs` times; tables show medians, and each ratio is the
  * median of ratios taken within one run, so both sides of a ratio saw the same machine load.
- * bench/RESULTS.md is written when every figure ran (or with --write).
+ * bench/RESULTS.md is written when every figure ran; `--only x --write` updates only the figures
+ * that ran and keeps the others.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { issueFigure } from './figures/issue.ts';
+import { legacyHashesFigure } from './figures/legacy-hashes.ts';
 import { memoryFigure } from './figures/memory.ts';
 import { pgClaimFigure } from './figures/pg-claim.ts';
 import { stallFigure } from './figures/stall.ts';
 import { throughputFigure } from './figures/throughput.ts';
 import type { BenchOptions, FigureReport } from './lib/figure.ts';
+import { mergeResults } from './lib/merge-results.ts';
 import { markdownTable } from './lib/stats.ts';
 
 const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> = {
@@ -26,6 +29,7 @@ const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> 
   throughput: throughputFigure,
   memory: memoryFigure,
   pg: pgClaimFigure,
+  legacy: legacyHashesFigure,
 };
 
 const { values: args } = parseArgs({
@@ -73,7 +77,13 @@ for (const name of selected) {
 }
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 
-if ((selected.length === Object.keys(FIGURES).length && !args['no-write']) || args.write) {
+const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const partial = selected.length < Object.keys(FIGURES).length;
+if (partial && args.write) {
+  const runLine = `- Figures ${reports.map((r) => r.title.split(' ')[0]).join(', ')} updated ${new Date().toISOString()} by \`${command}\` (${minutes} min), ${options.runs} runs; load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? Number.NaN).toFixed(2)}, on ${availableParallelism()} cores.`;
+  writeFileSync(resultsFile, mergeResults(readFileSync(resultsFile, 'utf8'), reports, runLine));
+  console.log('updated bench/RESULTS.md');
+} else if (!partial && !args['no-write']) {
   const lines = [
     '# Benchmark results',
     '',
@@ -95,6 +105,6 @@ if ((selected.length === Object.keys(FIGURES).length && !args['no-write']) || ar
     if (report.extra !== undefined) lines.push('```', report.extra, '```', '');
     for (const note of report.notes) lines.push(note, '');
   }
-  writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), lines.join('\n'));
+  writeFileSync(resultsFile, lines.join('\n'));
   console.log('wrote bench/RESULTS.md');
 }
