@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { format } from 'node:util';
+import createDebug from 'debug';
 import { hashSync as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import express from 'express';
@@ -218,6 +220,29 @@ describe('legacy hashes on the memory store', () => {
       }
       for (const user of [md5, absurd, scrypt]) assert.equal((await stores.userStore.findById(user.id))?.failedAttempts, 1);
     } finally {
+      await router.close();
+      await stores.cleanup();
+    }
+  });
+
+  it('the log says once per user that a stored hash cannot be verified, and never shows the hash', async () => {
+    const stores = await memoryStores();
+    const { app, router } = hostOn(stores);
+    const lines: string[] = [];
+    const previous = { log: createDebug.log, namespaces: createDebug.disable() };
+    createDebug.enable('express-rbac-password:*');
+    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
+    try {
+      const hash = 'md5$5f4dcc3b5aa765d61d8327deb882cf99';
+      const user = await stores.createUser('md5-twice', hash);
+      for (let i = 0; i < 3; i++) await request(app).post('/login').send({ login: 'md5-twice', password: 'password' }).expect(401);
+      const refused = lines.filter((line) => line.includes(user.id) && line.includes('cannot be verified'));
+      assert.equal(refused.length, 1, `logged ${refused.length} times`);
+      assert.match(refused[0] ?? '', /no configured verifier recognizes the hash format/);
+      assert.ok(!lines.some((line) => line.includes('5f4dcc3b5aa765d6')), 'a log line showed the hash');
+    } finally {
+      createDebug.log = previous.log;
+      createDebug.enable(previous.namespaces);
       await router.close();
       await stores.cleanup();
     }
