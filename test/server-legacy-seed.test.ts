@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { NEW_PASSWORD, ROOT, runCliProcess, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const OLD = 'Imported-Pa55word-1!';
 const salt = randomBytes(16);
@@ -68,6 +68,25 @@ describe('reference server: RBAC_SEED with password_hash', () => {
       assert.match((await example.server.store.userStore.findByLogin?.('dora'))?.passwordHash ?? '', /^\$2b\$04\$/);
     } finally {
       await example.close();
+    }
+  });
+
+  it("the CLI's set-password on an imported user: the legacy password counts as reused, the new one is stored as primary bcrypt", async () => {
+    const dataDir = tempDir('legacy-cli');
+    const first = await startServer({ RBAC_DATA_DIR: dataDir, RBAC_SEED: seed });
+    await first.close();
+    const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4' };
+    const reused = await runCliProcess(['set-password', '--login', 'dora'], env, `${OLD}\n`);
+    assert.notEqual(reused.code, 0);
+    assert.match(reused.stderr, /must not be the current password/);
+    const set = await runCliProcess(['set-password', '--login', 'dora'], env, `${NEW_PASSWORD}\n`);
+    assert.equal(set.code, 0, set.stderr);
+    const again = await startServer({ RBAC_DATA_DIR: dataDir });
+    try {
+      assert.match((await again.server.store.userStore.findByLogin?.('dora'))?.passwordHash ?? '', /^\$2b\$04\$/);
+      await request(again.base).post('/auth/token').send({ login: 'dora', password: NEW_PASSWORD }).expect(200);
+    } finally {
+      await again.close();
     }
   });
 });

@@ -203,6 +203,15 @@ async function runAccountCommand(
   out: (line: string) => void,
 ): Promise<number> {
   const service = await adminService(config, store);
+  try {
+    return await runWithService(name, account, service, password, json, out);
+  } finally {
+    // Waits for a hash upgrade started by set-password (its candidate was the current legacy password) before the store closes.
+    await service.close();
+  }
+}
+
+async function runWithService(name: string, account: Account, service: PasswordService, password: string | undefined, json: boolean, out: (line: string) => void): Promise<number> {
   if (name === 'set-password') {
     await service.setPassword(account.id, password as string);
     out(`The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`);
