@@ -80,7 +80,7 @@ const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const partial = selected.length < Object.keys(FIGURES).length;
 if (partial && args.write) {
-  const runLine = `- Figures ${reports.map((r) => r.title.split(' ')[0]).join(', ')} updated ${new Date().toISOString()} by \`${command}\` (${minutes} min), ${options.runs} runs; load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? Number.NaN).toFixed(2)}, on ${availableParallelism()} cores.`;
+  const runLine = `- Figure(s) ${reports.map((r) => r.title.split(' ')[0]?.replace(/\.$/, '')).join(', ')} updated ${new Date().toISOString()} by \`${command}\` (${minutes} min), ${options.runs} runs; load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? Number.NaN).toFixed(2)}, on ${availableParallelism()} cores.`;
   writeFileSync(resultsFile, mergeResults(readFileSync(resultsFile, 'utf8'), reports, runLine));
   console.log('updated bench/RESULTS.md');
 } else if (!partial && !args['no-write']) {
