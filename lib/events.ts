@@ -22,7 +22,11 @@ export interface PasswordEvent {
   readonly at: Date;
   /** The request's id (`X-Request-Id` when the client sent a sane one, else generated), or null outside HTTP. */
   readonly requestId: string | null;
-  /** Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`, `from`/`to` (hash scheme names), `reason`. */
+  /**
+   * Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`,
+   * `from`/`to` (hash scheme names), `reason`; `afterTimeout: true` on a password change that
+   * committed after the store call had timed out (the client got 503).
+   */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

@@ -4,12 +4,33 @@
  *
  * Every member may return a value or a promise. When a member throws or rejects,
  * the request that needed it is answered `503 server-error` and nothing the
- * library started is left half-done (see each member's notes).
+ * library started is left half-done (see each member's notes). Every store member
+ * gets a last argument `{ signal }` (`StoreCallOptions`): the signal fires when the
+ * library stops waiting, and a store must not commit anything after it fired.
+ *
+ * Every store runs in every app instance at once: "atomic" means atomic against
+ * calls from other processes on the same data, not just inside one process (an
+ * in-process lock is not enough). The conformance suite checks it with two store
+ * pairs (`createSecondPair`).
  */
 import type { Request } from 'express';
 
 /** A value, or a promise of it: every store and authorizer member may be async. */
 export type Awaitable<T> = T | Promise<T>;
+
+/** The last argument of every store call. */
+export interface StoreCallOptions {
+  /**
+   * Fires when the library stops waiting for this call (after `storeTimeoutMs`) and answers 503.
+   * From then on the store must not commit anything for this call: check it before each write and
+   * before a commit, and roll back instead (pass it on to a driver that takes one). A write that
+   * commits anyway (a store that cannot cancel, or one that was committing as the signal fired)
+   * is not lost: after a timed-out password write the library reads the user again once the call
+   * settles, and when the new hash is there it finishes the change (revokes tokens, emits the
+   * events, runs `onPasswordChanged`).
+   */
+  readonly signal: AbortSignal;
+}
 
 /** A user as the library needs to see it. Hosts may return extra fields; they are ignored. */
 export interface PasswordUser {
@@ -94,27 +115,32 @@ export interface UserStore {
    * Required. The user with this id, or null when there is none. The id is already known to be
    * a well-formed UUID. Throwing answers 503 and changes nothing.
    */
-  findById(id: string): Awaitable<PasswordUser | null>;
+  findById(id: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
 
   /**
    * Optional; required by `verifyLogin` (the login helper) and the CLI. The user with this login,
    * or null. Logins are compared exactly as the host stores them.
    */
-  findByLogin?(login: string): Awaitable<PasswordUser | null>;
+  findByLogin?(login: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
 
   /**
    * Required. Writes a new password hash if the current one still equals `write.previousHash`,
    * records the previous one in the history, and when `write.reinstate` is set clears revocation,
    * counter and lock, all as one atomic change. Returns false when the user no longer exists or
-   * the hash changed meanwhile. Throwing must leave the old password in place.
+   * the hash changed meanwhile. `previousHash: null` is a compare-and-set too: it writes only
+   * while the user has no hash, and never overwrites one. Throwing must leave the old password in
+   * place.
+   *
+   * Reinstating (`reinstate: true`, and `setRevoked(id, false)`) also resets the temporary-lock
+   * history: the next temporary lock waits `baseMs` again, as after a successful login.
    */
-  setPassword(id: string, write: PasswordWrite): Awaitable<boolean>;
+  setPassword(id: string, write: PasswordWrite, options?: StoreCallOptions): Awaitable<boolean>;
 
   /**
    * Optional; needed for `passwordHistory > 0`. Up to `limit` earlier password hashes, most
    * recent first (the current hash is not part of it). Throwing answers 503.
    */
-  getPasswordHistory?(id: string, limit: number): Awaitable<readonly string[]>;
+  getPasswordHistory?(id: string, limit: number, options?: StoreCallOptions): Awaitable<readonly string[]>;
 
   /**
    * Required for lockout (on by default). Atomically increments the failed-attempt counter unless
@@ -126,23 +152,23 @@ export interface UserStore {
    * concurrent calls, from any number of app instances, move the counter by exactly
    * min(N, room left) and lock exactly once. Returns null when the user does not exist.
    */
-  recordFailedAttempt?(id: string, input: FailedAttemptInput): Awaitable<FailedAttemptResult | null>;
+  recordFailedAttempt?(id: string, input: FailedAttemptInput, options?: StoreCallOptions): Awaitable<FailedAttemptResult | null>;
 
   /**
    * Required for lockout. Sets the counter and the temporary-lock history back to zero and lifts
    * any temporary lock, after a successful login. Does not touch `isRevoked`. A no-op for unknown users.
    */
-  clearFailedAttempts?(id: string): Awaitable<void>;
+  clearFailedAttempts?(id: string, options?: StoreCallOptions): Awaitable<void>;
 
   /**
    * Optional; used by the reinstate/revoke helpers and the CLI. Revoking sets `isRevoked`;
-   * reinstating clears it together with the counter and any temporary lock.
-   * Returns false when the user does not exist.
+   * reinstating clears it together with the counter, any temporary lock and the temporary-lock
+   * history. Returns false when the user does not exist.
    */
-  setRevoked?(id: string, revoked: boolean): Awaitable<boolean>;
+  setRevoked?(id: string, revoked: boolean, options?: StoreCallOptions): Awaitable<boolean>;
 
   /** Optional. Records a successful login time (the product's `last_login`). */
-  recordLogin?(id: string, at: Date): Awaitable<void>;
+  recordLogin?(id: string, at: Date, options?: StoreCallOptions): Awaitable<void>;
 }
 
 /** What the library keeps about an issued reset token. Never the token itself. */
@@ -164,7 +190,11 @@ export interface ResetTokenRecord {
 
 /**
  * Where issued reset tokens are tracked. The token itself is never stored: only its id (`jti`).
- * Every member is required.
+ * Every member is required except `purgeExpired`.
+ *
+ * A token is *outstanding* while it is not used, not revoked and not expired. Expiry is judged
+ * by the `now` argument alone, at exactly `expiresAt` (`expiresAt <= now` is expired), never by
+ * the store's own clock (a TTL may only delete records well after they expired).
  */
 export interface TokenStore {
   /**
@@ -172,34 +202,47 @@ export interface TokenStore {
    * token of the same user (a newer token supersedes older ones). Throwing answers 503 and the
    * token is never handed out.
    */
-  issue(record: ResetTokenRecord): Awaitable<void>;
+  issue(record: ResetTokenRecord, options?: StoreCallOptions): Awaitable<void>;
 
   /**
    * The record of a token that is still usable (not used, not revoked, not expired at `now`), or
    * null. Does not consume it. Used to refuse bad tokens before any password hashing.
    */
-  find(id: string, now: Date): Awaitable<ResetTokenRecord | null>;
+  find(id: string, now: Date, options?: StoreCallOptions): Awaitable<ResetTokenRecord | null>;
 
   /**
-   * Redeems a token: claims it atomically (not used, not revoked, not expired at `now`), then
-   * runs `apply(record)` (which writes the new password). Exactly one of any number of
-   * concurrent calls for the same id gets to run `apply`; the others resolve null. If `apply`
-   * throws, the claim must be undone (or never committed) so the token stays usable, and the
-   * error is rethrown. Resolves the claimed record when `apply` succeeded.
+   * Redeems a token: claims it atomically (outstanding at `now`), then runs `apply(record)`.
+   * Exactly one of any number of concurrent calls for the same id, from any number of app
+   * instances, gets to run `apply`; the others resolve null. Resolves the claimed record when
+   * `apply` succeeded, and the token is then used.
+   *
+   * `apply` only calls `UserStore.setPassword` with `reinstate: true` for the token's user (with
+   * its own signal), and it may throw: the password changed meanwhile, or the write failed or
+   * timed out. Then the claim must be undone (or never committed) so the token stays usable, and
+   * the error is rethrown.
+   *
+   * With multi-statement transactions: claim, `apply` and commit in one transaction (the
+   * PostgreSQL store). Without them (Redis, a document store): claim -> apply -> commit or undo.
+   * The claim marks the record with a unique claim marker (a random value) in one atomic step
+   * that also checks it is outstanding; commit and undo act only while the record still carries
+   * that marker. While claimed, the record is not outstanding for `find` or other redeems, and
+   * `purgeExpired` never deletes it. An undone claim never brings back a token that was revoked
+   * (by `revokeForUser` or a newer `issue`) while it was claimed: it ends revoked.
    */
-  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>): Promise<ResetTokenRecord | null>;
+  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>, options?: StoreCallOptions): Promise<ResetTokenRecord | null>;
 
   /**
    * Revokes every outstanding token of a user (after a password change). A no-op when there are none.
    * Throwing is logged and the password change still succeeds: the tokens are already dead, since
    * their password stamp no longer matches.
    */
-  revokeForUser(userId: string): Awaitable<void>;
+  revokeForUser(userId: string, options?: StoreCallOptions): Awaitable<void>;
 
   /**
    * Optional. Deletes used and revoked records, and those expired at `now`; returns how many it
-   * deleted (stores that drop used and revoked records at once count only expired ones). Hosts
-   * schedule it; the memory store also sweeps by itself.
+   * deleted (stores that drop used and revoked records at once count only expired ones). Never
+   * deletes a record whose redemption is in flight (claimed). Hosts schedule it; the memory store
+   * also sweeps by itself. The library itself never calls it, so it gets no signal.
    */
   purgeExpired?(now: Date): Awaitable<number>;
 }

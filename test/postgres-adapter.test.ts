@@ -163,6 +163,59 @@ describe('atomic changes', () => {
     });
   });
 
+  test('a redemption whose signal fires before it commits rolls back: token usable, password unchanged', async () => {
+    await withStores(async ({ stores }) => {
+      const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'old' });
+      const token = tokenFor(user.id);
+      await stores.tokenStore.issue(token);
+      const redemption = new AbortController();
+      const timedOut = new Error('the library stopped waiting');
+      await assert.rejects(
+        stores.tokenStore.redeem(
+          token.id,
+          new Date(),
+          async (record) => {
+            assert.equal(await stores.userStore.setPassword(record.userId, { passwordHash: 'new', previousHash: 'old', historySize: 3, reinstate: true }), true);
+            redemption.abort(timedOut);
+          },
+          { signal: redemption.signal },
+        ),
+        (error) => error === timedOut,
+      );
+      assert.equal((await stores.userStore.findById(user.id))?.passwordHash, 'old');
+      assert.ok(await stores.tokenStore.find(token.id, new Date()), 'the aborted redemption consumed the token');
+    });
+  });
+
+  test('a password write whose signal fires inside a redemption is undone through its savepoint; an aborted call sends nothing', async () => {
+    await withStores(async ({ stores }) => {
+      const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'old' });
+      const token = tokenFor(user.id);
+      await stores.tokenStore.issue(token);
+      await assert.rejects(
+        stores.tokenStore.redeem(token.id, new Date(), async (record) => {
+          const write = new AbortController();
+          const writing = stores.userStore.setPassword(record.userId, { passwordHash: 'new', previousHash: 'old', historySize: 0, reinstate: true }, { signal: write.signal });
+          write.abort(new Error('write timed out'));
+          await writing;
+        }),
+        /write timed out/,
+      );
+      assert.equal((await stores.userStore.findById(user.id))?.passwordHash, 'old');
+      assert.ok(await stores.tokenStore.find(token.id, new Date()));
+      const aborted = AbortSignal.abort(new Error('already gone'));
+      await assert.rejects(
+        Promise.resolve().then(() => stores.userStore.setPassword(user.id, { passwordHash: 'x', previousHash: 'old', historySize: 0, reinstate: false }, { signal: aborted })),
+        /already gone/,
+      );
+      await assert.rejects(
+        Promise.resolve().then(() => stores.userStore.findById(user.id, { signal: aborted })),
+        /already gone/,
+      );
+      assert.equal((await stores.userStore.findById(user.id))?.passwordHash, 'old');
+    });
+  });
+
   test('a failed statement inside a transaction rolls it back even when the caller swallowed the error', async () => {
     await withStores(async ({ stores }) => {
       const user = await stores.userStore.createUser({ login: 'ann', passwordHash: 'old' });

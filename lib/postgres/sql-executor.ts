@@ -46,8 +46,12 @@ export class SqlExecutor {
     return this.#context.getStore() !== undefined;
   }
 
-  /** Runs one statement, inside the current transaction when there is one. Resolves the rows. */
-  async query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+  /**
+   * Runs one statement, inside the current transaction when there is one. Resolves the rows.
+   * Once `signal` fired, no statement is sent any more: the caller stopped waiting.
+   */
+  async query<Row>(text: string, params: unknown[] = [], signal?: AbortSignal): Promise<Row[]> {
+    signal?.throwIfAborted();
     const context = this.#context.getStore();
     if (context !== undefined) {
       if (!context.open) {
@@ -73,25 +77,28 @@ export class SqlExecutor {
    * Runs `fn` in one transaction and resolves its result once committed. If `fn` throws, or any
    * statement inside failed, everything is rolled back and the error is rethrown. Called inside
    * a transaction, it joins it through a savepoint, so the inner work is still all-or-nothing.
+   * When `signal` has fired by the time `fn` is done, it rolls back instead of committing (the
+   * library stopped waiting and answered 503); `statement_timeout` bounds each statement meanwhile.
    */
-  runInTransaction<T>(fn: () => Promise<T>): Promise<T> {
+  runInTransaction<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const context = this.#context.getStore();
-    if (context !== undefined) return this.#nested(context, fn);
+    if (context !== undefined) return this.#nested(context, fn, signal);
+    const body = (client: SqlClient) => this.#body(client, fn, signal);
     switch (this.#mode) {
       case 'pglite':
-        return (this.#db as SqlTransactional).transaction((tx) => this.#body(tx, fn));
+        return (this.#db as SqlTransactional).transaction(body);
       case 'pool':
-        return this.#onPool(fn);
+        return this.#onPool(body);
       case 'client':
-        return this.#mutex.run(() => this.#onDedicated(this.#db, fn));
+        return this.#mutex.run(() => this.#onDedicated(this.#db, body));
     }
   }
 
-  async #onPool<T>(fn: () => Promise<T>): Promise<T> {
+  async #onPool<T>(body: (client: SqlClient) => Promise<T>): Promise<T> {
     const client: SqlPoolClient = await (this.#db as SqlPool).connect();
     let broken: Error | undefined;
     try {
-      return await this.#onDedicated(client, fn, (error) => {
+      return await this.#onDedicated(client, body, (error) => {
         broken = error;
       });
     } finally {
@@ -101,7 +108,7 @@ export class SqlExecutor {
   }
 
   /** BEGIN/COMMIT/ROLLBACK on a connection nobody else uses meanwhile. */
-  async #onDedicated<T>(client: SqlClient, fn: () => Promise<T>, onBroken?: (error: Error) => void): Promise<T> {
+  async #onDedicated<T>(client: SqlClient, body: (client: SqlClient) => Promise<T>, onBroken?: (error: Error) => void): Promise<T> {
     const broken = (error: unknown) => onBroken?.(error instanceof Error ? error : new Error(String(error)));
     try {
       await client.query('BEGIN');
@@ -111,7 +118,7 @@ export class SqlExecutor {
     }
     let result: T;
     try {
-      result = await this.#body(client, fn);
+      result = await body(client);
     } catch (error) {
       try {
         await client.query('ROLLBACK');
@@ -131,9 +138,10 @@ export class SqlExecutor {
   }
 
   /** Runs `fn` with `client` as the active transaction connection; throws when it must roll back. */
-  async #body<T>(client: SqlClient, fn: () => Promise<T>): Promise<T> {
+  async #body<T>(client: SqlClient, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const context: TransactionContext = { client, open: true, failure: undefined, savepoints: 0 };
     try {
+      signal?.throwIfAborted();
       if (this.#statementTimeoutMs !== undefined) {
         // SET does not take parameters; the value is an integer checked at construction.
         await client.query(`SET LOCAL statement_timeout = ${this.#statementTimeoutMs}`);
@@ -144,13 +152,15 @@ export class SqlExecutor {
           cause: context.failure,
         });
       }
+      // Nobody waits for this transaction any more: roll back rather than commit behind the caller's back.
+      signal?.throwIfAborted();
       return result;
     } finally {
       context.open = false;
     }
   }
 
-  async #nested<T>(context: TransactionContext, fn: () => Promise<T>): Promise<T> {
+  async #nested<T>(context: TransactionContext, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     if (context.failure !== undefined) {
       throw new Error('express-rbac-password/postgres: the surrounding transaction has already failed', { cause: context.failure });
     }
@@ -159,6 +169,7 @@ export class SqlExecutor {
     try {
       const result = await fn();
       if (context.failure !== undefined) throw context.failure;
+      signal?.throwIfAborted();
       await this.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {

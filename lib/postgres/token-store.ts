@@ -3,7 +3,7 @@
  * claimed by one conditional UPDATE, so exactly one of any number of concurrent redeemers, in
  * any number of processes, gets the row; the claim and the password write commit together.
  */
-import type { ResetTokenRecord, TokenStore } from '../types.ts';
+import type { ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -34,7 +34,7 @@ export class PostgresTokenStore implements TokenStore {
    * advisory lock makes two concurrent issues for one user take turns, so the later one always
    * supersedes the earlier instead of both surviving.
    */
-  issue(record: ResetTokenRecord): Promise<void> {
+  issue(record: ResetTokenRecord, options?: StoreCallOptions): Promise<void> {
     return this.#sql.runInTransaction(async () => {
       await this.#sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#tokens}:${record.userId}`]);
       await this.#sql.query(
@@ -46,15 +46,16 @@ export class PostgresTokenStore implements TokenStore {
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [record.id, record.userId, record.issuedAt, record.expiresAt, record.issuedBy, record.passwordStamp],
       );
-    });
+    }, options?.signal);
   }
 
   /** The record when the token is still usable at `now`, or null. Does not consume it. */
-  async find(id: string, now: Date): Promise<ResetTokenRecord | null> {
+  async find(id: string, now: Date, options?: StoreCallOptions): Promise<ResetTokenRecord | null> {
     const [row] = await this.#sql.query<TokenRow>(
       `SELECT ${COLUMNS} FROM ${this.#tokens}
         WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
       [id, now],
+      options?.signal,
     );
     return row === undefined ? null : toRecord(row);
   }
@@ -64,7 +65,7 @@ export class PostgresTokenStore implements TokenStore {
    * rolls back, the claim with it, so the token stays usable; the error is rethrown. A concurrent
    * redeemer waits on the row lock and then finds the token used: it resolves null.
    */
-  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>): Promise<ResetTokenRecord | null> {
+  redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>, options?: StoreCallOptions): Promise<ResetTokenRecord | null> {
     return this.#sql.runInTransaction(async () => {
       const [row] = await this.#sql.query<TokenRow>(
         `UPDATE ${this.#tokens} SET used_at = $2
@@ -76,15 +77,15 @@ export class PostgresTokenStore implements TokenStore {
       const record = toRecord(row);
       await apply(record);
       return record;
-    });
+    }, options?.signal);
   }
 
   /**
    * Revokes every outstanding token of the user. The contract passes no clock, so the revocation
    * time is the database's; it is only kept for audits (purging does not depend on it).
    */
-  async revokeForUser(userId: string): Promise<void> {
-    await this.#sql.query(`UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, [userId]);
+  async revokeForUser(userId: string, options?: StoreCallOptions): Promise<void> {
+    await this.#sql.query(`UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, [userId], options?.signal);
   }
 
   /** Deletes used and revoked records, and those expired at `now`; resolves how many. Uses the `purge_after` index. */

@@ -4,7 +4,7 @@
  * (is the account locked? did this attempt reach the threshold?) are made in SQL, so concurrent
  * requests in any number of processes see one consistent count.
  */
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from '../types.ts';
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, StoreCallOptions, UserStore } from '../types.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -72,14 +72,14 @@ export class PostgresUserStore implements UserStore {
   }
 
   /** The user with this id, or null. */
-  async findById(id: string): Promise<ManagedUser | null> {
-    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.id} = $1`, [id]);
+  async findById(id: string, options?: StoreCallOptions): Promise<ManagedUser | null> {
+    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.id} = $1`, [id], options?.signal);
     return row === undefined ? null : toUser(row);
   }
 
   /** The user with this login (compared exactly), or null. */
-  async findByLogin(login: string): Promise<ManagedUser | null> {
-    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.login} = $1`, [login]);
+  async findByLogin(login: string, options?: StoreCallOptions): Promise<ManagedUser | null> {
+    const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.login} = $1`, [login], options?.signal);
     return row === undefined ? null : toUser(row);
   }
 
@@ -120,7 +120,7 @@ export class PostgresUserStore implements UserStore {
   }
 
   /** Writes the hash, pushes and trims the history, and optionally reinstates, in one transaction. */
-  setPassword(id: string, write: PasswordWrite): Promise<boolean> {
+  setPassword(id: string, write: PasswordWrite, options?: StoreCallOptions): Promise<boolean> {
     const { users, state, history, col: c } = this.#n;
     return this.#sql.runInTransaction(async () => {
       // Updating the user row first also locks it, in the same order as every other writer
@@ -143,11 +143,11 @@ export class PostgresUserStore implements UserStore {
         await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
       }
       return true;
-    });
+    }, options?.signal);
   }
 
   /** Up to `limit` earlier hashes, most recent first; empty for unknown users. */
-  async getPasswordHistory(id: string, limit: number): Promise<string[]> {
+  async getPasswordHistory(id: string, limit: number, options?: StoreCallOptions): Promise<string[]> {
     const size = Math.max(0, Math.floor(limit));
     if (size === 0) return [];
     const rows = await this.#sql.query<{ password_hash: string }>(
@@ -155,6 +155,7 @@ export class PostgresUserStore implements UserStore {
         WHERE h.user_id = (SELECT ${this.#n.col.id}::text FROM ${this.#n.users} WHERE ${this.#n.col.id} = $1)
         ORDER BY h.id DESC LIMIT $2`,
       [id, size],
+      options?.signal,
     );
     return rows.map((row) => row.password_hash);
   }
@@ -164,7 +165,7 @@ export class PostgresUserStore implements UserStore {
    * locked by a statement of its own first: later statements then take fresh snapshots, so each
    * of N concurrent calls sees the previous one's count.
    */
-  recordFailedAttempt(id: string, input: FailedAttemptInput): Promise<FailedAttemptResult | null> {
+  recordFailedAttempt(id: string, input: FailedAttemptInput, options?: StoreCallOptions): Promise<FailedAttemptResult | null> {
     const { users, state, col: c } = this.#n;
     const threshold = Math.max(1, Math.floor(input.threshold));
     const temporary = input.action.mode === 'temporary';
@@ -217,20 +218,21 @@ export class PostgresUserStore implements UserStore {
         isRevoked: row.is_revoked,
         lockedUntil: row.locked_until,
       };
-    });
+    }, options?.signal);
   }
 
   /** Resets the counter and the temporary-lock history after a successful login. Leaves revocation alone. */
-  async clearFailedAttempts(id: string): Promise<void> {
+  async clearFailedAttempts(id: string, options?: StoreCallOptions): Promise<void> {
     await this.#sql.query(
       `UPDATE ${this.#n.state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL
         WHERE user_id = (SELECT ${this.#n.col.id}::text FROM ${this.#n.users} WHERE ${this.#n.col.id} = $1)`,
       [id],
+      options?.signal,
     );
   }
 
   /** Revokes, or reinstates (clearing counter, lock history and lock) in the same statement. */
-  async setRevoked(id: string, revoked: boolean): Promise<boolean> {
+  async setRevoked(id: string, revoked: boolean, options?: StoreCallOptions): Promise<boolean> {
     const { users, state, col: c } = this.#n;
     const [row] = await this.#sql.query<{ found: number }>(
       `WITH u AS (
@@ -241,12 +243,13 @@ export class PostgresUserStore implements UserStore {
        )
        SELECT count(*)::int AS found FROM u`,
       [id, revoked],
+      options?.signal,
     );
     return (row?.found ?? 0) > 0;
   }
 
   /** Records a successful login time in the state table, and in the users table when `columns.lastLogin` is mapped. */
-  async recordLogin(id: string, at: Date): Promise<void> {
+  async recordLogin(id: string, at: Date, options?: StoreCallOptions): Promise<void> {
     const { users, state, col: c } = this.#n;
     const source =
       c.lastLogin === null
@@ -257,6 +260,7 @@ export class PostgresUserStore implements UserStore {
        INSERT INTO ${state} (user_id, last_login) SELECT uid, $2::timestamptz FROM u
        ON CONFLICT (user_id) DO UPDATE SET last_login = EXCLUDED.last_login`,
       [id, at],
+      options?.signal,
     );
   }
 }

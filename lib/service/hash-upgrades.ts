@@ -7,7 +7,7 @@
 import type { CallContext, PasswordEventType } from '../events.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
-import type { Hasher, PasswordUser, UserStore } from '../types.ts';
+import type { Hasher, PasswordUser, StoreCallOptions, UserStore } from '../types.ts';
 
 const log = createLogger('upgrade');
 
@@ -17,7 +17,7 @@ export interface HashUpgradeDeps {
   readonly hasher: Hasher;
   readonly primaryScheme: string;
   readonly historySize: () => number;
-  readonly call: <T>(operation: string, call: () => T | Promise<T>) => Promise<T>;
+  readonly call: <T>(operation: string, call: (options: StoreCallOptions) => T | Promise<T>) => Promise<T>;
   readonly emit: (type: PasswordEventType, userId: string, actorId: string | null, context: CallContext, details: Record<string, unknown>) => void;
 }
 
@@ -57,8 +57,8 @@ export class HashUpgrades {
     const { users, hasher, primaryScheme: to, emit } = this.#deps;
     try {
       const passwordHash = await hasher.hash(normalized);
-      const written = await this.#deps.call('userStore.setPassword', () =>
-        users.setPassword(user.id, { passwordHash, previousHash, historySize: this.#deps.historySize(), reinstate: false, rehash: true }),
+      const written = await this.#deps.call('userStore.setPassword', (o) =>
+        users.setPassword(user.id, { passwordHash, previousHash, historySize: this.#deps.historySize(), reinstate: false, rehash: true }, o),
       );
       if (written) {
         this.#remember(user.id, previousHash, passwordHash);

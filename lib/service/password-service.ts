@@ -21,7 +21,7 @@ import {
 import { loginFailure } from '../policy/login-rules.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
-import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, TokenStore, UserStore } from '../types.ts';
+import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
 import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
@@ -29,6 +29,8 @@ import { AbortRedemption, storeCall } from './store-call.ts';
 const log = createLogger('service');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOUR_MS = 3_600_000;
+/** How long to wait for a timed-out password write to settle before reading whether it committed. */
+const LATE_WRITE_WAIT_MS = 60_000;
 
 /** A freshly issued reset token. `token` is the secret to hand to the user, once. */
 export interface IssuedResetToken {
@@ -166,7 +168,7 @@ export class PasswordService<P extends Principal = Principal> {
     const id = newTokenId();
     const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
     const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy: principal.userId, passwordStamp: passwordStamp(id, user.passwordHash) };
-    await this.#call('tokenStore.issue', () => this.#tokens.issue(record));
+    await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
     log('reset token issued for user %s by %s, expires %s', user.id, principal.userId, expiresAt.toISOString());
     this.#emit('reset-token-issued', user.id, principal.userId, context, { expiresAt: expiresAt.toISOString() });
     return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
@@ -182,32 +184,68 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#enforcePolicy(normalized, user, context, 'reset');
     const passwordHash = await this.#hasher.hash(normalized);
     let stale = false;
+    const late: Promise<unknown>[] = [];
     // The password write inside the redemption has its own timeout, shorter than the redemption's:
     // a write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
     // instead of leaving the token claimed (dead) with the password never written.
-    const redeemed = await storeCall('tokenStore.redeem', this.#timeoutMs * 2, () =>
-      this.#tokens.redeem(record.id, this.#now(), async () => {
-        const written = await this.#writePassword(user, passwordHash, true);
-        // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
-        if (!written) {
-          stale = true;
-          throw new AbortRedemption('password changed concurrently');
-        }
-      }),
+    const redeemed = await storeCall(
+      'tokenStore.redeem',
+      this.#timeoutMs * 2,
+      (outer) =>
+        this.#tokens.redeem(
+          record.id,
+          this.#now(),
+          async () => {
+            const written = await this.#writePassword(user, passwordHash, true, undefined, late);
+            // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
+            if (!written) {
+              stale = true;
+              throw new AbortRedemption('password changed concurrently');
+            }
+          },
+          outer,
+        ),
+      (pending) => late.push(pending),
     ).catch((error: unknown) => {
       if (stale) return null;
+      this.#settleLateWrite(user.id, passwordHash, late, (extra) => this.#finishReset(user, context, extra));
       throw error;
     });
     if (redeemed === null) throw invalidToken();
-    // After the commit, not inside `apply`: a failed statement there would abort a database
-    // transaction, and swallowing it could let the claim and the write silently roll back.
+    await this.#finishReset(user, context);
+  }
+
+  /** What follows a committed reset: after the commit, not inside `apply` (a failed statement there would abort a database transaction). */
+  async #finishReset(user: PasswordUser, context: CallContext, extra: Record<string, unknown> = {}): Promise<void> {
     await this.#revokeAfterWrite(user.id);
     log('password reset with token for user %s', user.id);
-    this.#emit('password-reset', user.id, null, context);
+    this.#emit('password-reset', user.id, null, context, nonEmpty(extra));
     if (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now())) {
-      this.#emit('account-reinstated', user.id, null, context, { via: 'reset' });
+      this.#emit('account-reinstated', user.id, null, context, { via: 'reset', ...extra });
     }
     await this.#passwordChanged(user, 'reset', context);
+  }
+
+  /**
+   * After a password write timed out (answered 503), the store may still commit it: one that
+   * cannot cancel, or one that was committing as the signal fired. Once the late calls settle
+   * (or after a minute), read the user: when it carries the new hash (salted, so only this write
+   * could have put it there), the change happened, and `finish` runs what follows a change.
+   */
+  #settleLateWrite(userId: string, passwordHash: string, late: readonly Promise<unknown>[], finish: (extra: Record<string, unknown>) => Promise<void>): void {
+    if (late.length === 0) return;
+    const cap = new Promise<void>((resolve) => setTimeout(resolve, LATE_WRITE_WAIT_MS).unref());
+    void Promise.race([Promise.allSettled(late), cap])
+      .then(async () => {
+        const current = await this.#findUser(userId);
+        if (current?.passwordHash !== passwordHash) {
+          log('the timed-out password write for user %s did not commit', userId);
+          return;
+        }
+        log('the timed-out password write for user %s committed after all; finishing the change', userId);
+        await finish({ afterTimeout: true });
+      })
+      .catch((error: unknown) => log('could not find out whether the timed-out password write for user %s committed (%s)', userId, (error as Error)?.name ?? 'error'));
   }
 
   /** `PUT /users/current/password`: the signed-in user changes their own password. */
@@ -223,23 +261,43 @@ export class PasswordService<P extends Principal = Principal> {
       await this.#recordFailure(user, user.id, context);
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
+    const finish = async (extra: Record<string, unknown> = {}) => {
+      await this.#revokeAfterWrite(user.id);
+      log('password changed by user %s', user.id);
+      this.#emit('password-changed', user.id, user.id, context, nonEmpty(extra));
+      await this.#passwordChanged(user, 'change', context);
+    };
     let written = false;
     try {
-      if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
+      if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
       const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
       if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
       const passwordHash = await this.#hasher.hash(normalized);
-      written = await this.#writePassword(user, passwordHash, false, current);
+      written = await this.#passwordWrite(user, passwordHash, false, finish, current);
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
       if (!written) this.#upgradeLater(user, current, verified, 'change', context);
     }
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#revokeAfterWrite(user.id);
-    log('password changed by user %s', user.id);
-    this.#emit('password-changed', user.id, user.id, context);
-    await this.#passwordChanged(user, 'change', context);
+    await finish();
+  }
+
+  /** `#writePassword` outside a redemption; when it times out, `finish` runs if it committed after all. */
+  async #passwordWrite(
+    user: PasswordUser,
+    passwordHash: string,
+    reinstate: boolean,
+    finish: (extra: Record<string, unknown>) => Promise<void>,
+    current?: string,
+  ): Promise<boolean> {
+    const late: Promise<unknown>[] = [];
+    try {
+      return await this.#writePassword(user, passwordHash, reinstate, current, late);
+    } catch (error) {
+      this.#settleLateWrite(user.id, passwordHash, late, finish);
+      throw error;
+    }
   }
 
   /**
@@ -286,7 +344,7 @@ export class PasswordService<P extends Principal = Principal> {
     const findByLogin = this.#users.findByLogin;
     if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
     const user =
-      typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login)) : null;
+      typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', (o) => findByLogin.call(this.#users, login, o)) : null;
     const normalized = normalizePassword(typeof password === 'string' ? password : '');
     const usable = user !== null && !user.isRemote && user.passwordHash !== null;
     const verified = await this.#verify(normalized, usable ? user.passwordHash : null, user?.id);
@@ -306,8 +364,8 @@ export class PasswordService<P extends Principal = Principal> {
       }
       return { ok: false, reason: 'invalid-credentials' };
     }
-    if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) await this.#call('userStore.clearFailedAttempts', () => this.#users.clearFailedAttempts?.(user.id));
-    await this.#call('userStore.recordLogin', () => this.#users.recordLogin?.(user.id, now));
+    if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
+    await this.#call('userStore.recordLogin', (o) => this.#users.recordLogin?.(user.id, now, o));
     // The answer is decided: the upgrade runs after it, and never fails or delays it.
     this.#upgradeLater(user, normalized, verified, 'login', context);
     return { ok: true, user };
@@ -321,19 +379,22 @@ export class PasswordService<P extends Principal = Principal> {
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'admin');
     const passwordHash = await this.#hasher.hash(normalized);
-    const written = await this.#writePassword(user, passwordHash, true);
+    const finish = async (extra: Record<string, unknown> = {}) => {
+      await this.#revokeAfterWrite(user.id);
+      this.#emit('password-changed', user.id, null, context, { via: 'admin', ...extra });
+      if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin', ...extra });
+      await this.#passwordChanged(user, 'admin', context);
+    };
+    const written = await this.#passwordWrite(user, passwordHash, true, finish);
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await this.#revokeAfterWrite(user.id);
-    this.#emit('password-changed', user.id, null, context, { via: 'admin' });
-    if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin' });
-    await this.#passwordChanged(user, 'admin', context);
+    await finish();
   }
 
   /** Reinstates a revoked or locked user and clears the counter. */
   async reinstate(userId: string, actorId: string | null = null, context: CallContext = {}): Promise<boolean> {
     const setRevoked = this.#users.setRevoked;
     if (typeof setRevoked !== 'function') throw new TypeError('express-rbac-password: reinstate needs userStore.setRevoked().');
-    const done = await this.#call('userStore.setRevoked', () => setRevoked.call(this.#users, parseUserId(userId), false));
+    const done = await this.#call('userStore.setRevoked', (o) => setRevoked.call(this.#users, parseUserId(userId), false, o));
     if (done) this.#emit('account-reinstated', userId, actorId, context, { via: 'admin' });
     return done;
   }
@@ -387,7 +448,7 @@ export class PasswordService<P extends Principal = Principal> {
       throw verified.reason === 'expired' ? new PasswordApiError('invalid-token', 'The reset token has expired') : invalidToken();
     }
     const claims: ResetTokenClaims = verified.claims;
-    const record = await this.#call('tokenStore.find', () => this.#tokens.find(claims.jti, now));
+    const record = await this.#call('tokenStore.find', (o) => this.#tokens.find(claims.jti, now, o));
     if (record === null || record.userId !== claims.sub) throw invalidToken();
     const user = await this.#findUser(claims.sub);
     if (user === null || user.isRemote) throw invalidToken();
@@ -422,7 +483,7 @@ export class PasswordService<P extends Principal = Principal> {
    */
   async #revokeAfterWrite(userId: string): Promise<void> {
     try {
-      await this.#call('tokenStore.revokeForUser', () => this.#tokens.revokeForUser(userId));
+      await this.#call('tokenStore.revokeForUser', (o) => this.#tokens.revokeForUser(userId, o));
     } catch (error) {
       log('revoking the reset tokens of user %s after a password change failed (%s); they are dead by their password stamp', userId, (error as Error)?.name ?? 'error');
     }
@@ -434,12 +495,15 @@ export class PasswordService<P extends Principal = Principal> {
    * `current` password still verifies), the write still stands and is retried on the new hash:
    * a change or reset always wins over an upgrade. A real concurrent change still answers false.
    */
-  async #writePassword(user: PasswordUser, passwordHash: string, reinstate: boolean, current?: string): Promise<boolean> {
+  async #writePassword(user: PasswordUser, passwordHash: string, reinstate: boolean, current: string | undefined, late: Promise<unknown>[]): Promise<boolean> {
     let previousHash = user.passwordHash;
     for (let attempt = 0; attempt < 3; attempt++) {
       const expected = previousHash;
-      const written = await this.#call('userStore.setPassword', () =>
-        this.#users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#policy.passwordHistory, reinstate }),
+      // A timed-out write hands its pending call to `late`, for the caller to find out whether it committed.
+      const written = await this.#call(
+        'userStore.setPassword',
+        (o) => this.#users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#policy.passwordHistory, reinstate }, o),
+        (pending) => late.push(pending),
       );
       if (written) return true;
       const fresh = await this.#findUser(user.id);
@@ -453,7 +517,7 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   #findUser(id: string): Promise<PasswordUser | null> {
-    return this.#call('userStore.findById', () => this.#users.findById(id)).then((user) => user ?? null);
+    return this.#call('userStore.findById', (o) => this.#users.findById(id, o)).then((user) => user ?? null);
   }
 
   /** Whether the caller may learn that a login is taken: only those allowed to create users. */
@@ -499,7 +563,7 @@ export class PasswordService<P extends Principal = Principal> {
     const limit = this.#policy.passwordHistory;
     const getHistory = this.#users.getPasswordHistory;
     if (limit === 0 || typeof getHistory !== 'function') return [];
-    const history = await this.#call('userStore.getPasswordHistory', () => getHistory.call(this.#users, user.id, limit));
+    const history = await this.#call('userStore.getPasswordHistory', (o) => getHistory.call(this.#users, user.id, limit, o));
     // Legacy hashes in the history are compared through the same chain as the current one.
     const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash, user.id)));
     return matches.some((outcome) => outcome.match) ? [reusedPasswordFailure(this.#policy)] : [];
@@ -553,8 +617,8 @@ export class PasswordService<P extends Principal = Principal> {
     const lockout = this.#lockout;
     const record = this.#users.recordFailedAttempt;
     if (lockout === null || typeof record !== 'function') return null;
-    const result = await this.#call('userStore.recordFailedAttempt', () =>
-      record.call(this.#users, user.id, { threshold: lockout.threshold, action: lockout.action, now: this.#now() }),
+    const result = await this.#call('userStore.recordFailedAttempt', (o) =>
+      record.call(this.#users, user.id, { threshold: lockout.threshold, action: lockout.action, now: this.#now() }, o),
     );
     if (result === null) return null;
     this.#emit('failed-attempt', user.id, actorId, context, { failedAttempts: result.failedAttempts });
@@ -591,8 +655,8 @@ export class PasswordService<P extends Principal = Principal> {
     return url.toString();
   }
 
-  #call<T>(operation: string, call: () => T | Promise<T>): Promise<T> {
-    return storeCall(operation, this.#timeoutMs, call);
+  #call<T>(operation: string, call: (options: StoreCallOptions) => T | Promise<T>, onLate?: (pending: Promise<T>) => void): Promise<T> {
+    return storeCall(operation, this.#timeoutMs, call, onLate);
   }
 }
 
@@ -604,6 +668,11 @@ export function createPasswordService<P extends Principal = Principal>(options: 
 function parseUserId(sid: string): string {
   if (typeof sid !== 'string' || !UUID.test(sid)) throw new PasswordApiError('invalid-uuid', 'The user id must be a UUID');
   return sid.toLowerCase();
+}
+
+/** Event details, or none at all when there are none (events keep their shape when nothing is added). */
+function nonEmpty(details: Record<string, unknown>): Record<string, unknown> | undefined {
+  return Object.keys(details).length === 0 ? undefined : details;
 }
 
 function invalidToken(): PasswordApiError {
