@@ -4,61 +4,15 @@
  * a single-pair run says so in the concurrency cases' names.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS, conformanceCases, type ConformanceOptions, type ConformanceStores } from '../lib/conformance/index.ts';
+import { CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS, conformanceCases, type ConformanceStores } from '../lib/conformance/index.ts';
 import { MemoryTokenStore, MemoryUserStore } from '../lib/index.ts';
-import { NaiveTokenStore, NaiveUserStore, RoundTripMap, type KeyValue } from './helpers/naive-kv-stores.ts';
-
-interface NaiveStores extends ConformanceStores {
-  readonly kv: KeyValue;
-  readonly prefix: string;
-}
-
-/** Conformance options for the naive stores on `kv`; `twoPairs` adds a second instance on the same data. */
-export function naiveOptions(kv: () => KeyValue, twoPairs: boolean): ConformanceOptions<NaiveStores> {
-  const createStores = async (): Promise<NaiveStores> => {
-    const prefix = `naive:${randomBytes(6).toString('hex')}:`;
-    const backend = kv();
-    const userStore = new NaiveUserStore(backend, prefix);
-    return {
-      kv: backend,
-      prefix,
-      userStore,
-      tokenStore: new NaiveTokenStore(backend, prefix),
-      createUser: (input) => userStore.createUser(input),
-      clearRevokedFlag: (id) => userStore.clearRevokedFlag(id),
-    };
-  };
-  if (!twoPairs) return { createStores };
-  return {
-    createStores,
-    createSecondPair: async (first) => ({ userStore: new NaiveUserStore(first.kv, first.prefix), tokenStore: new NaiveTokenStore(first.kv, first.prefix) }),
-  };
-}
-
-/** Runs every case and resolves the failures by case id. */
-export async function failures(options: ConformanceOptions<NaiveStores>): Promise<Map<string, Error>> {
-  const failed = new Map<string, Error>();
-  for (const c of conformanceCases(options)) {
-    await c.run().catch((error: Error) => failed.set(c.id, error));
-  }
-  return failed;
-}
-
-/** The concurrency cases a get-then-set adapter loses across instances. */
-export const RACY_CASES = [
-  'user.set-password-compare-and-set',
-  'user.set-password-null-previous',
-  'user.failed-attempt-concurrent',
-  'user.lockout-concurrent',
-  'token.redeem-concurrent',
-  'token.issue-concurrent',
-];
+import { RoundTripMap } from './helpers/naive-kv-stores.ts';
+import { assertRacesNamed, failures, naiveOptions, RACY_CASES } from './helpers/naive-conformance.ts';
 
 describe('conformance: an adapter atomic only by an in-process mutex', () => {
   it('passes every case with one store pair', async () => {
-    const failed = await failures(naiveOptions(() => new RoundTripMap(), false));
+    const failed = await failures(naiveOptions(() => new RoundTripMap()));
     assert.deepEqual(
       [...failed].map(([id, error]) => `${id}: ${error.message}`),
       [],
@@ -66,14 +20,14 @@ describe('conformance: an adapter atomic only by an in-process mutex', () => {
   });
 
   it('fails the concurrency cases with two store pairs on the same data, each failure naming its case', async () => {
-    const failed = await failures(naiveOptions(() => new RoundTripMap(), true));
-    for (const id of RACY_CASES) {
-      const error = failed.get(id);
-      assert.ok(error, `${id} passed across two instances`);
-      assert.ok(error.message.startsWith(`${id}: `), `the failure does not name its case: ${error.message}`);
-      assert.match(error.message, /two store pairs/);
-    }
-    for (const id of failed.keys()) assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), `sequential case ${id} failed: ${failed.get(id)?.message}`);
+    assertRacesNamed(
+      await failures(
+        naiveOptions(
+          () => new RoundTripMap(),
+          (first) => first,
+        ),
+      ),
+    );
   });
 });
 
@@ -105,7 +59,7 @@ describe('conformance options', () => {
   });
 
   it('the concurrency cases include the new ones', () => {
-    for (const id of [...RACY_CASES, 'user.lockout-after-outside-reinstatement', 'token.purge-during-redeem']) {
+    for (const id of [...RACY_CASES, 'user.lockout-after-outside-reinstatement', 'token.purge-during-redeem', 'token.revoke-during-redeem']) {
       assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), id);
     }
     assert.ok(CONFORMANCE_CASE_IDS.includes('token.expiry-uses-now'));

@@ -1,7 +1,7 @@
 /** Conformance cases for every member of `TokenStore`. */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ResetTokenRecord } from '../types.ts';
+import type { ResetTokenRecord, TokenStore } from '../types.ts';
 import type { CaseDefinition } from './case-definition.ts';
 
 /** An `apply` that records its calls. */
@@ -13,6 +13,23 @@ function applySpy(): { calls: ResetTokenRecord[]; apply: (record: ResetTokenReco
       calls.push(record);
     },
   };
+}
+
+/**
+ * Redeems `record` with an `apply` that starts `action` (on another pair) while the claim is held,
+ * then throws; resolves once both are done. A store on one connection, or one that locks, may make
+ * the action wait for the claim to end: it then runs after the undo, which must hold just the same.
+ */
+async function failedRedeemWhile(tokens: TokenStore, record: ResetTokenRecord, now: Date, action: () => unknown): Promise<void> {
+  const failure = new Error('password write failed');
+  let during: Promise<unknown> | undefined;
+  const redeeming = tokens.redeem(record.id, now, async () => {
+    during = Promise.resolve().then(action);
+    await Promise.race([during, delay(250, undefined, { ref: false })]);
+    throw failure;
+  });
+  await assert.rejects(redeeming, (error) => error === failure);
+  await during;
 }
 
 /** The token-store cases, in a stable order. */
@@ -99,21 +116,36 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
       const user = await ctx.user();
       const record = ctx.record(user.id);
       await ctx.tokens.issue(record);
-      const failure = new Error('password write failed');
-      let purging: Promise<number> | undefined;
-      const redeeming = ctx.tokens.redeem(record.id, ctx.now, async () => {
-        purging = Promise.resolve(purgeOnSecond(ctx.now));
-        // A store on one connection, or one that locks, may make the purge wait for the claim to
-        // end: then it runs after the undo, which must keep the token just the same.
-        await Promise.race([purging, delay(250, undefined, { ref: false })]);
-        throw failure;
-      });
-      await assert.rejects(redeeming, (error) => error === failure);
-      await purging;
+      await failedRedeemWhile(ctx.tokens, record, ctx.now, () => purgeOnSecond(ctx.now));
       assert.ok(await ctx.tokens.find(record.id, ctx.now), 'purgeExpired during the redemption deleted the claimed token: after the failed apply it is gone');
       const spy = applySpy();
       assert.ok(await ctx.pairs[1].tokens.redeem(record.id, ctx.now, spy.apply), 'the token cannot be redeemed after the purge and the failed apply');
       assert.equal(spy.calls.length, 1);
+    },
+  },
+  {
+    id: 'token.revoke-during-redeem',
+    title: 'a token revoked (or superseded) while its claim is in flight stays dead when the claim is undone',
+    concurrent: true,
+    async run(ctx) {
+      const other = ctx.pairs[1].tokens;
+      const revoked = await ctx.user();
+      const record = ctx.record(revoked.id);
+      await ctx.tokens.issue(record);
+      await failedRedeemWhile(ctx.tokens, record, ctx.now, () => other.revokeForUser(revoked.id));
+      assert.equal(await ctx.tokens.find(record.id, ctx.now), null, 'the undone claim brought back a token revoked by revokeForUser meanwhile');
+      const spy = applySpy();
+      assert.equal(await ctx.tokens.redeem(record.id, ctx.now, spy.apply), null);
+
+      const superseded = await ctx.user();
+      const older = ctx.record(superseded.id);
+      const newer = ctx.record(superseded.id);
+      await ctx.tokens.issue(older);
+      await failedRedeemWhile(ctx.tokens, older, ctx.now, () => other.issue(newer));
+      assert.equal(await ctx.tokens.find(older.id, ctx.now), null, 'the undone claim brought back a token superseded by a newer issue meanwhile');
+      assert.ok(await ctx.tokens.find(newer.id, ctx.now), 'the newer token is not usable');
+      assert.equal(await ctx.tokens.redeem(older.id, ctx.now, spy.apply), null);
+      assert.equal(spy.calls.length, 0);
     },
   },
   {

@@ -1,0 +1,95 @@
+/**
+ * The token store's Lua scripts. Redis has no multi-statement transactions that can wait for the
+ * password write, so `redeem` runs claim -> apply -> commit or undo: the claim puts a unique
+ * marker on the record in one atomic step that also checks the token is outstanding, and commit
+ * and undo act only while the marker is still the caller's.
+ *
+ * A record is a hash: userId, issuedAt, expiresAt (ms), issuedBy (absent for none), passwordStamp,
+ * state ('outstanding' | 'used' | 'revoked'), claim (the marker, absent when unclaimed) and
+ * revokedWhileClaimed. ARGV[1] of the scripts that touch other records is the token key prefix.
+ */
+
+/** Marks every unclaimed token of the user revoked; claimed ones get revokedWhileClaimed, so an undo cannot revive them. */
+const REVOKE_USER_TOKENS = `
+local function revokeAll(prefix, userTokens, dead)
+  for _, other in ipairs(redis.call('SMEMBERS', userTokens)) do
+    local key = prefix .. other
+    if redis.call('HEXISTS', key, 'claim') == 1 then
+      redis.call('HSET', key, 'revokedWhileClaimed', '1')
+    else
+      if redis.call('HGET', key, 'state') == 'outstanding' then redis.call('HSET', key, 'state', 'revoked') end
+      redis.call('SREM', userTokens, other)
+      redis.call('SADD', dead, other)
+    end
+  end
+end
+`;
+
+/**
+ * KEYS: token, user's tokens, expiry index, dead set. ARGV: prefix, id, userId, issuedAt,
+ * expiresAt, issuedBy ('' for none), has issuedBy ('1'/'0'), passwordStamp.
+ */
+export const ISSUE = `${REVOKE_USER_TOKENS}
+revokeAll(ARGV[1], KEYS[2], KEYS[4])
+redis.call('HSET', KEYS[1], 'userId', ARGV[3], 'issuedAt', ARGV[4], 'expiresAt', ARGV[5], 'passwordStamp', ARGV[8], 'state', 'outstanding')
+if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'issuedBy', ARGV[6]) end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+return 1
+`;
+
+/** KEYS: user's tokens, dead set. ARGV: prefix. */
+export const REVOKE_FOR_USER = `${REVOKE_USER_TOKENS}
+revokeAll(ARGV[1], KEYS[1], KEYS[2])
+return 1
+`;
+
+/** KEYS: token. ARGV: now (ms), claim marker. Resolves the record's fields as a flat list, or nil when not outstanding. */
+export const CLAIM = `
+local t = redis.call('HMGET', KEYS[1], 'state', 'claim', 'expiresAt')
+if t[1] ~= 'outstanding' or t[2] or tonumber(t[3]) <= tonumber(ARGV[1]) then return false end
+redis.call('HSET', KEYS[1], 'claim', ARGV[2])
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** KEYS: token, user's tokens, dead set. ARGV: claim marker, id. Consumes the token if the claim is still ours. */
+export const COMMIT = `
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'claim', 'revokedWhileClaimed')
+redis.call('HSET', KEYS[1], 'state', 'used')
+redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1
+`;
+
+/** KEYS: token, user's tokens, dead set. ARGV: claim marker, id. Releases the claim; a token revoked meanwhile stays revoked. */
+export const UNDO = `
+if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'revokedWhileClaimed') == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'revoked')
+  redis.call('SREM', KEYS[2], ARGV[2])
+  redis.call('SADD', KEYS[3], ARGV[2])
+end
+redis.call('HDEL', KEYS[1], 'claim', 'revokedWhileClaimed')
+return 1
+`;
+
+/**
+ * KEYS: expiry index, dead set. ARGV: prefix, now (ms), user-tokens key prefix. Deletes records
+ * expired at now, used and revoked ones, never a claimed one; returns how many.
+ */
+export const PURGE = `
+local purged = 0
+local function drop(id)
+  local key = ARGV[1] .. id
+  if redis.call('HEXISTS', key, 'claim') == 1 then return end
+  local userId = redis.call('HGET', key, 'userId')
+  if userId then redis.call('SREM', ARGV[3] .. userId, id) end
+  purged = purged + redis.call('DEL', key)
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('SREM', KEYS[2], id)
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do drop(id) end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do drop(id) end
+return purged
+`;

@@ -1,0 +1,94 @@
+/**
+ * The user store's Lua scripts. Redis runs each script as one atomic step, on every connection
+ * and app instance alike: every decision (does the hash still match? is the account locked?)
+ * happens inside Redis, never as a read in JavaScript followed by a write.
+ */
+
+/** KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size, reinstate ('1'/'0'). */
+export const SET_PASSWORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = redis.call('HGET', KEYS[1], 'passwordHash')
+if ARGV[3] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+local size = tonumber(ARGV[4])
+if ARGV[3] == '0' and size > 0 then redis.call('LPUSH', KEYS[2], ARGV[2]) end
+if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
+  redis.call('HDEL', KEYS[1], 'lockedUntil')
+end
+return 1
+`;
+
+/**
+ * KEYS: user. ARGV: threshold, now (ms), mode ('revoke'/'temporary'), base ms, max ms.
+ * Returns nil for an unknown user, else { failedAttempts, lockedNow (0/1), isRevoked (0/1), lockedUntil ms or '' }.
+ */
+export const RECORD_FAILED_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local u = redis.call('HMGET', KEYS[1], 'isRevoked', 'failedAttempts', 'lockedUntil', 'lockouts')
+local revoked = u[1] == '1'
+local count = tonumber(u[2] or '0')
+local lockedUntil = u[3] and tonumber(u[3]) or nil
+local lockouts = tonumber(u[4] or '0')
+local threshold = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local lockedNow = 0
+if not revoked and not (lockedUntil and lockedUntil > now) then
+  -- Never past the threshold; a counter already there (the revoked flag was cleared outside
+  -- this store) locks again.
+  count = math.min(count + 1, threshold)
+  lockedUntil = nil
+  if count >= threshold then
+    lockedNow = 1
+    if ARGV[3] == 'revoke' then
+      revoked = true
+    else
+      lockedUntil = now + math.min(tonumber(ARGV[4]) * 2 ^ math.min(lockouts, 60), tonumber(ARGV[5]))
+      lockouts = lockouts + 1
+      count = 0
+    end
+  end
+  redis.call('HSET', KEYS[1], 'failedAttempts', count, 'isRevoked', revoked and '1' or '0', 'lockouts', lockouts)
+  if lockedUntil then redis.call('HSET', KEYS[1], 'lockedUntil', tostring(lockedUntil)) else redis.call('HDEL', KEYS[1], 'lockedUntil') end
+end
+return { count, lockedNow, revoked and 1 or 0, lockedUntil and tostring(lockedUntil) or '' }
+`;
+
+/** KEYS: user. Resets counter, lock and lock history; a no-op for unknown users. */
+export const CLEAR_FAILED_ATTEMPTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'failedAttempts', '0', 'lockouts', '0')
+redis.call('HDEL', KEYS[1], 'lockedUntil')
+return 1
+`;
+
+/** KEYS: user. ARGV: revoke ('1'/'0'). Reinstating also clears counter, lock and lock history. */
+export const SET_REVOKED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '1' then
+  redis.call('HSET', KEYS[1], 'isRevoked', '1')
+else
+  redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
+  redis.call('HDEL', KEYS[1], 'lockedUntil')
+end
+return 1
+`;
+
+/** KEYS: user. ARGV: ISO time. */
+export const RECORD_LOGIN = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastLogin', ARGV[1]) end
+return 0
+`;
+
+/** KEYS: user, login. ARGV: id, login, hash ('' for none), has hash ('1'/'0'), remote, revoked. Returns 0 when the login is taken. */
+export const CREATE_USER = `
+if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'login', ARGV[2], 'isRemote', ARGV[5], 'isRevoked', ARGV[6], 'failedAttempts', '0', 'lockouts', '0')
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3]) end
+return 1
+`;
