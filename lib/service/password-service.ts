@@ -329,7 +329,7 @@ export class PasswordService<P extends Principal = Principal> {
     // Storage is read only for a well-formed login (a NUL would make PostgreSQL raise), and only for callers allowed to learn the answer.
     if (failures.length === 0 && (caller === undefined || (await this.#mayCreateUsers(caller)))) {
       const findByLogin = this.#users.findByLogin;
-      if (typeof findByLogin === 'function' && (await this.#call('userStore.findByLogin', () => findByLogin.call(this.#users, login))) != null) {
+      if (typeof findByLogin === 'function' && (await this.#call('userStore.findByLogin', (o) => findByLogin.call(this.#users, login, o))) != null) {
         failures.push(loginFailure('login-taken'));
       }
     }
