@@ -17,6 +17,7 @@ export const ERROR_KINDS = {
   'not-found': 404,
   'request-too-large': 413,
   conflict: 409,
+  'too-many-requests': 429,
   'server-error': 500,
 } as const;
 
@@ -48,10 +49,24 @@ export class PasswordApiError extends Error {
  * `Retry-After`. Custom hashers may throw it too.
  */
 export class HasherBusyError extends Error {
-  override readonly name = 'HasherBusyError';
-  readonly code = 'ERR_HASHER_BUSY';
+  override readonly name: string = 'HasherBusyError';
+  readonly code: string = 'ERR_HASHER_BUSY';
   constructor(readonly retryAfterSeconds = 1) {
     super('the password hasher is busy; try again shortly');
+  }
+}
+
+/**
+ * Thrown by a hasher when one client (one fairness key) already has its share of the queue
+ * waiting (`maxQueuePerKey`) while the queue still has room for others. The router answers 429 `too-many-requests` with
+ * `Retry-After`. A `HasherBusyError` too, so code that catches "busy" keeps working.
+ */
+export class HasherKeyBusyError extends HasherBusyError {
+  override readonly name: string = 'HasherKeyBusyError';
+  override readonly code: string = 'ERR_HASHER_KEY_BUSY';
+  constructor(retryAfterSeconds = 1) {
+    super(retryAfterSeconds);
+    this.message = 'too many password requests from this client at once; try again shortly';
   }
 }
 

@@ -36,4 +36,10 @@ export type PasswordChangeVia = 'reset' | 'change' | 'admin';
 /** Context passed to the service by the HTTP layer (or by the host calling the service directly). */
 export interface CallContext {
   readonly requestId?: string | null;
+  /**
+   * Whose hashing work this is, for the worker pool's fair scheduling and per-key bound: the
+   * router passes its `hashFairnessKey(req)` (by default the client address). Direct calls
+   * without one share the key `DIRECT_CALL_FAIRNESS_KEY`.
+   */
+  readonly fairnessKey?: string;
 }

@@ -13,12 +13,14 @@ export {
 } from './service/password-service.ts';
 export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
 export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';
-export { ERROR_KINDS, HasherBusyError, PasswordApiError, StoreUnavailableError, type ErrorKind } from './errors.ts';
+export { DIRECT_CALL_FAIRNESS_KEY } from './hashing/hash-options.ts';
+export { ERROR_KINDS, HasherBusyError, HasherKeyBusyError, PasswordApiError, StoreUnavailableError, type ErrorKind } from './errors.ts';
 export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
 export {
   createBcryptHasher,
   createWorkerPoolHasher,
+  DEFAULT_FAIRNESS_KEY,
   HasherClosedError,
   HasherWorkerExitError,
   type BcryptHasher,

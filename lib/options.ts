@@ -86,6 +86,13 @@ export interface PasswordRouterOptions<P extends Principal = Principal> extends 
   readonly bodyLimit?: number | string;
   /** The request id for logs and events. Default: a sane `X-Request-Id` header, else a random UUID. */
   readonly requestId?: (req: Request) => string;
+  /**
+   * Whose hashing work a request is, for the worker pool's fair scheduling and per-key queue
+   * bound (past it: 429 `too-many-requests`). Default: the client address (`req.ip`; IPv6 by
+   * its /64), so set Express's `trust proxy` behind a proxy. Return e.g. the tenant, or the
+   * login; `undefined` or `''` falls back to the default.
+   */
+  readonly hashFairnessKey?: (req: Request) => string | undefined;
 }
 
 const SERVICE_KEYS = [
@@ -111,7 +118,7 @@ const SERVICE_KEYS = [
   'onEvent',
   'onPasswordChanged',
 ] as const;
-const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId'] as const;
+const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId', 'hashFairnessKey'] as const;
 
 /** Throws a TypeError naming the option and the fix. */
 export function optionError(option: string, problem: string): never {

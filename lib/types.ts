@@ -279,12 +279,27 @@ export interface Authorizer<P extends Principal = Principal> {
   canCreateUsers?(principal: P): Awaitable<boolean>;
 }
 
+/** What the library tells a hasher about one call, besides the password. */
+export interface HashOptions {
+  /**
+   * Whose work this is: the client address of the HTTP request by default (the router's
+   * `hashFairnessKey`), a fixed key for direct service calls and the CLI. The worker pool serves
+   * keys fairly and bounds each one's queue; other hashers may ignore it.
+   */
+  readonly fairnessKey?: string;
+}
+
 /** Turns passwords into stored hashes and checks them. Receives passwords already NFKC-normalized. */
 export interface Hasher {
+  /**
+   * Optional. True when `hash` and `verify` take a trailing `HashOptions` argument (the worker
+   * pool does); the library passes one only then, so older hashers see the calls they expect.
+   */
+  readonly fairnessKeys?: boolean;
   /** A new salted hash of `password`. */
-  hash(password: string): Promise<string>;
+  hash(password: string, options?: HashOptions): Promise<string>;
   /** Whether `password` matches `hash`. Must not throw for a malformed hash: resolve false. */
-  verify(password: string, hash: string): Promise<boolean>;
+  verify(password: string, hash: string, options?: HashOptions): Promise<boolean>;
   /**
    * Optional. The longest password, in UTF-8 bytes, this hasher reads in full (72 for bcrypt).
    * Longer passwords are refused with a clear 400 instead of being silently truncated.

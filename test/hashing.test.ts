@@ -93,7 +93,8 @@ describe('createWorkerPoolHasher', () => {
   });
 
   it('accepts size + maxQueue jobs and refuses the rest with HasherBusyError', async () => {
-    const pool = createWorkerPoolHasher({ cost: 10, size: 1, maxQueue: 2 });
+    // One key may fill the whole queue here, so the total bound is what refuses.
+    const pool = createWorkerPoolHasher({ cost: 10, size: 1, maxQueue: 2, maxQueuePerKey: 2 });
     try {
       const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => pool.hash(`password ${i}`)));
       const accepted = results.filter((r) => r.status === 'fulfilled');

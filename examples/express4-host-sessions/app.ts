@@ -7,7 +7,7 @@
  */
 // #region imports
 import express from 'express';
-import { createPasswordRouter, MemoryTokenStore, MemoryUserStore, type Authorizer, type Principal } from 'express-rbac-password';
+import { createErrorHandler, createPasswordRouter, MemoryTokenStore, MemoryUserStore, type Authorizer, type Principal } from 'express-rbac-password';
 import { HostSessions } from './sessions.ts';
 // #endregion
 
@@ -41,14 +41,19 @@ export function createHostApp(resetTokenSecret = process.env['RESET_TOKEN_SECRET
   });
   app.use('/rbac-api/v1', passwords);
 
-  // Your own login route can use the same lockout and normalization:
-  app.post('/login', express.json(), async (req, res) => {
-    const result = await passwords.service.verifyLogin(String(req.body.login), String(req.body.password));
-    if (!result.ok) return res.status(401).json({ kind: 'puppetlabs.rbac/user-unauthenticated', msg: 'Invalid login or password' });
-    const permissions = result.user.login === 'admin' ? ['users:reset_password:*'] : [];
-    sessions.start(res, { userId: result.user.id, permissions });
-    return res.json({ msg: 'Signed in' });
+  // Your own login route can use the same lockout, normalization and per-client share of the hashing pool:
+  app.post('/login', express.json(), async (req, res, next) => {
+    try {
+      const result = await passwords.service.verifyLogin(String(req.body.login), String(req.body.password), passwords.callContext(req));
+      if (!result.ok) return res.status(401).json({ kind: 'puppetlabs.rbac/user-unauthenticated', msg: 'Invalid login or password' });
+      const permissions = result.user.login === 'admin' ? ['users:reset_password:*'] : [];
+      sessions.start(res, { userId: result.user.id, permissions });
+      return res.json({ msg: 'Signed in' });
+    } catch (error) {
+      return next(error); // a flooding client gets 429 too-many-requests, a full pool 503
+    }
   });
+  app.use('/login', createErrorHandler());
   // #endregion
   return { app, passwords, users, sessions };
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
-import { createPasswordRouter, type PasswordEvent, type PasswordRouter } from '../../lib/index.ts';
+import { createPasswordRouter, createWorkerPoolHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from '../../lib/index.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createOpenApiDocument } from '../../lib/openapi/index.ts';
 import type { ReferenceConfig } from '../../lib/cli/environment.ts';
@@ -60,10 +60,13 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
   // Checked before opening the store: a bad file should fail fast and change nothing.
   const seed = config.seedFile === undefined ? [] : readSeedFile(config.seedFile);
   const store = await openReferenceStore(config.store);
+  // The server's own pool, so RBAC_HASH_* can size it; closed with the server.
+  const hasher = createWorkerPoolHasher({ cost: config.bcryptCost, ...config.hashPool });
   try {
     await store.migrate();
-    return await build(config, store, seed, print, now, options.onEvent);
+    return await build(config, store, hasher, seed, print, now, options.onEvent);
   } catch (error) {
+    await hasher.close();
     await store.close();
     throw error;
   }
@@ -72,6 +75,7 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
 async function build(
   config: ReferenceConfig,
   store: ReferenceStore,
+  hasher: WorkerPoolHasher,
   seed: ReturnType<typeof readSeedFile>,
   print: (line: string) => void,
   now: () => Date,
@@ -91,8 +95,10 @@ async function build(
       if (id !== undefined) sessionOfRequest.set(id, principal.tokenHash);
     },
   });
+  const { bcryptCost: _cost, ...serviceOptions } = await referenceServiceOptions(config, store);
   const router = createPasswordRouter<ServerPrincipal>({
-    ...(await referenceServiceOptions(config, store)),
+    ...serviceOptions,
+    hasher,
     authorizer,
     now,
     requestId: requestIdOf,
@@ -120,9 +126,11 @@ async function build(
   const created = await seedUsers(seed, store, service);
   if (created.length > 0) print(`Seeded users: ${created.join(', ')}`);
 
-  const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf };
+  const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf, callContext: router.callContext };
   const app = express();
   app.disable('x-powered-by');
+  // Whom req.ip believes: the client address keys the hashing pool's fair share (RBAC_TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
   app.use(API_BASE, (req, res, next) => {
     // A client's X-Request-Id is kept for correlation unless one like it is in flight: ids must be unique here.
     const header = req.get('x-request-id');
@@ -178,6 +186,7 @@ async function build(
           closing.closeAllConnections();
         });
       }
+      await hasher.close();
       await store.close();
     },
   };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { LockoutOption } from '../options.ts';
 import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
 import { closestName } from '../closest-name.ts';
+import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.ts';
 
 /** Where the reference deployment keeps its data. */
 export type StoreChoice = { readonly kind: 'memory' } | { readonly kind: 'pglite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
@@ -34,6 +35,10 @@ export interface ReferenceConfig {
   readonly seedFile: string | undefined;
   /** Minutes an idle auth token (session) lives. */
   readonly sessionTimeoutMinutes: number;
+  /** Express's `trust proxy` (`RBAC_TRUST_PROXY`): whom `req.ip` believes. Default false. */
+  readonly trustProxy: TrustProxySetting;
+  /** The server's hashing pool (`RBAC_HASH_WORKERS`, `RBAC_HASH_QUEUE`, `RBAC_HASH_QUEUE_PER_CLIENT`); unset ones take the pool's defaults. */
+  readonly hashPool: { readonly size?: number; readonly maxQueue?: number; readonly maxQueuePerKey?: number };
   /** Things worth saying at start-up that do not stop it, e.g. an `RBAC_*` variable we do not know. */
   readonly warnings: readonly string[];
 }
@@ -78,6 +83,10 @@ export const KNOWN_VARIABLES = [
   'RBAC_ADMIN_PASSWORD',
   'RBAC_SEED',
   'RBAC_SESSION_TIMEOUT',
+  'RBAC_TRUST_PROXY',
+  'RBAC_HASH_WORKERS',
+  'RBAC_HASH_QUEUE',
+  'RBAC_HASH_QUEUE_PER_CLIENT',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,6 +166,15 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     problems.push('RBAC_TOKEN_SECRET must be at least 32 bytes long (e.g. the output of: openssl rand -base64 32)');
   }
 
+  const trustProxy = parseTrustProxy(value('RBAC_TRUST_PROXY'));
+  const optionalCount = (name: string, min: number, max: number): number | undefined => (value(name) === undefined ? undefined : number(name, min, min, max, true));
+  const hashPool = {
+    size: optionalCount('RBAC_HASH_WORKERS', 1, 256),
+    maxQueue: optionalCount('RBAC_HASH_QUEUE', 0, 100_000),
+    maxQueuePerKey: optionalCount('RBAC_HASH_QUEUE_PER_CLIENT', 0, 100_000),
+  };
+  if ('problem' in trustProxy) problems.push(trustProxy.problem);
+
   const config: ReferenceConfig = {
     host,
     port,
@@ -173,6 +191,8 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     adminPassword: env['RBAC_ADMIN_PASSWORD'] === '' ? undefined : env['RBAC_ADMIN_PASSWORD'],
     seedFile: value('RBAC_SEED') === undefined ? undefined : path.resolve(cwd, value('RBAC_SEED') as string),
     sessionTimeoutMinutes: number('RBAC_SESSION_TIMEOUT', 60, 1, 7 * 24 * 60, false),
+    trustProxy: 'value' in trustProxy ? trustProxy.value : false,
+    hashPool: Object.fromEntries(Object.entries(hashPool).filter(([, v]) => v !== undefined)),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

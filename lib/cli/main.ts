@@ -16,6 +16,9 @@ import { openReferenceStore, type Account, type ReferenceStore } from './referen
 import { referenceServiceOptions } from './service-options.ts';
 
 /** Exit codes, documented in `--help`. */
+/** The CLI's calls: no request id, and a hashing fairness key of their own. */
+const CLI_CONTEXT = { fairnessKey: 'express-rbac-password:cli' } as const;
+
 export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4, loginRules: 5 } as const;
 
 class CliError extends Error {
@@ -177,7 +180,7 @@ async function createUser(
     ...(service.hasher.maxPasswordBytes === undefined ? {} : { maxPasswordBytes: service.hasher.maxPasswordBytes }),
   });
   if (policy.length > 0) throw new PasswordApiError('password-policy-violation', 'The password does not meet the password policy', { details: { failures: policy } });
-  const account = await store.createAccount({ login, passwordHash: await service.hashPassword(password), isSuperuser: superuser });
+  const account = await store.createAccount({ login, passwordHash: await service.hashPassword(password, CLI_CONTEXT), isSuperuser: superuser });
   out(`Created ${superuser ? 'the superuser' : 'the user'} "${account.login}" (id ${account.id}).`);
   return EXIT.ok;
 }
@@ -213,10 +216,10 @@ async function runAccountCommand(
 
 async function runWithService(name: string, account: Account, service: PasswordService, password: string | undefined, json: boolean, out: (line: string) => void): Promise<number> {
   if (name === 'set-password') {
-    await service.setPassword(account.id, password as string);
+    await service.setPassword(account.id, password as string, CLI_CONTEXT);
     out(`The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`);
   } else if (name === 'issue-reset-token') {
-    const issued = await service.issueResetToken({ userId: 'cli' }, account.id);
+    const issued = await service.issueResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT);
     if (json) {
       out(JSON.stringify({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }), expires_at: issued.expiresAt.toISOString() }));
     } else {
@@ -225,7 +228,7 @@ async function runWithService(name: string, account: Account, service: PasswordS
       out(issued.link === undefined ? 'No link: set RBAC_PUBLIC_URL to the reset page URL to get one.' : `Link: ${issued.link}`);
     }
   } else if (name === 'unlock') {
-    await service.reinstate(account.id, null);
+    await service.reinstate(account.id, null, CLI_CONTEXT);
     out(`"${account.login}" is active again; its failed-attempt counter was cleared.`);
   }
   return EXIT.ok;

@@ -6,6 +6,7 @@ export { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from
 export { createBcryptHasher, type BcryptHasher, type BcryptHasherOptions } from './bcrypt-hasher.ts';
 export {
   createWorkerPoolHasher,
+  DEFAULT_FAIRNESS_KEY,
   DEFAULT_QUEUE_PER_WORKER,
   HasherClosedError,
   HasherWorkerExitError,

@@ -1,6 +1,6 @@
 /** Turns any error reaching the router into the API's JSON error body, without leaking secrets. */
 import type { NextFunction, Request, Response } from 'express';
-import { HasherBusyError, PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { HasherBusyError, HasherKeyBusyError, PasswordApiError, StoreUnavailableError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 
 const log = createLogger('http');
@@ -17,12 +17,15 @@ export function toApiError(error: unknown): PasswordApiError {
   if (error instanceof StoreUnavailableError) {
     return new PasswordApiError('server-error', 'The service is temporarily unavailable; try again later', { status: 503, retryAfterSeconds: 1 });
   }
-  if (error instanceof HasherBusyError || (error as { code?: unknown } | null)?.code === 'ERR_HASHER_BUSY') {
-    const seconds = (error as HasherBusyError).retryAfterSeconds;
-    return new PasswordApiError('server-error', 'Too many password requests at once; try again shortly', {
-      status: 503,
-      retryAfterSeconds: typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1,
+  const busyCode = (error as { code?: unknown } | null)?.code;
+  if (error instanceof HasherKeyBusyError || busyCode === 'ERR_HASHER_KEY_BUSY') {
+    // Checked before the general case: this client, not the service, is over its share.
+    return new PasswordApiError('too-many-requests', 'Too many password requests from this client at once; try again shortly', {
+      retryAfterSeconds: retryAfter(error),
     });
+  }
+  if (error instanceof HasherBusyError || busyCode === 'ERR_HASHER_BUSY') {
+    return new PasswordApiError('server-error', 'Too many password requests at once; try again shortly', { status: 503, retryAfterSeconds: retryAfter(error) });
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_HASHER_CLOSED' || code === 'ERR_HASHER_WORKER_EXIT') {
@@ -51,6 +54,12 @@ export function toApiError(error: unknown): PasswordApiError {
       return new PasswordApiError('server-error', 'An unexpected error occurred');
     }
   }
+}
+
+/** A busy error's own `Retry-After`, as whole seconds of at least 1. */
+function retryAfter(error: unknown): number {
+  const seconds = (error as HasherBusyError).retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1;
 }
 
 /**

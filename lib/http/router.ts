@@ -7,8 +7,10 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { createLogger } from '../log.ts';
 import { functionOption, optionError, rejectUnknownOptions, type PasswordRouterOptions } from '../options.ts';
 import { PasswordService } from '../service/password-service.ts';
+import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
 import { createErrorHandler } from './error-response.ts';
+import { clientAddressKey } from './fairness-key.ts';
 import { createJsonBody } from './json-body.ts';
 import { requestValidators, type SchemaName } from './schemas.ts';
 
@@ -20,6 +22,12 @@ export type PasswordRouter<P extends Principal = Principal> = Router & {
   readonly service: PasswordService<P>;
   /** Stops the default hashing pool; see `PasswordService.close`. */
   close(): Promise<void>;
+  /**
+   * The `CallContext` the router gives the service for `req`: its request id and its hashing
+   * fairness key. Pass it to `service.verifyLogin` on your login route, so sign-ins share the
+   * router's fair scheduling and per-client bound.
+   */
+  callContext(req: Request): CallContext;
 };
 
 /** Express 4 does not forward rejected promises to `next`, so every async handler goes through this. */
@@ -43,17 +51,22 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 export function createPasswordRouter<P extends Principal = Principal>(options: PasswordRouterOptions<P>): PasswordRouter<P> {
   if (options === null || typeof options !== 'object') optionError('(options)', 'must be an object.');
   rejectUnknownOptions(options, true);
-  const { errorNamespace = 'puppetlabs.rbac/', bodyLimit = '16kb', requestId, ...serviceOptions } = options;
+  const { errorNamespace = 'puppetlabs.rbac/', bodyLimit = '16kb', requestId, hashFairnessKey, ...serviceOptions } = options;
   if (typeof errorNamespace !== 'string') optionError('errorNamespace', 'must be a string, e.g. "puppetlabs.rbac/" or "".');
   if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') optionError('bodyLimit', 'must be a byte count or a string such as "16kb".');
   const idOf = functionOption('requestId', requestId) ?? defaultRequestId;
+  const chosenKey = functionOption('hashFairnessKey', hashFairnessKey);
+  const keyOf = (req: Request): string => {
+    const key = chosenKey?.(req);
+    return typeof key === 'string' && key !== '' ? key : clientAddressKey(req);
+  };
   const service = new PasswordService<P>(serviceOptions, false);
 
   const router = express.Router() as PasswordRouter<P>;
   /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
   const jsonBody = createJsonBody({ limit: bodyLimit });
   const body = (schema: SchemaName) => jsonBody(requestValidators[schema]);
-  const context = (req: Request) => ({ requestId: idOf(req) });
+  const context = (req: Request): CallContext => ({ requestId: idOf(req), fairnessKey: keyOf(req) });
 
   router.use(securityHeaders);
 
@@ -111,7 +124,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
       const { password, reset_token: resetToken } = req.body as { password: string; reset_token?: string };
       // A valid reset token stands in for authentication; it is checked, not consumed.
       const subject = resetToken === undefined ? { principal: await service.authenticate(req) } : { resetToken };
-      res.status(200).json(await service.validatePassword(password, subject));
+      res.status(200).json(await service.validatePassword(password, subject, context(req)));
     }),
   );
 
@@ -128,6 +141,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   router.use(createErrorHandler(errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
+  Object.defineProperty(router, 'callContext', { value: context, enumerable: true });
   log('password router created');
   return router;
 }

@@ -102,6 +102,13 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     ),
   };
   const tooLarge = { '413': error('The body is larger than the router’s `bodyLimit`.', ['request-too-large']) };
+  const tooManyHashes = {
+    '429': error(
+      'This client (the router’s `hashFairnessKey`, by default the client address) already has its share of password work waiting; retry after `Retry-After` seconds. Other clients are still served.',
+      ['too-many-requests'],
+      retryAfter,
+    ),
+  };
   const body = (name: string) => ({ required: true, content: { [JSON_TYPE]: { schema: ref(name) } } });
   const message = (description: string) => ok(description, { [JSON_TYPE]: { schema: ref('Message') } });
 
@@ -164,6 +171,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           ]),
           '403': error('The token is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
           ...tooLarge,
+          ...tooManyHashes,
           ...serverErrors,
         },
       },
@@ -183,6 +191,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           '403': error('The user is remote, has no local account, or `current_password` is wrong; `msg` names which.', ['permission-denied']),
           '409': error('The password was changed concurrently; retry.', ['conflict']),
           ...tooLarge,
+          ...tooManyHashes,
           ...serverErrors,
         },
       },
@@ -202,6 +211,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           ...unauthenticated,
           '403': error('`reset_token` is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
           ...tooLarge,
+          ...tooManyHashes,
           ...serverErrors,
         },
       },

@@ -5,6 +5,7 @@
  * always wins), and a failure is only logged and reported as an event.
  */
 import type { CallContext, PasswordEventType } from '../events.ts';
+import { hashOptionsOf, hashWith } from '../hashing/hash-options.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import type { Hasher, PasswordUser, StoreCallOptions, UserStore } from '../types.ts';
@@ -56,7 +57,8 @@ export class HashUpgrades {
   async #upgrade(user: PasswordUser, previousHash: string, normalized: string, from: string, via: UpgradeVia, context: CallContext): Promise<void> {
     const { users, hasher, primaryScheme: to, emit } = this.#deps;
     try {
-      const passwordHash = await hasher.hash(normalized);
+      // The upgrade is the signed-in client's work: it counts toward that client's fair share.
+      const passwordHash = await hashWith(hasher, normalized, hashOptionsOf(context));
       const written = await this.#deps.call('userStore.setPassword', (o) =>
         users.setPassword(user.id, { passwordHash, previousHash, historySize: this.#deps.historySize(), reinstate: false, rehash: true }, o),
       );

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
+import { hashOptionsOf, hashWith, verifyWith } from '../hashing/hash-options.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
@@ -21,7 +22,7 @@ import {
 import { loginFailure } from '../policy/login-rules.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
-import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, ResetTokenRecord, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
+import type { Authorizer, FailedAttemptInput, HashOptions, Hasher, PasswordUser, Principal, ResetTokenRecord, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
 import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
@@ -182,7 +183,7 @@ export class PasswordService<P extends Principal = Principal> {
     const { record, user } = await this.#usableToken(token);
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'reset');
-    const passwordHash = await this.#hasher.hash(normalized);
+    const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
     let stale = false;
     const late: Promise<unknown>[] = [];
     // The password write inside the redemption has its own timeout, shorter than the redemption's:
@@ -256,7 +257,8 @@ export class PasswordService<P extends Principal = Principal> {
     const current = normalizePassword(currentPassword);
     // Rules first: a new password that breaks them is refused before any bcrypt work.
     this.#enforceRules(normalized, user, context);
-    const verified = await this.#verify(current, user.passwordHash, user.id);
+    const job = hashOptionsOf(context);
+    const verified = await this.#verify(current, user.passwordHash, user.id, job);
     if (!verified.match) {
       await this.#recordFailure(user, user.id, context);
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
@@ -270,9 +272,9 @@ export class PasswordService<P extends Principal = Principal> {
     let written = false;
     try {
       if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
-      const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user);
+      const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user, job);
       if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
-      const passwordHash = await this.#hasher.hash(normalized);
+      const passwordHash = await hashWith(this.#hasher, normalized, job);
       written = await this.#passwordWrite(user, passwordHash, false, finish, current);
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
@@ -304,11 +306,11 @@ export class PasswordService<P extends Principal = Principal> {
    * `POST /command/validate-password`: checks a candidate against the policy for the token's user
    * (when a reset token is given, which is not consumed) or for the signed-in user.
    */
-  async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }): Promise<PasswordValidation> {
+  async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }, context: CallContext = {}): Promise<PasswordValidation> {
     const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
-    if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user)));
+    if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user, hashOptionsOf(context))));
     return { valid: failures.length === 0, failures };
   }
 
@@ -347,7 +349,7 @@ export class PasswordService<P extends Principal = Principal> {
       typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', (o) => findByLogin.call(this.#users, login, o)) : null;
     const normalized = normalizePassword(typeof password === 'string' ? password : '');
     const usable = user !== null && !user.isRemote && user.passwordHash !== null;
-    const verified = await this.#verify(normalized, usable ? user.passwordHash : null, user?.id);
+    const verified = await this.#verify(normalized, usable ? user.passwordHash : null, user?.id, hashOptionsOf(context));
     const matches = verified.match;
     if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
     const now = this.#now();
@@ -378,7 +380,7 @@ export class PasswordService<P extends Principal = Principal> {
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'admin');
-    const passwordHash = await this.#hasher.hash(normalized);
+    const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
     const finish = async (extra: Record<string, unknown> = {}) => {
       await this.#revokeAfterWrite(user.id);
       this.#emit('password-changed', user.id, null, context, { via: 'admin', ...extra });
@@ -436,8 +438,8 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /** Hashes a password for seeding users (normalized the same way as every other path). */
-  hashPassword(password: string): Promise<string> {
-    return this.#hasher.hash(normalizePassword(password));
+  hashPassword(password: string, context: CallContext = {}): Promise<string> {
+    return hashWith(this.#hasher, normalizePassword(password), hashOptionsOf(context));
   }
 
   async #usableToken(token: string): Promise<{ record: ResetTokenRecord; user: PasswordUser }> {
@@ -509,7 +511,8 @@ export class PasswordService<P extends Principal = Principal> {
       const fresh = await this.#findUser(user.id);
       if (fresh === null || fresh.passwordHash === null || fresh.passwordHash === expected) return false;
       const upgraded =
-        this.#upgrades.rehashedFrom(user.id, fresh.passwordHash) === expected || (current !== undefined && (await this.#hashing.chain.verify(current, fresh.passwordHash)).match);
+        this.#upgrades.rehashedFrom(user.id, fresh.passwordHash) === expected ||
+        (current !== undefined && (await this.#hashing.chain.verify(current, fresh.passwordHash, hashOptionsOf({}))).match);
       if (!upgraded) return false;
       previousHash = fresh.passwordHash;
     }
@@ -541,7 +544,7 @@ export class PasswordService<P extends Principal = Principal> {
 
   async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext, via: UpgradeVia): Promise<void> {
     this.#enforceRules(normalized, user, context);
-    const reuse = await this.#reuseFailures(normalized, user, { via, context });
+    const reuse = await this.#reuseFailures(normalized, user, hashOptionsOf(context), { via, context });
     if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
   }
 
@@ -550,22 +553,22 @@ export class PasswordService<P extends Principal = Principal> {
    * each. When `upgrade` is given and the candidate is the current password, its legacy hash is
    * upgraded: whoever typed it knows it, and the refusal stands.
    */
-  async #reuseFailures(normalized: string, user: PasswordUser, upgrade?: { via: UpgradeVia; context: CallContext }): Promise<PolicyFailure[]> {
-    const current = await this.#verify(normalized, user.passwordHash, user.id);
+  async #reuseFailures(normalized: string, user: PasswordUser, job: HashOptions, upgrade?: { via: UpgradeVia; context: CallContext }): Promise<PolicyFailure[]> {
+    const current = await this.#verify(normalized, user.passwordHash, user.id, job);
     if (current.match) {
       if (upgrade !== undefined) this.#upgradeLater(user, normalized, current, upgrade.via, upgrade.context);
       return [reusedPasswordFailure(this.#policy)];
     }
-    return this.#historyFailures(normalized, user);
+    return this.#historyFailures(normalized, user, job);
   }
 
-  async #historyFailures(normalized: string, user: PasswordUser): Promise<PolicyFailure[]> {
+  async #historyFailures(normalized: string, user: PasswordUser, job: HashOptions): Promise<PolicyFailure[]> {
     const limit = this.#policy.passwordHistory;
     const getHistory = this.#users.getPasswordHistory;
     if (limit === 0 || typeof getHistory !== 'function') return [];
     const history = await this.#call('userStore.getPasswordHistory', (o) => getHistory.call(this.#users, user.id, limit, o));
     // Legacy hashes in the history are compared through the same chain as the current one.
-    const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash, user.id)));
+    const matches = await Promise.all(history.slice(0, limit).map((hash) => this.#verify(normalized, hash, user.id, job)));
     return matches.some((outcome) => outcome.match) ? [reusedPasswordFailure(this.#policy)] : [];
   }
 
@@ -579,17 +582,17 @@ export class PasswordService<P extends Principal = Principal> {
    * hasher's byte limit never matches. Missing, unrecognized and refused hashes cost a dummy
    * compare, so they answer in the same time as a wrong password.
    */
-  async #verify(normalized: string, hash: string | null, userId?: string): Promise<VerifyOutcome> {
+  async #verify(normalized: string, hash: string | null, userId: string | undefined, job: HashOptions): Promise<VerifyOutcome> {
     const limit = this.#hasher.maxPasswordBytes;
     const tooLong = limit !== undefined && Buffer.byteLength(normalized, 'utf8') > limit;
     if (hash === null || tooLong) {
-      await this.#hasher.verify(tooLong ? 'x' : normalized, await this.#dummy());
+      await verifyWith(this.#hasher, tooLong ? 'x' : normalized, await this.#dummy(job), job);
       return { match: false, scheme: null, upgrade: false, refused: null };
     }
-    const outcome = await this.#hashing.chain.verify(normalized, hash);
+    const outcome = await this.#hashing.chain.verify(normalized, hash, job);
     if (outcome.refused !== null) {
       this.#logRefusedOnce(userId, outcome.refused);
-      await this.#hasher.verify('x', await this.#dummy());
+      await verifyWith(this.#hasher, 'x', await this.#dummy(job), job);
     }
     return outcome;
   }
@@ -608,8 +611,15 @@ export class PasswordService<P extends Principal = Principal> {
     if (this.#hashing.upgrade) this.#upgrades.schedule(user, normalized, outcome, via, context);
   }
 
-  #dummy(): Promise<string> {
-    this.#dummyHash ??= this.#hasher.hash(randomBytes(16).toString('base64url'));
+  #dummy(job: HashOptions): Promise<string> {
+    if (this.#dummyHash === undefined) {
+      const made = hashWith(this.#hasher, randomBytes(16).toString('base64url'), job);
+      // A refused or failed attempt (a busy pool) must not stay memoized: the next call tries again.
+      made.catch(() => {
+        if (this.#dummyHash === made) this.#dummyHash = undefined;
+      });
+      this.#dummyHash = made;
+    }
     return this.#dummyHash;
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PasswordEvent } from '../../lib/index.ts';
+import { createBcryptHasher, HasherBusyError, type Hasher, type PasswordEvent } from '../../lib/index.ts';
 import { createTestApp, GOOD_PASSWORD } from '../helpers/app.ts';
 
 describe('verifyLogin (the login helper)', () => {
@@ -13,6 +13,25 @@ describe('verifyLogin (the login helper)', () => {
     assert.equal(result.ok, true);
     assert.equal(t.users.findById(t.alice.id)?.failedAttempts, 0);
     assert.deepEqual(t.users.findById(t.alice.id)?.lastLogin, t.now());
+  });
+
+  it('a busy hasher refusing the first dummy hash does not break unknown logins for good', async () => {
+    // The first hash (the dummy for unknown logins) is refused, as a full pool would; later ones work.
+    const inner = createBcryptHasher({ cost: 4 });
+    let refuse = true;
+    const hasher: Hasher = {
+      hash: (password) => {
+        if (refuse) {
+          refuse = false;
+          return Promise.reject(new HasherBusyError(1));
+        }
+        return inner.hash(password);
+      },
+      verify: (password, hash) => inner.verify(password, hash),
+    };
+    const t = await createTestApp({ hasher });
+    await assert.rejects(t.router.service.verifyLogin('nobody', GOOD_PASSWORD), HasherBusyError);
+    assert.deepEqual(await t.router.service.verifyLogin('nobody', GOOD_PASSWORD), { ok: false, reason: 'invalid-credentials' });
   });
 
   it('answers unknown logins, remote users and wrong passwords alike', async () => {

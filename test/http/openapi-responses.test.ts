@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import type { UserStore } from '../../lib/index.ts';
+import { HasherKeyBusyError, type Hasher, type UserStore } from '../../lib/index.ts';
 import { openApiDocument } from '../../lib/openapi/index.ts';
 import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, type TestApp } from '../helpers/app.ts';
 import { recordedResponses } from '../helpers/openapi-check.ts';
@@ -44,6 +44,12 @@ function breakStore<K extends keyof UserStore>(store: object, member: K | string
     throw new Error('store down');
   };
 }
+
+/** A hasher whose every call is over this client's share of the pool, as a flooded pool answers. */
+const crowdedHasher = (): Hasher => ({
+  hash: () => Promise.reject(new HasherKeyBusyError(3)),
+  verify: () => Promise.reject(new HasherKeyBusyError(3)),
+});
 
 const issuePath = (t: TestApp, id = t.alice.id) => `${base}/users/${id}/password/reset`;
 const bigBody = JSON.stringify({ token: 'x', password: 'y'.repeat(20_000) });
@@ -103,6 +109,10 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     const brokenToken = await issue(broken);
     breakStore(broken.tokens, 'find');
     await request(broken.app).post(path).send({ token: brokenToken, password: OTHER_GOOD_PASSWORD }).expect(503);
+    const crowded = await app({ hasher: crowdedHasher() });
+    const crowdedToken = await issue(crowded);
+    const tooMany = await request(crowded.app).post(path).send({ token: crowdedToken, password: OTHER_GOOD_PASSWORD }).expect(429).expect('Retry-After', '3');
+    assert.equal(tooMany.body.kind, `${NAMESPACE}too-many-requests`);
     const clockless = await app();
     const clocklessToken = await issue(clockless);
     clockless.breakClock();
@@ -131,6 +141,13 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     const broken = await app();
     breakStore(broken.users, 'findById');
     await request(broken.app).put(path).set('X-Authentication', broken.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(503);
+    const crowded = await app({ hasher: crowdedHasher() });
+    await request(crowded.app)
+      .put(path)
+      .set('X-Authentication', crowded.auth.alice)
+      .send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD })
+      .expect(429)
+      .expect('Retry-After', '3');
     const clockless = await app();
     clockless.breakClock();
     await request(clockless.app).put(path).set('X-Authentication', clockless.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(500);
@@ -152,6 +169,8 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     const broken = await app();
     breakStore(broken.users, 'findById');
     await request(broken.app).post(path).set('X-Authentication', broken.auth.alice).send({ password: OTHER_GOOD_PASSWORD }).expect(503);
+    const crowded = await app({ hasher: crowdedHasher() });
+    await request(crowded.app).post(path).set('X-Authentication', crowded.auth.alice).send({ password: OTHER_GOOD_PASSWORD }).expect(429).expect('Retry-After', '3');
     const clockless = await app();
     const clocklessToken = await issue(clockless);
     clockless.breakClock();

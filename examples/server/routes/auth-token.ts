@@ -19,7 +19,8 @@ export function authTokenRoutes(context: RouteContext): Router {
     ...jsonBody('authToken'),
     handle(async (req, res) => {
       const { login, password } = req.body as { login: string; password: string };
-      const result = await context.service.verifyLogin(login, password, { requestId: context.requestId(req) });
+      // The router's context: the same request id, and the same fair share of the hashing pool.
+      const result = await context.service.verifyLogin(login, password, context.callContext(req));
       if (!result.ok) throw loginRefusal(result, context.now());
       const token = await context.authorizer.startSession(result.user.id);
       res.set('Cache-Control', 'no-store').status(200).json({ token });

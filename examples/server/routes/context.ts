@@ -1,6 +1,6 @@
 /** What the server's route modules share. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { PasswordApiError, type PasswordService } from '../../../lib/index.ts';
+import { PasswordApiError, type CallContext, type PasswordService } from '../../../lib/index.ts';
 import type { ReferenceStore } from '../../../lib/cli/reference-store.ts';
 import type { ServerPrincipal, SessionAuthorizer } from '../authorizer.ts';
 
@@ -11,6 +11,8 @@ export interface RouteContext {
   readonly now: () => Date;
   /** The request's id, as given to the library (events, logs). */
   requestId(req: Request): string;
+  /** The request id and hashing fairness key the library's router uses for `req`. */
+  callContext(req: Request): CallContext;
 }
 
 /** Express 4 and 5 alike: a rejected promise goes to the error handler. */

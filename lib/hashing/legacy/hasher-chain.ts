@@ -4,8 +4,9 @@
  * hash nothing recognizes never matches. The outcome says whether a match should be upgraded
  * to a primary hash.
  */
-import type { Hasher } from '../../types.ts';
+import type { HashOptions, Hasher } from '../../types.ts';
 import { isBcryptHash } from '../bcrypt-cost.ts';
+import { verifyWith } from '../hash-options.ts';
 import { refuseBcryptAboveCap } from './bcrypt-verifier.ts';
 import { HashRefusedError, type PasswordVerifier, type PoolRunner } from './verifier.ts';
 
@@ -34,7 +35,8 @@ export interface HasherChainOptions {
 export interface HasherChain {
   /** The primary's scheme name (`bcrypt` for the library's hashers). */
   readonly primaryScheme: string;
-  verify(password: string, hash: string): Promise<VerifyOutcome>;
+  /** `options` (the call's fairness key) goes to the primary and to the pool jobs of the verifiers. */
+  verify(password: string, hash: string, options?: HashOptions): Promise<VerifyOutcome>;
   /** The scheme that would check `hash`, or null when nothing recognizes it. Cheap; does no hashing. */
   scheme(hash: string): string | null;
 }
@@ -45,8 +47,8 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
   const primaryScheme = primary.scheme ?? 'primary';
   const refused = (scheme: string | null, reason: string): VerifyOutcome => ({ match: false, scheme, upgrade: false, refused: reason });
 
-  async function viaPrimary(password: string, hash: string): Promise<VerifyOutcome> {
-    const match = await primary.verify(password, hash);
+  async function viaPrimary(password: string, hash: string, options: HashOptions): Promise<VerifyOutcome> {
+    const match = await verifyWith(primary, password, hash, options);
     return { match, scheme: primaryScheme, upgrade: match && primary.needsRehash?.(hash) === true, refused: null };
   }
 
@@ -60,7 +62,7 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
       }
       return primary.recognizes === undefined ? primaryScheme : null;
     },
-    async verify(password, hash) {
+    async verify(password, hash, options = {}) {
       if (primary.recognizes?.(hash) === true) {
         if (maxBcryptCost !== null && isBcryptHash(hash)) {
           try {
@@ -69,13 +71,15 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
             return refused(primaryScheme, (error as Error).message);
           }
         }
-        return viaPrimary(password, hash);
+        return viaPrimary(password, hash, options);
       }
+      // The verifiers' pool jobs are charged to the caller's key too.
+      const runForCaller: PoolRunner = (kind, payload) => run(kind, payload, options);
       for (const verifier of verifiers) {
         const scheme = verifier.scheme(hash);
         if (scheme === null) continue;
         try {
-          const match = (await verifier.verify(password, hash, run)) === true;
+          const match = (await verifier.verify(password, hash, runForCaller)) === true;
           return { match, scheme, upgrade: match, refused: null };
         } catch (error) {
           if (error instanceof HashRefusedError) return refused(scheme, error.message);
@@ -83,7 +87,7 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
         }
       }
       // A host's own hasher that does not say what it recognizes gets every other hash, as before.
-      if (primary.recognizes === undefined) return viaPrimary(password, hash);
+      if (primary.recognizes === undefined) return viaPrimary(password, hash, options);
       return refused(null, 'no configured verifier recognizes the hash format');
     },
   };

@@ -4,10 +4,11 @@
  * hashing pool through `VerifierTools`, whose caps refuse absurd parameters before any work.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { HashOptions } from '../../types.ts';
 import type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from '../worker-source.ts';
 
 /** Runs a job of the hashing pool's worker program. */
-export type PoolRunner = <K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K]) => Promise<WorkerJobResults[K]>;
+export type PoolRunner = <K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K], options?: HashOptions) => Promise<WorkerJobResults[K]>;
 
 /**
  * Thrown by a verifier (or its tools) to refuse a hash without verifying it: parameters above

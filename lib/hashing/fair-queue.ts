@@ -1,0 +1,146 @@
+/**
+ * Per-key FIFO queues served fairly between keys (start-time fair queueing, a relative of deficit
+ * round robin). Each key has a virtual clock, `nextStart`, that advances by the cost of every job
+ * the key starts (its estimate at the start, corrected by the real run time at the end); the key
+ * with the smallest clock goes next. So each key with work waiting gets an equal share of the
+ * work time, however many jobs it queued, and a key that arrives while another has 100 jobs
+ * waiting starts within one round. A key comes back from idle at the current virtual time: it is
+ * owed its next turn, not the turns it missed.
+ *
+ * Pure bookkeeping, no clock and no workers (see job-scheduler.ts). Memory is bounded: a key is
+ * forgotten as soon as it has nothing waiting and nothing running, so there are never more keys
+ * than waiting plus running jobs.
+ */
+
+/** What `push` did: queued, or refused because the key's or the whole queue's bound was reached. */
+export type EnqueueResult = 'queued' | 'key-full' | 'full';
+
+interface KeyState<T> {
+  readonly items: T[];
+  /** Jobs of this key started and not yet settled. */
+  running: number;
+  /** Virtual time at which this key's next job starts. */
+  nextStart: number;
+}
+
+/** A started job: which key it belongs to, and what it is. */
+export interface Started<T> {
+  readonly key: string;
+  readonly item: T;
+}
+
+export class FairQueue<T> {
+  readonly #keys = new Map<string, KeyState<T>>();
+  #waiting = 0;
+  /** The start tag of the latest started job: where a key that was idle comes in. */
+  #virtualTime = 0;
+
+  /**
+   * @param maxWaiting jobs that may wait in all, over every key.
+   * @param maxWaitingPerKey jobs that may wait for one key.
+   */
+  constructor(
+    readonly maxWaiting: number,
+    readonly maxWaitingPerKey: number,
+  ) {}
+
+  /** Jobs waiting, over every key. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /** Keys with a job waiting or running; idle keys are dropped at once. */
+  get keys(): number {
+    return this.#keys.size;
+  }
+
+  /** Keys with at least one job waiting. */
+  get backloggedKeys(): number {
+    let count = 0;
+    for (const state of this.#keys.values()) if (state.items.length > 0) count += 1;
+    return count;
+  }
+
+  /** Jobs of `key` waiting and running. */
+  load(key: string): { readonly waiting: number; readonly running: number } {
+    const state = this.#keys.get(key);
+    return { waiting: state?.items.length ?? 0, running: state?.running ?? 0 };
+  }
+
+  /**
+   * Queues `item` for `key`, unless the total bound is reached ('full', checked first: then no
+   * one gets in) or the key's own bound is ('key-full': the others still do).
+   */
+  push(key: string, item: T): EnqueueResult {
+    if (this.#waiting >= this.maxWaiting) return 'full';
+    if ((this.#keys.get(key)?.items.length ?? 0) >= this.maxWaitingPerKey) return 'key-full';
+    this.#stateOf(key).items.push(item);
+    this.#waiting += 1;
+    return 'queued';
+  }
+
+  /**
+   * Starts the waiting job that is next by fairness, charging `estimate` to its key; undefined
+   * when nothing waits. Ties go to the key that has had work longest (the map keeps that order).
+   */
+  shift(estimate: number): Started<T> | undefined {
+    let next: [string, KeyState<T>] | undefined;
+    for (const entry of this.#keys) {
+      if (entry[1].items.length > 0 && (next === undefined || entry[1].nextStart < next[1].nextStart)) next = entry;
+    }
+    if (next === undefined) return undefined;
+    const [key, state] = next;
+    const item = state.items.shift() as T;
+    this.#waiting -= 1;
+    this.#begin(state, estimate);
+    return { key, item };
+  }
+
+  /** Records a job of `key` that started at once, without waiting (a worker was free). */
+  startNow(key: string, estimate: number): void {
+    this.#begin(this.#stateOf(key), estimate);
+  }
+
+  /**
+   * A started job of `key` ended: `correction` (real cost minus the estimate charged at its
+   * start) is added to the key's clock, and the key is dropped when it has nothing else.
+   */
+  settle(key: string, correction: number): void {
+    const state = this.#keys.get(key);
+    if (state === undefined) return;
+    state.running -= 1;
+    state.nextStart += correction;
+    if (state.running <= 0 && state.items.length === 0) this.#keys.delete(key);
+    // Nothing left anywhere: restart the virtual clock, so it never grows without bound.
+    if (this.#keys.size === 0) this.#virtualTime = 0;
+  }
+
+  /** Removes and returns every waiting job (for close); running jobs are the caller's. */
+  drain(): T[] {
+    const items: T[] = [];
+    for (const [key, state] of this.#keys) {
+      items.push(...state.items.splice(0));
+      if (state.running <= 0) this.#keys.delete(key);
+    }
+    this.#waiting = 0;
+    return items;
+  }
+
+  #stateOf(key: string): KeyState<T> {
+    let state = this.#keys.get(key);
+    if (state === undefined) {
+      state = { items: [], running: 0, nextStart: this.#virtualTime };
+      this.#keys.set(key, state);
+    } else if (state.items.length === 0) {
+      // Back from a pause with jobs still running: not before now, never sooner than it is owed.
+      state.nextStart = Math.max(state.nextStart, this.#virtualTime);
+    }
+    return state;
+  }
+
+  #begin(state: KeyState<T>, estimate: number): void {
+    state.running += 1;
+    this.#virtualTime = Math.max(this.#virtualTime, state.nextStart);
+    state.nextStart += estimate;
+  }
+}

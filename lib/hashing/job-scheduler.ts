@@ -1,0 +1,256 @@
+/**
+ * The worker pool's scheduler, apart from any thread: it starts workers lazily (at most `size`),
+ * gives each one job at a time, queues the rest fairly between fairness keys (fair-queue.ts),
+ * refuses past the bounds, and replaces a worker that died. Workers and the clock come in as
+ * parameters, so tests drive it with fake ones; worker-pool-hasher.ts plugs in real threads.
+ *
+ * A job is generic: a kind, a payload and a fairness key. The scheduler never looks inside it.
+ */
+import { HasherBusyError, HasherKeyBusyError } from '../errors.ts';
+import { FairQueue } from './fair-queue.ts';
+import { HasherClosedError } from './hasher-errors.ts';
+
+/** One unit of work: what to run (`kind`, `payload`) on behalf of whom (`key`). */
+export interface Job {
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly key: string;
+}
+
+/** How a worker's job ended. */
+export type JobOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** What a worker tells the scheduler. */
+export interface WorkerEvents {
+  /** The job given to `run` ended. Called once per `run`. */
+  done(outcome: JobOutcome): void;
+  /** The worker stopped without being asked to; `error` rejects its job, if it had one. */
+  exit(error: unknown): void;
+}
+
+/** A worker as the scheduler sees it. */
+export interface SchedulerWorker {
+  run(job: Job): void;
+  /** Busy workers may keep the process alive (an awaited hash is never cut off); idle ones must not. */
+  setBusy(busy: boolean): void;
+  terminate(): Promise<void>;
+}
+
+export interface JobSchedulerOptions {
+  /** Workers at most. */
+  readonly size: number;
+  /** Jobs that may wait, over every key; past it, `HasherBusyError` (503). */
+  readonly maxQueue: number;
+  /** Jobs that may wait for one key; past it, `HasherKeyBusyError` (429). */
+  readonly maxQueuePerKey: number;
+  /** Makes a worker; may throw, which fails only the job it was made for. */
+  readonly spawn: (events: WorkerEvents) => SchedulerWorker;
+  /** Milliseconds on a monotonic clock. */
+  readonly now: () => number;
+  /** A job's expected run time before any has finished (seeds fairness charges and Retry-After). */
+  readonly initialJobMs: number;
+}
+
+/** Counters and state, for health checks and tests. */
+export interface JobSchedulerStats {
+  /** Worker threads currently started (0 until the first job: the pool is lazy). */
+  readonly workers: number;
+  /** Jobs running in a worker right now (at most `size`). */
+  readonly active: number;
+  /** Jobs waiting for a free worker (at most `maxQueue`). */
+  readonly queued: number;
+  /** Fairness keys with a job waiting or running; a key is dropped as soon as it has none. */
+  readonly keys: number;
+  /** Jobs answered by a worker since the pool was made. */
+  readonly completed: number;
+  /** Calls refused because the whole queue was full (`HasherBusyError`, 503). */
+  readonly rejectedBusy: number;
+  /** Calls refused because their key had `maxQueuePerKey` jobs waiting (`HasherKeyBusyError`, 429). */
+  readonly rejectedKeyBusy: number;
+  /** Workers that stopped without being asked to (each one rejected its in-flight job). */
+  readonly crashed: number;
+  /** Whether `close()` was called. */
+  readonly closed: boolean;
+}
+
+export interface JobScheduler {
+  /** Runs `job`; rejects with `HasherKeyBusyError`, `HasherBusyError` or `HasherClosedError` when refused. */
+  submit(job: Job): Promise<unknown>;
+  readonly stats: JobSchedulerStats;
+  /** Rejects everything waiting or running with `HasherClosedError` and stops the workers. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly job: Job;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+interface Slot {
+  readonly worker: SchedulerWorker;
+  running: Pending | null;
+  startedAt: number;
+  /** The cost charged to the job's key when it started, corrected when it ends. */
+  charged: number;
+}
+
+export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
+  const { size, spawn, now } = options;
+  const queue = new FairQueue<Pending>(options.maxQueue, options.maxQueuePerKey);
+  const slots: Slot[] = [];
+  let completed = 0;
+  let rejectedBusy = 0;
+  let rejectedKeyBusy = 0;
+  let crashed = 0;
+  let closing: Promise<void> | null = null;
+  let averageJobMs = options.initialJobMs;
+
+  const active = () => slots.reduce((n, slot) => (slot.running === null ? n : n + 1), 0);
+  const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+  function newSlot(): Slot {
+    // The events fire only after spawn returned, when `slot` is set.
+    let slot: Slot | undefined;
+    const worker = spawn({ done: (outcome) => onDone(slot as Slot, outcome), exit: (error) => onExit(slot as Slot, error) });
+    slot = { worker, running: null, startedAt: 0, charged: 0 };
+    slots.push(slot);
+    return slot;
+  }
+
+  /** A free worker, or a new one while under `size`; null when all are busy. Throws when spawning fails. */
+  function freeSlot(): Slot | null {
+    return slots.find((slot) => slot.running === null) ?? (slots.length < size ? newSlot() : null);
+  }
+
+  function run(slot: Slot, pending: Pending): void {
+    slot.running = pending;
+    slot.startedAt = now();
+    slot.charged = averageJobMs;
+    slot.worker.setBusy(true);
+    slot.worker.run(pending.job);
+  }
+
+  /** Starts waiting jobs, fairest first, while workers are free. */
+  function dispatch(): void {
+    while (queue.waiting > 0) {
+      let slot: Slot | null;
+      try {
+        slot = freeSlot();
+      } catch (error) {
+        // A worker that cannot even be constructed fails only the job it was for.
+        const next = queue.shift(0);
+        if (next !== undefined) {
+          queue.settle(next.key, 0);
+          next.item.reject(error);
+        }
+        continue;
+      }
+      if (slot === null) return;
+      const next = queue.shift(averageJobMs) as { key: string; item: Pending };
+      run(slot, next.item);
+    }
+  }
+
+  /** The job of `slot` ended (or died): its key's fairness clock learns the real cost. */
+  function finish(slot: Slot): Pending | null {
+    const pending = slot.running;
+    if (pending === null) return null;
+    slot.running = null;
+    const elapsed = now() - slot.startedAt;
+    queue.settle(pending.job.key, elapsed - slot.charged);
+    return pending;
+  }
+
+  function onDone(slot: Slot, outcome: JobOutcome): void {
+    if (!slots.includes(slot)) return;
+    const elapsed = now() - slot.startedAt;
+    const pending = finish(slot);
+    if (pending === null) return;
+    completed += 1;
+    averageJobMs = 0.8 * averageJobMs + 0.2 * elapsed;
+    dispatch();
+    if (slot.running === null) slot.worker.setBusy(false);
+    if (outcome.ok) pending.resolve(outcome.value);
+    else pending.reject(outcome.error);
+  }
+
+  function onExit(slot: Slot, error: unknown): void {
+    const index = slots.indexOf(slot);
+    // close() already took the slot out and answered its job.
+    if (index === -1) return;
+    slots.splice(index, 1);
+    crashed += 1;
+    const pending = finish(slot);
+    pending?.reject(error);
+    // The queue was waiting on this worker: the next job gets a fresh one.
+    dispatch();
+  }
+
+  function retryAfterSeconds(key: string | null): number {
+    if (key === null) return seconds(((queue.waiting + active()) / size) * averageJobMs);
+    // The key's backlog, served at its fair share of the workers.
+    const { waiting, running } = queue.load(key);
+    const share = Math.min(size, size / Math.max(1, queue.backloggedKeys));
+    return seconds(((waiting + running) / share) * averageJobMs);
+  }
+
+  function submit(job: Job): Promise<unknown> {
+    if (closing !== null) return Promise.reject(new HasherClosedError());
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { job, resolve, reject };
+      // Jobs wait only while every worker is busy, so a free worker means an empty queue.
+      if (queue.waiting === 0) {
+        let slot: Slot | null;
+        try {
+          slot = freeSlot();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (slot !== null) {
+          queue.startNow(job.key, averageJobMs);
+          run(slot, pending);
+          return;
+        }
+      }
+      const result = queue.push(job.key, pending);
+      if (result === 'key-full') {
+        rejectedKeyBusy += 1;
+        reject(new HasherKeyBusyError(retryAfterSeconds(job.key)));
+      } else if (result === 'full') {
+        rejectedBusy += 1;
+        reject(new HasherBusyError(retryAfterSeconds(null)));
+      }
+    });
+  }
+
+  return {
+    submit,
+    get stats(): JobSchedulerStats {
+      return {
+        workers: slots.length,
+        active: active(),
+        queued: queue.waiting,
+        keys: queue.keys,
+        completed,
+        rejectedBusy,
+        rejectedKeyBusy,
+        crashed,
+        closed: closing !== null,
+      };
+    },
+    close(): Promise<void> {
+      if (closing !== null) return closing;
+      const error = new HasherClosedError();
+      for (const pending of queue.drain()) pending.reject(error);
+      const stopping = slots.splice(0).map((slot) => {
+        const pending = finish(slot);
+        pending?.reject(error);
+        return slot.worker.terminate();
+      });
+      closing = Promise.all(stopping).then(() => undefined);
+      return closing;
+    },
+  };
+}
