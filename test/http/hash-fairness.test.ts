@@ -165,6 +165,41 @@ describe('the hashFairnessKey option', () => {
     assert.deepEqual(seen, ['acme', undefined]);
   });
 
+  it('by default keys by the client address Express reports: IPv6 by its /64, IPv4-mapped as IPv4', async () => {
+    const keys: Array<string | undefined> = [];
+    const inner = createBcryptHasher({ cost: 4 });
+    const recording = {
+      fairnessKeys: true,
+      hash: (p: string, o?: { fairnessKey?: string }) => {
+        keys.push(o?.fairnessKey);
+        return inner.hash(p);
+      },
+      verify: (p: string, h: string, o?: { fairnessKey?: string }) => {
+        keys.push(o?.fairnessKey);
+        return inner.verify(p, h);
+      },
+    };
+    const t = await createTestApp({ hasher: recording });
+    // Behind a trusted proxy, so the test can name the client address.
+    t.app.set('trust proxy', true);
+    const keyFor = async (address: string) => {
+      keys.length = 0;
+      await request(t.app)
+        .post(`${base}/command/validate-password`)
+        .set('X-Authentication', t.auth.alice)
+        .set('X-Forwarded-For', address)
+        .send({ password: 'Yet-Another-Pa55word!' })
+        .expect(200);
+      assert.equal(new Set(keys).size, 1, JSON.stringify(keys));
+      return keys[0];
+    };
+    assert.equal(await keyFor('2001:db8::1'), '2001:db8:0:0::/64');
+    assert.equal(await keyFor('2001:0db8:0000:0000:ffff:1:2:3'), '2001:db8:0:0::/64');
+    assert.equal(await keyFor('2001:db8:0:1::1'), '2001:db8:0:1::/64');
+    assert.equal(await keyFor('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(await keyFor('198.51.100.7'), '198.51.100.7');
+  });
+
   it('a hasher that does not say it takes HashOptions is called exactly as before (two arguments)', async () => {
     const arities: number[] = [];
     const inner = createBcryptHasher({ cost: 4 });
