@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the five figures of issue 8, printed as tables and written to bench/RESULTS.md.
  *
- *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg,legacy] [--no-write] [--write]
+ *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg,legacy,fairness,many-keys] [--no-write] [--write]
  *
  * Servers run in child processes (bench/server.ts) so the load generator never shares their
  * event loop. Every figure is measured `runs` times; tables show medians, and each ratio is the
@@ -13,8 +13,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fairnessFigure } from './figures/fairness.ts';
 import { issueFigure } from './figures/issue.ts';
 import { legacyHashesFigure } from './figures/legacy-hashes.ts';
+import { manyKeysFigure } from './figures/many-keys.ts';
 import { memoryFigure } from './figures/memory.ts';
 import { pgClaimFigure } from './figures/pg-claim.ts';
 import { stallFigure } from './figures/stall.ts';
@@ -30,6 +32,8 @@ const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> 
   memory: memoryFigure,
   pg: pgClaimFigure,
   legacy: legacyHashesFigure,
+  fairness: fairnessFigure,
+  'many-keys': manyKeysFigure,
 };
 
 const { values: args } = parseArgs({

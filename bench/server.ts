@@ -4,17 +4,21 @@
  * behind a header authorizer, plus two host routes behind the same authorizer:
  *
  * - `POST /bare/users/:sid/password/reset`: authenticates, then does nothing (figure 1's baseline);
- * - `GET /rbac-api/v1/users/current`: authenticates and answers the caller's id (figure 2's cheap route).
+ * - `GET /rbac-api/v1/users/current`: authenticates and answers the caller's id (figure 2's cheap route);
+ * - `POST /login` `{login, password}`: the host's sign-in on `verifyLogin` with the router's call
+ *   context (the fairness figure), answering 200, 401, or the router's 429/503.
  *
  * Configured by one JSON argument; says `{type: 'listening', port}` over IPC, answers
  * `{type: 'stats'}` with the pool's counters, and exits when the parent goes away.
  */
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcryptjs';
 import express, { type RequestHandler } from 'express';
 import {
   MemoryTokenStore,
   MemoryUserStore,
   createBcryptHasher,
+  createErrorHandler,
   createPasswordRouter,
   createWorkerPoolHasher,
   type Authorizer,
@@ -22,6 +26,7 @@ import {
   type Principal,
   type WorkerPoolHasher,
 } from '../lib/index.ts';
+import { DEFAULT_QUEUE_PER_WORKER } from '../lib/hashing/index.ts';
 
 export interface ServerConfig {
   /** `default`: the router's own pool (size = availableParallelism()); `pool`: a pool of `poolSize`; `main`: bcryptjs on the main thread. */
@@ -30,6 +35,13 @@ export interface ServerConfig {
   readonly cost: number;
   /** Users who change their password (sessions `u0`, `u1`, ...). */
   readonly changers: number;
+  /**
+   * Whose share of the pool a request uses. `session` (default): the X-Authentication session,
+   * i.e. each user, as when every user signs in from an address of their own; `address`: the
+   * router's default, the client address; `single`: one key for everyone and a per-key bound
+   * equal to the whole queue, which is exactly the FIFO pool of before fair scheduling.
+   */
+  readonly keying?: 'session' | 'address' | 'single';
 }
 
 export const TOKEN_KEY = 'bench-secret-that-is-at-least-32-bytes-long!!';
@@ -59,9 +71,13 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
     canResetPassword: (principal) => principal.canReset,
   };
 
+  const keying = config.keying ?? 'session';
+  const size = config.poolSize ?? availableParallelism();
+  // One key that may fill the whole queue: the pool behaves as the single FIFO queue it was.
+  const fifo = keying === 'single' ? { maxQueuePerKey: size * DEFAULT_QUEUE_PER_WORKER } : {};
   let hasher: Hasher | undefined;
   if (config.hasher === 'main') hasher = createBcryptHasher({ cost: config.cost });
-  if (config.hasher === 'pool') hasher = createWorkerPoolHasher({ cost: config.cost, ...(config.poolSize === undefined ? {} : { size: config.poolSize }) });
+  if (config.hasher === 'pool' || keying === 'single') hasher = createWorkerPoolHasher({ cost: config.cost, size, ...fifo });
   const router = createPasswordRouter<BenchPrincipal>({
     userStore: users,
     tokenStore: new MemoryTokenStore(),
@@ -72,6 +88,7 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
     // A failed change would count towards lockout; the bench never sends a wrong password.
     failedAttemptsLockout: 0,
     ...(hasher === undefined ? { bcryptCost: config.cost } : { hasher }),
+    ...(keying === 'address' ? {} : { hashFairnessKey: keying === 'single' ? () => 'everyone' : (req) => req.get('x-authentication') }),
   });
 
   // The host's own authentication middleware, over the same Authorizer the router uses.
@@ -97,6 +114,13 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
     res.status(200).type('text/plain').send('ok');
   });
   app.use('/bare', bare);
+  app.post('/login', express.json(), (req, res, next) => {
+    const { login, password } = req.body as { login: string; password: string };
+    router.service.verifyLogin(login, password, router.callContext(req)).then((result) => {
+      res.status(result.ok ? 200 : 401).json({ ok: result.ok });
+    }, next);
+  });
+  app.use(createErrorHandler());
 
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -11,8 +11,9 @@ export interface Timed {
   readonly ms: number;
 }
 
-export function newAgent(maxSockets: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets });
+/** A keep-alive agent; with `localAddress`, its connections come from that loopback address (a client of its own). */
+export function newAgent(maxSockets: number, localAddress?: string): Agent {
+  return new Agent({ keepAlive: true, maxSockets, ...(localAddress === undefined ? {} : { localAddress }) });
 }
 
 export function send(agent: Agent, port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Timed> {
