@@ -12,7 +12,7 @@ import { median, round } from '../lib/stats.ts';
 const JOBS = 1000;
 const COST = 6;
 /** Sides per run, alternating (one, many, many, one, ...), so drifting load hits both alike. */
-const ROUNDS = 4;
+const ROUNDS = 6;
 
 async function rate(keys: 'one' | 'many', hash: string): Promise<{ jobsPerSecond: number; keysAfter: number }> {
   const pool = createWorkerPoolHasher({ cost: COST, size: availableParallelism(), maxQueue: JOBS, maxQueuePerKey: JOBS });
