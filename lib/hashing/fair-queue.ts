@@ -7,7 +7,7 @@
  * waiting starts within one round. A key comes back from idle at the current virtual time: it is
  * owed its next turn, not the turns it missed.
  *
- * Pure bookkeeping, no clock and no workers (see job-scheduler.ts). Memory is bounded: a key is
+ * Pure bookkeeping, no clock and no workers (see job-scheduler.ts); O(log n) per job in the keys with work waiting. Memory is bounded: a key is
  * forgotten as soon as it has nothing waiting and nothing running, so there are never more keys
  * than waiting plus running jobs.
  */
@@ -16,11 +16,16 @@
 export type EnqueueResult = 'queued' | 'key-full' | 'full';
 
 interface KeyState<T> {
+  readonly key: string;
   readonly items: T[];
   /** Jobs of this key started and not yet settled. */
   running: number;
   /** Virtual time at which this key's next job starts. */
   nextStart: number;
+  /** Arrival order, the tie-break: the key that has had work longest goes first. */
+  readonly seq: number;
+  /** Position in the heap of keys with work waiting, or -1. */
+  heapIndex: number;
 }
 
 /** A started job: which key it belongs to, and what it is. */
@@ -31,6 +36,9 @@ export interface Started<T> {
 
 export class FairQueue<T> {
   readonly #keys = new Map<string, KeyState<T>>();
+  /** Keys with work waiting, as a binary min-heap by (nextStart, seq): O(log n) per job. */
+  readonly #heap: KeyState<T>[] = [];
+  #seq = 0;
   #waiting = 0;
   /** The start tag of the latest started job: where a key that was idle comes in. */
   #virtualTime = 0;
@@ -56,9 +64,7 @@ export class FairQueue<T> {
 
   /** Keys with at least one job waiting. */
   get backloggedKeys(): number {
-    let count = 0;
-    for (const state of this.#keys.values()) if (state.items.length > 0) count += 1;
-    return count;
+    return this.#heap.length;
   }
 
   /** Jobs of `key` waiting and running. */
@@ -74,7 +80,9 @@ export class FairQueue<T> {
   push(key: string, item: T): EnqueueResult {
     if (this.#waiting >= this.maxWaiting) return 'full';
     if ((this.#keys.get(key)?.items.length ?? 0) >= this.maxWaitingPerKey) return 'key-full';
-    this.#stateOf(key).items.push(item);
+    const state = this.#stateOf(key);
+    state.items.push(item);
+    if (state.items.length === 1) this.#heapPush(state);
     this.#waiting += 1;
     return 'queued';
   }
@@ -84,16 +92,14 @@ export class FairQueue<T> {
    * when nothing waits. Ties go to the key that has had work longest (the map keeps that order).
    */
   shift(estimate: number): Started<T> | undefined {
-    let next: [string, KeyState<T>] | undefined;
-    for (const entry of this.#keys) {
-      if (entry[1].items.length > 0 && (next === undefined || entry[1].nextStart < next[1].nextStart)) next = entry;
-    }
-    if (next === undefined) return undefined;
-    const [key, state] = next;
+    const state = this.#heap[0];
+    if (state === undefined) return undefined;
     const item = state.items.shift() as T;
     this.#waiting -= 1;
     this.#begin(state, estimate);
-    return { key, item };
+    if (state.items.length === 0) this.#heapRemove(state);
+    else this.#heapFix(state);
+    return { key: state.key, item };
   }
 
   /** Records a job of `key` that started at once, without waiting (a worker was free). */
@@ -110,6 +116,7 @@ export class FairQueue<T> {
     if (state === undefined) return;
     state.running -= 1;
     state.nextStart += correction;
+    if (state.heapIndex >= 0) this.#heapFix(state);
     if (state.running <= 0 && state.items.length === 0) this.#keys.delete(key);
     // Nothing left anywhere: restart the virtual clock, so it never grows without bound.
     if (this.#keys.size === 0) this.#virtualTime = 0;
@@ -120,8 +127,10 @@ export class FairQueue<T> {
     const items: T[] = [];
     for (const [key, state] of this.#keys) {
       items.push(...state.items.splice(0));
+      state.heapIndex = -1;
       if (state.running <= 0) this.#keys.delete(key);
     }
+    this.#heap.length = 0;
     this.#waiting = 0;
     return items;
   }
@@ -129,7 +138,7 @@ export class FairQueue<T> {
   #stateOf(key: string): KeyState<T> {
     let state = this.#keys.get(key);
     if (state === undefined) {
-      state = { items: [], running: 0, nextStart: this.#virtualTime };
+      state = { key, items: [], running: 0, nextStart: this.#virtualTime, seq: this.#seq++, heapIndex: -1 };
       this.#keys.set(key, state);
     } else if (state.items.length === 0) {
       // Back from a pause with jobs still running: not before now, never sooner than it is owed.
@@ -142,5 +151,67 @@ export class FairQueue<T> {
     state.running += 1;
     this.#virtualTime = Math.max(this.#virtualTime, state.nextStart);
     state.nextStart += estimate;
+  }
+
+  #before(a: KeyState<T>, b: KeyState<T>): boolean {
+    return a.nextStart < b.nextStart || (a.nextStart === b.nextStart && a.seq < b.seq);
+  }
+
+  #heapPush(state: KeyState<T>): void {
+    state.heapIndex = this.#heap.length;
+    this.#heap.push(state);
+    this.#siftUp(state.heapIndex);
+  }
+
+  #heapRemove(state: KeyState<T>): void {
+    const index = state.heapIndex;
+    const last = this.#heap.pop() as KeyState<T>;
+    state.heapIndex = -1;
+    if (last === state) return;
+    this.#heap[index] = last;
+    last.heapIndex = index;
+    this.#heapFix(last);
+  }
+
+  /** Restores the heap after `state.nextStart` changed. */
+  #heapFix(state: KeyState<T>): void {
+    this.#siftUp(state.heapIndex);
+    this.#siftDown(state.heapIndex);
+  }
+
+  #siftUp(start: number): void {
+    const heap = this.#heap;
+    let index = start;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!this.#before(heap[index] as KeyState<T>, heap[parent] as KeyState<T>)) break;
+      this.#swap(index, parent);
+      index = parent;
+    }
+  }
+
+  #siftDown(start: number): void {
+    const heap = this.#heap;
+    let index = start;
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && this.#before(heap[left] as KeyState<T>, heap[smallest] as KeyState<T>)) smallest = left;
+      if (right < heap.length && this.#before(heap[right] as KeyState<T>, heap[smallest] as KeyState<T>)) smallest = right;
+      if (smallest === index) return;
+      this.#swap(index, smallest);
+      index = smallest;
+    }
+  }
+
+  #swap(i: number, j: number): void {
+    const heap = this.#heap;
+    const a = heap[i] as KeyState<T>;
+    const b = heap[j] as KeyState<T>;
+    heap[i] = b;
+    heap[j] = a;
+    a.heapIndex = j;
+    b.heapIndex = i;
   }
 }
