@@ -40,7 +40,8 @@ describe('fair hashing between clients, through HTTP', () => {
   before(async () => {
     // One worker, so the flood's jobs are always in the way; each client may have 2 waiting.
     pool = createWorkerPoolHasher({ cost: 4, size: 1, maxQueue: 8, maxQueuePerKey: 2 });
-    t = await createTestApp({ hasher: pool, failedAttemptsLockout: 0, policy: { passwordHistory: 0 } });
+    // maxBcryptCost: the flood's stored hash (cost 10) is above the pool's cost + 3.
+    t = await createTestApp({ hasher: pool, failedAttemptsLockout: 0, policy: { passwordHistory: 0 }, maxBcryptCost: 10 });
     const flooder = t.users.createUser({ login: 'flooder', passwordHash: await createBcryptHasher({ cost: 10 }).hash(GOOD_PASSWORD) });
     flooderSession = t.session(flooder.id);
     addLoginRoute(t);
