@@ -212,6 +212,43 @@ describe('the job scheduler (fake clock, fake workers)', () => {
     assert.deepEqual({ crashed: h.scheduler.stats.crashed, workers: h.scheduler.stats.workers, keys: h.scheduler.stats.keys }, { crashed: 1, workers: 1, keys: 0 });
   });
 
+  it('a job past its time limit is rejected, its worker terminated, and the queue goes on with a new one', async () => {
+    const timers: Array<{ ms: number; fire: () => void; armed: boolean }> = [];
+    const h = harness({
+      size: 1,
+      jobTimeoutMs: 5000,
+      timeoutError: () => new Error('too slow'),
+      armTimer: (ms, fire) => {
+        const timer = { ms, fire, armed: true };
+        timers.push(timer);
+        return () => {
+          timer.armed = false;
+        };
+      },
+    });
+    const stuck = settle(h.submit('a', 'a0'));
+    const next = h.submit('b', 'b0');
+    assert.deepEqual(
+      timers.map((t) => [t.ms, t.armed]),
+      [[5000, true]],
+    );
+    const stuckWorker = h.workers[0] as FakeWorker;
+    timers[0]?.fire();
+    const result = await stuck.promise;
+    assert.ok(result.status === 'rejected' && (result.reason as Error).message === 'too slow');
+    assert.equal(stuckWorker.terminated, true);
+    assert.equal(h.workers[1]?.job?.payload, 'b0');
+    h.finish(100, h.workers[1]);
+    assert.equal(await next, 'done b0');
+    assert.equal(timers[1]?.armed, false, 'a finished job disarms its timer');
+    // The stuck worker's answer, should it ever come, is ignored.
+    stuckWorker.events.done({ ok: true, value: 'late' });
+    assert.deepEqual(
+      { timedOut: h.scheduler.stats.timedOut, crashed: h.scheduler.stats.crashed, workers: h.scheduler.stats.workers, keys: h.scheduler.stats.keys },
+      { timedOut: 1, crashed: 0, workers: 1, keys: 0 },
+    );
+  });
+
   it('a worker that cannot be started fails only the job it was for', async () => {
     let attempts = 0;
     const scheduler = createJobScheduler({

@@ -49,6 +49,14 @@ export interface JobSchedulerOptions {
   readonly now: () => number;
   /** A job's expected run time before any has finished (seeds fairness charges and Retry-After). */
   readonly initialJobMs: number;
+  /**
+   * Milliseconds one job may run; past it the job rejects with `timeoutError()` and its worker
+   * is terminated (the queue goes on with a new one). Default: no limit.
+   */
+  readonly jobTimeoutMs?: number;
+  readonly timeoutError?: () => Error;
+  /** Calls `onTimeout` after `ms` unless the returned function runs first. Default: an unref'd setTimeout. */
+  readonly armTimer?: (ms: number, onTimeout: () => void) => () => void;
 }
 
 /** Counters and state, for health checks and tests. */
@@ -69,6 +77,8 @@ export interface JobSchedulerStats {
   readonly rejectedKeyBusy: number;
   /** Workers that stopped without being asked to (each one rejected its in-flight job). */
   readonly crashed: number;
+  /** Jobs stopped for running past `jobTimeoutMs` (their workers were terminated). */
+  readonly timedOut: number;
   /** Whether `close()` was called. */
   readonly closed: boolean;
 }
@@ -93,16 +103,26 @@ interface Slot {
   startedAt: number;
   /** The cost charged to the job's key when it started, corrected when it ends. */
   charged: number;
+  /** Stops the running job's time limit. */
+  disarm: () => void;
+}
+
+function unrefTimer(ms: number, onTimeout: () => void): () => void {
+  const timer = setTimeout(onTimeout, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
-  const { size, spawn, now } = options;
+  const { size, spawn, now, jobTimeoutMs } = options;
+  const armTimer = options.armTimer ?? unrefTimer;
   const queue = new FairQueue<Pending>(options.maxQueue, options.maxQueuePerKey);
   const slots: Slot[] = [];
   let completed = 0;
   let rejectedBusy = 0;
   let rejectedKeyBusy = 0;
   let crashed = 0;
+  let timedOut = 0;
   let closing: Promise<void> | null = null;
   let averageJobMs = options.initialJobMs;
 
@@ -113,7 +133,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     // The events fire only after spawn returned, when `slot` is set.
     let slot: Slot | undefined;
     const worker = spawn({ done: (outcome) => onDone(slot as Slot, outcome), exit: (error) => onExit(slot as Slot, error) });
-    slot = { worker, running: null, startedAt: 0, charged: 0 };
+    slot = { worker, running: null, startedAt: 0, charged: 0, disarm: () => {} };
     slots.push(slot);
     return slot;
   }
@@ -127,6 +147,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     slot.running = pending;
     slot.startedAt = now();
     slot.charged = averageJobMs;
+    if (jobTimeoutMs !== undefined) slot.disarm = armTimer(jobTimeoutMs, () => onTimeout(slot, pending));
     slot.worker.setBusy(true);
     slot.worker.run(pending.job);
   }
@@ -157,6 +178,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     const pending = slot.running;
     if (pending === null) return null;
     slot.running = null;
+    slot.disarm();
     const elapsed = now() - slot.startedAt;
     queue.settle(pending.job.key, elapsed - slot.charged);
     return pending;
@@ -184,6 +206,18 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     const pending = finish(slot);
     pending?.reject(error);
     // The queue was waiting on this worker: the next job gets a fresh one.
+    dispatch();
+  }
+
+  /** A job past its time limit: answer it, and replace its worker (which may be stuck for hours). */
+  function onTimeout(slot: Slot, pending: Pending): void {
+    const index = slots.indexOf(slot);
+    if (index === -1 || slot.running !== pending) return;
+    slots.splice(index, 1);
+    timedOut += 1;
+    finish(slot);
+    pending.reject(options.timeoutError?.() ?? new Error(`a hashing job ran longer than ${String(jobTimeoutMs)} ms and was stopped`));
+    void slot.worker.terminate();
     dispatch();
   }
 
@@ -237,6 +271,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
         rejectedBusy,
         rejectedKeyBusy,
         crashed,
+        timedOut,
         closed: closing !== null,
       };
     },
