@@ -10,7 +10,11 @@ export type PasswordEventType =
   | 'account-reinstated'
   | 'policy-rejected'
   | 'password-rehashed'
-  | 'password-rehash-failed';
+  | 'password-rehash-failed'
+  /** A self-service reset link could not be handed to `sendResetLink` (it threw or timed out). */
+  | 'reset-link-failed'
+  /** The `breachedPasswords` checker failed; `details.outcome` says whether the password was allowed or refused. */
+  | 'breach-check-failed';
 
 /** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
 export interface PasswordEvent {
@@ -23,7 +27,8 @@ export interface PasswordEvent {
   /** The request's id (`X-Request-Id` when the client sent a sane one, else generated), or null outside HTTP. */
   readonly requestId: string | null;
   /**
-   * Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via`, `expiresAt`,
+   * Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via` (`self-service` for a link asked through
+   * `POST /auth/forgot`), `expiresAt`, `outcome` (of a failed breach check),
    * `from`/`to` (hash scheme names), `reason`; `afterTimeout: true` on a password change that
    * committed after the store call had timed out (the client got 503).
    */

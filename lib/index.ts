@@ -52,6 +52,9 @@ export {
   type VerifierTools,
 } from './hashing/legacy/index.ts';
 export type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from './hashing/worker-source.ts';
+export { BreachCheckError, type BreachCheckErrorMode, type BreachedPasswordChecker } from './breached/checker.ts';
+export { createPwnedPasswordsChecker, PWNED_PASSWORDS_URL, type PwnedPasswordsOptions } from './breached/pwned-passwords.ts';
+export type { ResetLinkContext, ResetLinkRequest, SendResetLink } from './self-service/reset-links.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
 export type { TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
 export * from './policy/index.ts';

@@ -9,6 +9,8 @@ import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore
 import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
 import { closestName } from './closest-name.ts';
+import type { BreachedPasswordChecker } from './breached/checker.ts';
+import type { SendResetLink } from './self-service/reset-links.ts';
 
 /** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
 export type LockoutOption =
@@ -76,6 +78,27 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * other sessions here. Errors are logged; the password change stands.
    */
   readonly onPasswordChanged?: (user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>;
+  /**
+   * Checks new passwords against breach corpora (e.g. `createPwnedPasswordsChecker()`), after the
+   * policy rules pass and before any hashing or token use. A breached password fails with rule
+   * `password-breached`. Default none.
+   */
+  readonly breachedPasswords?: BreachedPasswordChecker;
+  /**
+   * Switches on self-service reset (`POST /auth/forgot`): mails `link` to `context.email`. Needs
+   * `publicUrl`, and `userStore.findByLogin` or `findByEmail`. Default none (admin-issued links only).
+   */
+  readonly sendResetLink?: SendResetLink;
+  /** Seconds between two self-service links for one account. Default 60. */
+  readonly resetLinkCooldownSeconds?: number;
+  /** Self-service requests whose lookup and send may run at once; more are dropped (still answered 202). Default 100. */
+  readonly maxPendingResetLinks?: number;
+  /**
+   * Applied to the login or email of a self-service request before the lookup: use the same
+   * normalization your accounts were stored with. The found user's login or email must then equal
+   * the result exactly. Default Unicode NFC.
+   */
+  readonly normalizeIdentifier?: (value: string) => string;
 }
 
 /** The options of `createPasswordRouter`: the service's, plus HTTP ones. */
@@ -117,6 +140,11 @@ const SERVICE_KEYS = [
   'now',
   'onEvent',
   'onPasswordChanged',
+  'breachedPasswords',
+  'sendResetLink',
+  'resetLinkCooldownSeconds',
+  'maxPendingResetLinks',
+  'normalizeIdentifier',
 ] as const;
 const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId', 'hashFairnessKey'] as const;
 

@@ -48,6 +48,8 @@ export interface PasswordUser {
   readonly failedAttempts?: number;
   /** In temporary lockout mode: the account refuses logins until this instant. Missing or null means not locked. */
   readonly lockedUntil?: Date | null;
+  /** The stored email address, where self-service reset links go (`sendResetLink`). Missing or null: no mail. */
+  readonly email?: string | null;
 }
 
 /** How an account reacts when its failed-attempt counter reaches the threshold. */
@@ -122,6 +124,15 @@ export interface UserStore {
    * or null. Logins are compared exactly as the host stores them.
    */
   findByLogin?(login: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
+
+  /**
+   * Optional; lets `POST /auth/forgot` take `{"email"}`. The user whose stored email is exactly
+   * `email` (as the host's `normalizeIdentifier` left it), or null. Never fold case or Unicode
+   * here: the library also checks that the returned user's `email` equals `email` exactly, so a
+   * look-alike address (`mıke@` with a dotless ı for `mike@`) finds nobody. Two users with the
+   * same address: return null. Throwing is logged; the caller's answer does not change.
+   */
+  findByEmail?(email: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
 
   /**
    * Required. Writes a new password hash if the current one still equals `write.previousHash`,

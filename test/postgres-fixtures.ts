@@ -93,6 +93,7 @@ export function conformanceOptions(make: () => Promise<StoreFixture>, secondDb: 
             passwordHash: input.passwordHash,
             isRemote: input.isRemote ?? false,
             isRevoked: input.isRevoked ?? false,
+            ...(input.email === undefined ? {} : { email: input.email }),
           }),
         // Straight to the column, as the host's own admin screen would: the adapter's state table is left alone.
         clearRevokedFlag: async (userId) => void (await db.query(`UPDATE ${users} SET ${col.isRevoked} = false WHERE ${col.id} = $1`, [userId])),

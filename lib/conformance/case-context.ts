@@ -29,7 +29,7 @@ export interface CaseContext {
   /** The case's clock reading: real time, so stores that sweep by the wall clock behave. */
   readonly now: Date;
   /** A new user with a unique login and password hash `hash-0`. */
-  user(overrides?: { isRemote?: boolean; isRevoked?: boolean; passwordHash?: string | null }): Promise<PasswordUser>;
+  user(overrides?: { isRemote?: boolean; isRevoked?: boolean; passwordHash?: string | null; email?: string }): Promise<PasswordUser>;
   /** An id that belongs to no user (a fresh UUID). */
   missingId(): string;
   /** A token record for `userId`, issued at `now`, expiring 15 minutes later unless overridden. */
@@ -67,6 +67,7 @@ export function caseContext(caseId: string, stores: ConformanceStores, second: C
         passwordHash: overrides.passwordHash === undefined ? 'hash-0' : overrides.passwordHash,
         isRemote: overrides.isRemote ?? false,
         isRevoked: overrides.isRevoked ?? false,
+        ...(overrides.email === undefined ? {} : { email: overrides.email }),
       }),
     missingId: () => randomUUID(),
     record: (userId, overrides = {}) => ({

@@ -54,10 +54,15 @@ export function conformanceCases<S extends ConformanceStores>(options: Readonly<
       skip: skips(definition.id),
       concurrent,
       pairs,
-      run: async () => {
+      run: async (t) => {
         const stores = await options.createStores();
         let second: ConformanceStorePair | undefined;
         try {
+          const required = definition.requires;
+          if (required !== undefined && typeof stores.userStore[required] !== 'function') {
+            t?.skip(`the store has no optional UserStore.${required}`);
+            return;
+          }
           second = createSecondPair === undefined ? undefined : await createSecondPair(stores);
           await definition.run(caseContext(definition.id, stores, second), settings);
         } catch (error) {
@@ -91,7 +96,7 @@ function namedFailure(id: string, pairs: 1 | 2, error: unknown): unknown {
  */
 export function runConformance<S extends ConformanceStores>(test: TestRegistrar, options: Readonly<ConformanceOptions<S>>): void {
   for (const c of conformanceCases(options)) {
-    test(c.name, c.skip === false ? {} : { skip: c.skip }, c.run);
+    test(c.name, c.skip === false ? {} : { skip: c.skip }, (t) => c.run(t));
   }
 }
 

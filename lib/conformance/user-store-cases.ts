@@ -1,5 +1,6 @@
 /** Conformance cases for every member of `UserStore`. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { FailedAttemptInput, FailedAttemptResult, LockoutAction, PasswordWrite } from '../types.ts';
 import type { StorePair } from './case-context.ts';
 import type { CaseDefinition } from './case-definition.ts';
@@ -76,6 +77,46 @@ export const userStoreCases: readonly CaseDefinition[] = [
       const created = await ctx.user();
       assert.equal((await findByLogin(created.login))?.id, created.id);
       assert.equal(await findByLogin(`${created.login}-missing`), null);
+    },
+  },
+  {
+    id: 'user.find-by-email',
+    title: 'findByEmail returns the user with that exact stored email, or null',
+    requires: 'findByEmail',
+    async run(ctx) {
+      const findByEmail = ctx.need('findByEmail');
+      const email = `conformance-${randomBytes(6).toString('hex')}@example.com`;
+      const created = await ctx.user({ email });
+      const found = await findByEmail(email);
+      assert.equal(found?.id, created.id, 'findByEmail did not find the user by the address it was created with');
+      assert.equal(found?.email, email, 'the found user must carry its stored email');
+      assert.equal(await findByEmail(`missing-${email}`), null);
+    },
+  },
+  {
+    id: 'user.find-by-email-exact',
+    title: 'findByEmail folds neither case nor Unicode: a look-alike address (dotless ı) finds nobody',
+    requires: 'findByEmail',
+    async run(ctx) {
+      const findByEmail = ctx.need('findByEmail');
+      const tag = randomBytes(6).toString('hex');
+      await ctx.user({ email: `mike-${tag}@example.com` });
+      // U+0131 upper-cases to I, so a store comparing upper(email) would hand mike's account to this address.
+      assert.equal(await findByEmail(`m\u0131ke-${tag}@example.com`), null, 'dotless ı matched i');
+      assert.equal(await findByEmail(`MIKE-${tag}@example.com`), null, 'upper case matched lower case');
+      assert.equal(await findByEmail(`mike-${tag}@example.com `), null, 'a trailing space matched');
+    },
+  },
+  {
+    id: 'user.find-by-email-shared',
+    title: 'findByEmail returns null when two users share the address',
+    requires: 'findByEmail',
+    async run(ctx) {
+      const findByEmail = ctx.need('findByEmail');
+      const email = `shared-${randomBytes(6).toString('hex')}@example.com`;
+      await ctx.user({ email });
+      await ctx.user({ email });
+      assert.equal(await findByEmail(email), null);
     },
   },
   {

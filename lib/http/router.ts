@@ -13,6 +13,7 @@ import { createErrorHandler } from './error-response.ts';
 import { clientAddressKey } from './fairness-key.ts';
 import { createJsonBody } from './json-body.ts';
 import { requestValidators, type SchemaName } from './schemas.ts';
+import { forgotPasswordRoute } from './forgot-password.ts';
 
 const log = createLogger('http');
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -137,6 +138,9 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
       res.status(200).json(await service.validateLogin(login, principalOf(res)));
     }),
   );
+
+  const selfService = service.selfServiceReset;
+  if (selfService !== null) router.post('/auth/forgot', ...body('forgotPassword'), forgotPasswordRoute(service, selfService, context));
 
   router.use(createErrorHandler(errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });

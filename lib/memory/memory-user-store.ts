@@ -80,6 +80,17 @@ export class MemoryUserStore implements UserStore {
     return id === undefined ? null : this.findById(id);
   }
 
+  /** The one user whose stored email is exactly `email` (no case or Unicode folding), or null; null too when several share it. */
+  findByEmail(email: string): MemoryUser | null {
+    let found: MemoryUser | null = null;
+    for (const { user } of this.#rows.values()) {
+      if (user.email !== email) continue;
+      if (found !== null) return null;
+      found = user;
+    }
+    return found;
+  }
+
   setPassword(id: string, write: PasswordWrite): boolean {
     const row = this.#rows.get(id);
     // Compare-and-set: a concurrent change that got here first wins, this one reports false.

@@ -49,6 +49,11 @@ export interface OpenApiDocumentOptions {
    * authenticated operation then requires any one of them.
    */
   readonly securitySchemes?: { readonly [name: string]: JsonValue };
+  /**
+   * Whether the router serves `POST /auth/forgot` (the host passed `sendResetLink`). Default false:
+   * the route is then not mounted, and not described.
+   */
+  readonly selfServiceReset?: boolean;
 }
 
 const DEFAULT_SECURITY_SCHEMES = {
@@ -92,7 +97,11 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
 
   const serverErrors = {
     '500': error('An unexpected error; the message is generic.', ['server-error']),
-    '503': error('A store, the authorizer or the password hasher is unavailable or busy; retry after `Retry-After` seconds.', ['server-error'], retryAfter),
+    '503': error(
+      'A store, the authorizer or the password hasher is unavailable or busy, or the breached-password check failed with `onError: refuse`; retry after `Retry-After` seconds.',
+      ['server-error'],
+      retryAfter,
+    ),
   };
   const unauthenticated = {
     '401': error(
@@ -117,6 +126,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     ChangePasswordRequest: requestSchemas.changePassword,
     ValidatePasswordRequest: requestSchemas.validatePassword,
     ValidateLoginRequest: requestSchemas.validateLogin,
+    ...(options.selfServiceReset === true ? { ForgotPasswordRequest: requestSchemas.forgotPassword } : {}),
     Message: messageSchema,
     ResetToken: resetTokenSchema,
     PasswordValidation: passwordValidationSchema,
@@ -236,6 +246,29 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     },
   };
 
+  const forgot = {
+    '/auth/forgot': {
+      post: {
+        operationId: 'forgotPassword',
+        tags: ['passwords'],
+        summary: 'Ask for a reset link by email (self-service)',
+        description:
+          'Served only when the host configures `sendResetLink`. No authentication. The answer is the same 202 whether or not the account exists, is remote or revoked, has an email, or got a link within the cooldown, and it is sent before any lookup: the lookup, the token and the mail happen afterwards. The link goes to the email address stored for the account, with the token in its fragment; a newer link revokes older ones.',
+        security: [],
+        requestBody: body('ForgotPasswordRequest'),
+        responses: {
+          '202': ok('Accepted; a link is mailed if an account matches and may have one.', { [JSON_TYPE]: { schema: ref('Message') } }),
+          '400': error(
+            'Not JSON (`malformed-request`), not exactly one of `login` and `email` (`schema-violation`), or an identifier kind the host cannot look up (`malformed-request`).',
+            ['malformed-request', 'schema-violation'],
+          ),
+          ...tooLarge,
+          '500': serverErrors['500'],
+        },
+      },
+    },
+  };
+
   const document = {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -248,7 +281,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     },
     servers: [{ url: options.serverUrl ?? '/rbac-api/v1', description: 'Where the host mounts the router.' }],
     tags: [{ name: 'passwords', description: 'Password reset, change and validation.' }],
-    paths,
+    paths: options.selfServiceReset === true ? { ...paths, ...forgot } : paths,
     components: {
       schemas,
       headers: {

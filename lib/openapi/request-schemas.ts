@@ -64,6 +64,20 @@ export const requestSchemas = {
       login: { type: 'string', minLength: 1, maxLength: MAX_FIELD_LENGTH, description: 'The proposed login, exactly as it would be stored (it is not normalized).' },
     },
   },
+  /** `POST /auth/forgot` (only when self-service reset is on) */
+  forgotPassword: {
+    title: 'ForgotPasswordRequest',
+    type: 'object',
+    additionalProperties: false,
+    description: 'Names the account by `login` or by `email`: exactly one of the two.',
+    properties: {
+      login: { type: 'string', minLength: 1, maxLength: 1024, description: 'The account’s login, as it was stored (after the host’s normalization).' },
+      email: { type: 'string', minLength: 1, maxLength: 320, description: 'The account’s email address, matched exactly as stored (after the host’s normalization).' },
+    },
+    // Exactly one of the two: no other property is allowed, so one property means login or email.
+    minProperties: 1,
+    maxProperties: 1,
+  },
 } as const;
 
 /** The name of one request body schema. */

@@ -10,8 +10,12 @@ import { PASSWORD_RULE_IDS, RULE_MESSAGES, type PasswordRuleId, type PolicyRuleD
  * `forbidLogin` is off, and `common-password` when the blocklist is empty are left out;
  * `maximum-bytes` appears only when `context.maxPasswordBytes` is given. `password-reused` is
  * always listed (the current password is always refused), though the caller enforces it.
+ * `password-breached` appears only when `context.breachedPasswords` is true (a checker is configured).
  */
-export function describePasswordPolicy(policy: ResolvedPasswordPolicy, context: { readonly maxPasswordBytes?: number } = {}): PolicyRuleDescription[] {
+export function describePasswordPolicy(
+  policy: ResolvedPasswordPolicy,
+  context: { readonly maxPasswordBytes?: number; readonly breachedPasswords?: boolean } = {},
+): PolicyRuleDescription[] {
   if (!isResolvedPasswordPolicy(policy)) throw new TypeError('describePasswordPolicy: policy must be the result of resolvePasswordPolicy(settings)');
   // The number each rule enforces; null marks a rule that is off for this policy.
   const numbers: { readonly [R in PasswordRuleId]: number | null | undefined } = {
@@ -30,6 +34,7 @@ export function describePasswordPolicy(policy: ResolvedPasswordPolicy, context: 
     'common-password': policy.blocklist.size > 0 ? undefined : null,
     // Its number is the history length, but "expected" would read as a count to reach, so it is not exposed.
     'password-reused': undefined,
+    'password-breached': context.breachedPasswords === true ? undefined : null,
   };
   const descriptions: PolicyRuleDescription[] = [];
   for (const rule of PASSWORD_RULE_IDS) {

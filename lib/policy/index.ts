@@ -24,6 +24,7 @@ export { describePasswordPolicy } from './describe.ts';
 export { checkLoginRules, LOGIN_RULE_IDS, type LoginFailure, type LoginRuleId } from './login-rules.ts';
 export {
   PASSWORD_RULE_IDS,
+  breachedPasswordFailure,
   reusedPasswordFailure,
   type PasswordRuleId,
   type PolicyFailure,

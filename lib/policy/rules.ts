@@ -24,6 +24,7 @@ export const PASSWORD_RULE_IDS = Object.freeze([
   'contains-login',
   'common-password',
   'password-reused',
+  'password-breached',
 ] as const);
 
 /** One of `PASSWORD_RULE_IDS`. */
@@ -74,7 +75,16 @@ export const RULE_MESSAGES: { readonly [R in PasswordRuleId]: (n: number) => str
       : n === 1
         ? 'Password must not be the current password or the previous one.'
         : 'Password must not be the current password.',
+  'password-breached': () => 'Password must not be one that has appeared in a known data breach.',
 });
+
+/**
+ * The failure a caller reports when its `breachedPasswords` checker finds the password in breach
+ * corpora. Like `password-reused`, the policy cannot check this itself.
+ */
+export function breachedPasswordFailure(): PolicyFailure {
+  return { rule: 'password-breached', msg: RULE_MESSAGES['password-breached'](0) };
+}
 
 /**
  * The failure a caller reports when the new password matches the current hash or one of the last

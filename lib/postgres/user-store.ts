@@ -69,6 +69,14 @@ export class PostgresUserStore implements UserStore {
         coalesce(${orNull(c.lastLogin, 'timestamptz')}, s.last_login) AS last_login,
         ${orNull(c.createdAt, 'timestamptz')} AS created_at
       FROM ${names.users} u LEFT JOIN ${names.state} s ON s.user_id = u.${c.id}::text`;
+    const emailColumn = c.email;
+    if (emailColumn !== null) {
+      this.findByEmail = async (email, options) => {
+        // Plain `=` on text: no case or Unicode folding. Two rows mean the address is shared: nobody's.
+        const rows = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${emailColumn} = $1 LIMIT 2`, [email], options?.signal);
+        return rows.length === 1 ? toUser(rows[0] as UserRow) : null;
+      };
+    }
   }
 
   /** The user with this id, or null. */
@@ -76,6 +84,12 @@ export class PostgresUserStore implements UserStore {
     const [row] = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.id} = $1`, [id], options?.signal);
     return row === undefined ? null : toUser(row);
   }
+
+  /**
+   * The one user whose email is exactly `email`, or null (also when several share it). Present only
+   * when `columns.email` is mapped: without that column there is nothing to look up.
+   */
+  readonly findByEmail?: (email: string, options?: StoreCallOptions) => Promise<ManagedUser | null>;
 
   /** The user with this login (compared exactly), or null. */
   async findByLogin(login: string, options?: StoreCallOptions): Promise<ManagedUser | null> {

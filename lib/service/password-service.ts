@@ -3,13 +3,15 @@
  * are thin layers over it. Every refusal is decided before any password hashing.
  */
 import { randomBytes } from 'node:crypto';
-import { PasswordApiError } from '../errors.ts';
+import { PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { BreachCheckError } from '../breached/checker.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
 import { hashOptionsOf, hashWith, verifyWith } from '../hashing/hash-options.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
 import {
+  breachedPasswordFailure,
   checkLoginRules,
   checkPasswordRules,
   normalizePassword,
@@ -20,6 +22,8 @@ import {
   type ResolvedPasswordPolicy,
 } from '../policy/index.ts';
 import { loginFailure } from '../policy/login-rules.ts';
+import type { BreachedPasswordChecker } from '../breached/checker.ts';
+import { ResetLinkThrottle, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Authorizer, FailedAttemptInput, HashOptions, Hasher, PasswordUser, Principal, ResetTokenRecord, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
@@ -97,6 +101,11 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #now: () => Date;
   readonly #onEvent: PasswordServiceOptions<P>['onEvent'];
   readonly #onPasswordChanged: PasswordServiceOptions<P>['onPasswordChanged'];
+  readonly #breached: BreachedPasswordChecker | undefined;
+  readonly #sendResetLink: SendResetLink | undefined;
+  readonly #linkThrottle: ResetLinkThrottle;
+  readonly #normalizeIdentifier: (value: string) => string;
+  readonly #linkWork = new Set<Promise<void>>();
   #dummyHash: Promise<string> | undefined;
 
   constructor(options: PasswordServiceOptions<P>, checkKeys = true) {
@@ -144,6 +153,13 @@ export class PasswordService<P extends Principal = Principal> {
       call: (operation, call) => this.#call(operation, call),
       emit: (type, userId, actorId, context, details) => this.#emit(type, userId, actorId, context, details),
     });
+    this.#breached = resolveBreachChecker(options.breachedPasswords);
+    this.#sendResetLink = resolveSendResetLink(options, this.#users, this.#publicUrl);
+    this.#linkThrottle = new ResetLinkThrottle(
+      numberOption('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds, 60, { min: 0, max: 86_400 }) * 1000,
+      numberOption('maxPendingResetLinks', options.maxPendingResetLinks, 100, { min: 1, max: 100_000, integer: true }),
+    );
+    this.#normalizeIdentifier = functionOption('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC'));
   }
 
   /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
@@ -163,16 +179,44 @@ export class PasswordService<P extends Principal = Principal> {
     const allowed = await this.#call('authorizer.canResetPassword', () => this.authorizer.canResetPassword(principal, user));
     if (allowed !== true) throw new PasswordApiError('permission-denied', 'You do not have permission to reset the password of this user');
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
+    return this.#issue(user, principal.userId, context);
+  }
 
-    const issuedAt = this.#now();
-    const expiresAt = new Date(issuedAt.getTime() + this.#lifetimeMs);
-    const id = newTokenId();
-    const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
-    const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy: principal.userId, passwordStamp: passwordStamp(id, user.passwordHash) };
-    await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
-    log('reset token issued for user %s by %s, expires %s', user.id, principal.userId, expiresAt.toISOString());
-    this.#emit('reset-token-issued', user.id, principal.userId, context, { expiresAt: expiresAt.toISOString() });
-    return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+  /** Whether self-service reset (`sendResetLink`) is configured: the router mounts `POST /auth/forgot` only then. */
+  get selfServiceReset(): { readonly byLogin: boolean; readonly byEmail: boolean } | null {
+    if (this.#sendResetLink === undefined) return null;
+    return { byLogin: typeof this.#users.findByLogin === 'function', byEmail: typeof this.#users.findByEmail === 'function' };
+  }
+
+  /**
+   * `POST /auth/forgot`: mails a reset link to the account named by login or email, if there is
+   * one that may have it. Returns before any lookup (the work runs on a later turn of the event
+   * loop), so a caller that answers first learns nothing from its timing; the returned promise
+   * settles when the work is done and never rejects. No link goes to unknown, remote or
+   * admin-revoked accounts, accounts without an email, or one that got a link within the
+   * cooldown; a request over `maxPendingResetLinks` is dropped.
+   */
+  requestResetLink(request: ResetLinkRequest, context: CallContext = {}): Promise<void> {
+    const send = this.#sendResetLink;
+    if (send === undefined) throw new TypeError('express-rbac-password: requestResetLink needs the sendResetLink option.');
+    if (!this.#linkThrottle.start()) {
+      log('self-service reset request dropped: %d already pending', this.#linkThrottle.pending);
+      return Promise.resolve();
+    }
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#sendLink(request, send, context))
+      .catch((error: unknown) => log('self-service reset request failed: %s', describeError(error)))
+      .finally(() => {
+        this.#linkThrottle.finish();
+        this.#linkWork.delete(work);
+      });
+    this.#linkWork.add(work);
+    return work;
+  }
+
+  /** Resolves once no self-service request is being worked on: for graceful shutdowns (and tests). */
+  async settled(): Promise<void> {
+    while (this.#linkWork.size > 0) await Promise.all(this.#linkWork);
   }
 
   /**
@@ -257,6 +301,7 @@ export class PasswordService<P extends Principal = Principal> {
     const current = normalizePassword(currentPassword);
     // Rules first: a new password that breaks them is refused before any bcrypt work.
     this.#enforceRules(normalized, user, context);
+    await this.#enforceBreach(normalized, user, context);
     const job = hashOptionsOf(context);
     const verified = await this.#verify(current, user.passwordHash, user.id, job);
     if (!verified.match) {
@@ -310,6 +355,7 @@ export class PasswordService<P extends Principal = Principal> {
     const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
+    if (failures.length === 0) failures.push(...(await this.#breachFailures(normalized, user, context, false)));
     if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user, hashOptionsOf(context))));
     return { valid: failures.length === 0, failures };
   }
@@ -402,10 +448,13 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /**
-   * Stops the default hashing pool (idle workers never keep the process alive, so this is for
-   * clean shutdowns and tests). A host's own `hasher` is left alone. Idempotent.
+   * Waits for pending self-service requests, then stops the default hashing pool (idle workers never
+   * keep the process alive, so this is for clean shutdowns and tests). A host's own `hasher` is left
+   * alone. Idempotent.
    */
   async close(): Promise<void> {
+    // Self-service requests already answered 202 still get their mail.
+    await this.settled();
     await this.#upgrades.settled();
     await Promise.all(this.#hashing.ownPools.map((pool) => pool.close()));
   }
@@ -544,8 +593,105 @@ export class PasswordService<P extends Principal = Principal> {
 
   async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext, via: UpgradeVia): Promise<void> {
     this.#enforceRules(normalized, user, context);
+    await this.#enforceBreach(normalized, user, context);
     const reuse = await this.#reuseFailures(normalized, user, hashOptionsOf(context), { via, context });
     if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
+  }
+
+  async #enforceBreach(normalized: string, user: PasswordUser, context: CallContext): Promise<void> {
+    const failures = await this.#breachFailures(normalized, user, context, true);
+    if (failures.length > 0) this.#rejectPolicy(user, failures, context);
+  }
+
+  /**
+   * Asks the `breachedPasswords` checker. A failed check allows the password (logged, evented) or,
+   * with `onError: 'refuse'` and `enforce`, answers 503 so nothing changes and no token is used.
+   */
+  async #breachFailures(normalized: string, user: PasswordUser | null, context: CallContext, enforce: boolean): Promise<PolicyFailure[]> {
+    const checker = this.#breached;
+    if (checker === undefined) return [];
+    try {
+      const breached = await this.#call('breachedPasswords.isBreached', () => checker.isBreached(normalized));
+      return breached === true ? [breachedPasswordFailure()] : [];
+    } catch (error) {
+      const refuse = enforce && checker.onError === 'refuse';
+      const reason = breachReason(error);
+      log('breached-password check failed (%s): password %s', reason, refuse ? 'refused' : 'allowed');
+      if (user !== null) this.#emit('breach-check-failed', user.id, null, context, { reason, outcome: refuse ? 'refused' : 'allowed' });
+      if (refuse) {
+        throw new PasswordApiError('server-error', 'The breached-password check is unavailable, so the password cannot be accepted now; try again later', {
+          status: 503,
+          retryAfterSeconds: 5,
+        });
+      }
+      return [];
+    }
+  }
+
+  /** Issues a token for `user`: the admin route's and the self-service link's common path. */
+  async #issue(user: PasswordUser, issuedBy: string | null, context: CallContext, via?: 'self-service'): Promise<IssuedResetToken> {
+    const issuedAt = this.#now();
+    const expiresAt = new Date(issuedAt.getTime() + this.#lifetimeMs);
+    const id = newTokenId();
+    const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
+    const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, user.passwordHash) };
+    await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
+    log('reset token issued for user %s by %s, expires %s', user.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
+    this.#emit('reset-token-issued', user.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
+    return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+  }
+
+  /** The work behind `requestResetLink`, after the answer. Logs ids and outcomes only, never the typed login or email. */
+  async #sendLink(request: ResetLinkRequest, send: SendResetLink, context: CallContext): Promise<void> {
+    const user = await this.#findForLink(request);
+    if (user === null) {
+      log('self-service reset: no matching account');
+      return;
+    }
+    const email = user.email;
+    const revokedByLockout = this.#lockout !== null && this.#lockout.action.mode === 'revoke' && (user.failedAttempts ?? 0) >= this.#lockout.threshold;
+    if (user.isRemote || (user.isRevoked && !revokedByLockout) || typeof email !== 'string' || email === '') {
+      log('self-service reset: no link for user %s (remote, revoked by an administrator, or no email)', user.id);
+      return;
+    }
+    if (!this.#linkThrottle.claim(user.id, this.#now().getTime())) {
+      log('self-service reset: user %s got a link within the cooldown; none sent', user.id);
+      return;
+    }
+    let issued: IssuedResetToken;
+    try {
+      issued = await this.#issue(user, null, context, 'self-service');
+    } catch (error) {
+      this.#linkThrottle.release(user.id);
+      throw error;
+    }
+    const link = issued.link as string;
+    try {
+      await storeCall('sendResetLink', SEND_TIMEOUT_MS, () =>
+        send(user, link, { requestId: context.requestId ?? null, email, expiresAt: issued.expiresAt, requestedBy: 'email' in request ? 'email' : 'login' }),
+      );
+      log('self-service reset link handed over for user %s', user.id);
+    } catch (error) {
+      log('sendResetLink failed for user %s: %s', user.id, describeError(error));
+      this.#emit('reset-link-failed', user.id, null, context, { reason: describeError(error) });
+    }
+  }
+
+  /** The account the request names, matched exactly after `normalizeIdentifier`, or null. */
+  async #findForLink(request: ResetLinkRequest): Promise<PasswordUser | null> {
+    if ('email' in request) {
+      const email = this.#normalizeIdentifier(request.email);
+      const find = this.#users.findByEmail;
+      if (typeof find !== 'function') return null;
+      const user = await this.#call('userStore.findByEmail', (o) => find.call(this.#users, email, o));
+      // A store that folds case or Unicode may hand back mike@ for mıke@: only an exact match counts.
+      return user != null && user.email === email ? user : null;
+    }
+    const login = this.#normalizeIdentifier(request.login);
+    const find = this.#users.findByLogin;
+    if (typeof find !== 'function') return null;
+    const user = await this.#call('userStore.findByLogin', (o) => find.call(this.#users, login, o));
+    return user != null && user.login === login ? user : null;
   }
 
   /**
@@ -705,6 +851,37 @@ function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserS
   const initial = numberOption('lockout.initialDelaySeconds', lockout.initialDelaySeconds, 60, { min: 1, max: 86_400 });
   const max = numberOption('lockout.maxDelaySeconds', lockout.maxDelaySeconds, 3600, { min: initial, max: 30 * 86_400 });
   return { threshold, action: { mode: 'temporary', baseMs: initial * 1000, maxMs: max * 1000 } };
+}
+
+function resolveBreachChecker(value: BreachedPasswordChecker | undefined): BreachedPasswordChecker | undefined {
+  if (value === undefined) return undefined;
+  requireMethods('breachedPasswords', value, ['isBreached']);
+  if (value.onError !== undefined && value.onError !== 'allow' && value.onError !== 'refuse') optionError('breachedPasswords.onError', 'must be "allow" or "refuse".');
+  return value;
+}
+
+function resolveSendResetLink(options: PasswordServiceOptions<Principal>, users: UserStore, publicUrl: URL | undefined): SendResetLink | undefined {
+  const send = functionOption('sendResetLink', options.sendResetLink);
+  if (send === undefined) return undefined;
+  if (publicUrl === undefined) optionError('sendResetLink', 'needs publicUrl, the reset page the mailed link points at.');
+  if (typeof users.findByLogin !== 'function' && typeof users.findByEmail !== 'function') {
+    optionError('sendResetLink', 'needs userStore.findByLogin() or userStore.findByEmail() to find the account a request names.');
+  }
+  return send;
+}
+
+/** A non-secret reason for logs and events: a breach check's code, else the error's class name. */
+function breachReason(error: unknown): string {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  if (cause instanceof BreachCheckError) return cause.reason;
+  if (error instanceof StoreUnavailableError && /timed out/.test(String((cause as Error)?.message))) return 'timeout';
+  return (cause as Error | null)?.name ?? 'error';
+}
+
+/** The class name of an error (and of its cause, for store errors): error messages may echo an address or a secret. */
+function describeError(error: unknown): string {
+  if (error instanceof StoreUnavailableError) return `${error.operation}: ${(error.cause as Error | null)?.name ?? 'error'}`;
+  return (error as Error | null)?.name ?? 'error';
 }
 
 function resolvePublicUrl(value: string | undefined): URL | undefined {

@@ -1,0 +1,36 @@
+/**
+ * The `breachedPasswords` contract: something that tells whether a candidate password appears in
+ * known breach corpora. The service asks it after the stateless policy rules pass and before any
+ * hashing or token use, so a breached candidate is refused without burning a reset token.
+ */
+
+/** What a checker's failure means for the password being set. */
+export type BreachCheckErrorMode =
+  /** Accept the password as if the check had passed; the failure is logged and emitted as `breach-check-failed` (default). */
+  | 'allow'
+  /** Refuse the request with 503 `server-error` (Retry-After); nothing changes and the token stays usable. */
+  | 'refuse';
+
+/** The host's or the built-in breached-password checker. */
+export interface BreachedPasswordChecker {
+  /**
+   * Resolves true when `password` (already NFKC-normalized: the form that would be hashed) is
+   * known breached and must be refused. Rejects when it cannot tell (network, timeout, bad answer);
+   * what happens then is `onError`. Runs under the service's `storeTimeoutMs` as well.
+   */
+  isBreached(password: string): Promise<boolean>;
+  /** What a rejection means. Default `'allow'`. */
+  readonly onError?: BreachCheckErrorMode;
+}
+
+/** Why a check failed; `reason` is a short non-secret code for logs and events. */
+export class BreachCheckError extends Error {
+  override readonly name = 'BreachCheckError';
+  constructor(
+    readonly reason: 'timeout' | 'network' | 'http-status' | 'malformed-response' | 'too-large',
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
