@@ -22,6 +22,8 @@ import type { RouteContext } from './routes/context.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { userRoutes } from './routes/users.ts';
 import { readSeedFile } from './seed-file.ts';
+import { createResetMailer } from './reset-mailer.ts';
+import { selfServiceRoutes } from './routes/self-service.ts';
 
 const log = createLogger('server');
 const audit = createLogger('server:audit');
@@ -95,10 +97,13 @@ async function build(
       if (id !== undefined) sessionOfRequest.set(id, principal.tokenHash);
     },
   });
+  // Self-service reset only with a mail server: without one the route is off and the page says to ask an admin.
+  const mailer = config.smtpUrl === undefined ? undefined : createResetMailer(config.smtpUrl, config.smtpFrom);
   const { bcryptCost: _cost, ...serviceOptions } = await referenceServiceOptions(config, store);
   const router = createPasswordRouter<ServerPrincipal>({
     ...serviceOptions,
     hasher,
+    ...(mailer === undefined ? {} : { sendResetLink: mailer.sendResetLink }),
     authorizer,
     now,
     requestId: requestIdOf,
@@ -144,10 +149,10 @@ async function build(
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
     next();
   });
-  const openApi = createOpenApiDocument({ serverUrl: API_BASE });
+  const openApi = createOpenApiDocument({ serverUrl: API_BASE, selfServiceReset: mailer !== undefined });
   app.get(`${API_BASE}/openapi.json`, (_req, res) => void res.json(openApi));
   app.use(API_BASE, router);
-  app.use(API_BASE, pageRoutes(context), authTokenRoutes(context), userRoutes(context));
+  app.use(API_BASE, pageRoutes(context), selfServiceRoutes(context), authTokenRoutes(context), userRoutes(context));
   app.use(API_BASE, notFound);
   app.use(API_BASE, apiErrorHandler);
   app.get('/', (_req, res) => res.redirect(302, `${API_BASE}/change-password`));
@@ -179,6 +184,9 @@ async function build(
       }),
     close: async () => {
       clearInterval(purge);
+      // Requests already answered 202 still get their mail before the transport closes.
+      await router.service.settled();
+      mailer?.close();
       if (server !== undefined) {
         const closing = server;
         await new Promise<void>((resolve) => {

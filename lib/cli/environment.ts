@@ -39,6 +39,14 @@ export interface ReferenceConfig {
   readonly trustProxy: TrustProxySetting;
   /** The server's hashing pool (`RBAC_HASH_WORKERS`, `RBAC_HASH_QUEUE`, `RBAC_HASH_QUEUE_PER_CLIENT`); unset ones take the pool's defaults. */
   readonly hashPool: { readonly size?: number; readonly maxQueue?: number; readonly maxQueuePerKey?: number };
+  /** `RBAC_SMTP_URL`: when set, self-service reset (`POST /auth/forgot`) is on and links go out by this SMTP server. */
+  readonly smtpUrl: string | undefined;
+  /** `RBAC_SMTP_FROM`: the From address of reset mails. Default `no-reply@<host of the public URL>`. */
+  readonly smtpFrom: string;
+  /** `RBAC_BREACHED_PASSWORDS_URL`: base URL of a Pwned Passwords range API (or mirror); unset means no breach check. */
+  readonly breachedPasswordsUrl: string | undefined;
+  /** `RBAC_BREACHED_PASSWORDS_ON_ERROR`: what a failed breach check means. */
+  readonly breachedPasswordsOnError: 'allow' | 'refuse';
   /** Things worth saying at start-up that do not stop it, e.g. an `RBAC_*` variable we do not know. */
   readonly warnings: readonly string[];
 }
@@ -87,6 +95,10 @@ export const KNOWN_VARIABLES = [
   'RBAC_HASH_WORKERS',
   'RBAC_HASH_QUEUE',
   'RBAC_HASH_QUEUE_PER_CLIENT',
+  'RBAC_SMTP_URL',
+  'RBAC_SMTP_FROM',
+  'RBAC_BREACHED_PASSWORDS_URL',
+  'RBAC_BREACHED_PASSWORDS_ON_ERROR',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -174,6 +186,12 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     maxQueuePerKey: optionalCount('RBAC_HASH_QUEUE_PER_CLIENT', 0, 100_000),
   };
   if ('problem' in trustProxy) problems.push(trustProxy.problem);
+  const smtpUrl = readSmtpUrl(value('RBAC_SMTP_URL'), publicUrl, problems);
+  const smtpFrom = value('RBAC_SMTP_FROM') ?? `no-reply@${publicUrl === undefined ? 'localhost' : new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')}`;
+  if (!/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(smtpFrom)) {
+    problems.push(`RBAC_SMTP_FROM must be an email address, e.g. rbac@example.com or "RBAC <rbac@example.com>"; got "${smtpFrom}"`);
+  }
+  const breachedPasswordsUrl = readHttpUrl('RBAC_BREACHED_PASSWORDS_URL', value('RBAC_BREACHED_PASSWORDS_URL'), 'https://api.pwnedpasswords.com', problems);
 
   const config: ReferenceConfig = {
     host,
@@ -193,6 +211,10 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     sessionTimeoutMinutes: number('RBAC_SESSION_TIMEOUT', 60, 1, 7 * 24 * 60, false),
     trustProxy: 'value' in trustProxy ? trustProxy.value : false,
     hashPool: Object.fromEntries(Object.entries(hashPool).filter(([, v]) => v !== undefined)),
+    smtpUrl,
+    smtpFrom,
+    breachedPasswordsUrl,
+    breachedPasswordsOnError: choice('RBAC_BREACHED_PASSWORDS_ON_ERROR', ['allow', 'refuse'] as const, 'allow'),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -233,6 +255,37 @@ function readPublicUrl(raw: string | undefined, host: string, port: number, prob
   if (port === 0 || ['0.0.0.0', '::', '[::]'].includes(host)) return undefined;
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${hostPart}:${port}/rbac-api/v1/reset-password`;
+}
+
+/** The SMTP server's URL (smtp: or smtps:, credentials allowed); self-service links need the reset page's address too. */
+function readSmtpUrl(raw: string | undefined, publicUrl: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Not echoed: the URL may carry the SMTP password.
+    problems.push('RBAC_SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://mail.example.com:587 or smtps://user:password@mail.example.com');
+    return undefined;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') problems.push('RBAC_SMTP_URL must use smtp:// or smtps://');
+  if (publicUrl === undefined) {
+    problems.push('RBAC_SMTP_URL needs the reset page address the mailed links point at: set RBAC_PUBLIC_URL (or a fixed HOST and PORT)');
+  }
+  return raw;
+}
+
+function readHttpUrl(name: string, raw: string | undefined, example: string, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${name} must be an absolute http(s) URL, e.g. ${example}; got "${raw}"`);
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${name} must use http or https`);
+  return raw;
 }
 
 function formatNumber(n: number): string {

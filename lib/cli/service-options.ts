@@ -2,6 +2,7 @@
  * The library options of the reference deployment, built from the environment and the store.
  * The server and the CLI both use this, so a token issued by one is accepted by the other.
  */
+import { createPwnedPasswordsChecker } from '../breached/pwned-passwords.ts';
 import type { PasswordServiceOptions } from '../options.ts';
 import type { Principal } from '../types.ts';
 import type { ReferenceConfig } from './environment.ts';
@@ -23,5 +24,9 @@ export async function referenceServiceOptions(config: ReferenceConfig, store: Re
     legacyHashes: config.legacyHashes,
     policy: config.policy,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    // Off unless configured: the reference deployment must run offline.
+    ...(config.breachedPasswordsUrl === undefined
+      ? {}
+      : { breachedPasswords: createPwnedPasswordsChecker({ baseUrl: config.breachedPasswordsUrl, onError: config.breachedPasswordsOnError }) }),
   };
 }

@@ -182,6 +182,11 @@ export class PasswordService<P extends Principal = Principal> {
     return this.#issue(user, principal.userId, context);
   }
 
+  /** Whether a `breachedPasswords` checker is configured (UIs then list the `password-breached` rule). */
+  get checksBreachedPasswords(): boolean {
+    return this.#breached !== undefined;
+  }
+
   /** Whether self-service reset (`sendResetLink`) is configured: the router mounts `POST /auth/forgot` only then. */
   get selfServiceReset(): { readonly byLogin: boolean; readonly byEmail: boolean } | null {
     if (this.#sendResetLink === undefined) return null;

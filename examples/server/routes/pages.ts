@@ -27,6 +27,7 @@ const ASSETS: Record<string, string> = {
   'password-form.js': 'text/javascript; charset=utf-8',
   'reset-password.js': 'text/javascript; charset=utf-8',
   'change-password.js': 'text/javascript; charset=utf-8',
+  'forgot-password.js': 'text/javascript; charset=utf-8',
 };
 
 // Read once: the files are small and this keeps the request path free of file-system access.
@@ -48,7 +49,7 @@ export function pageRoutes(context: RouteContext): Router {
     serve(res, name, type);
   });
   router.get('/password-policy', (_req, res) => {
-    res.status(200).json({ rules: describePasswordPolicy(context.service.policy, { maxPasswordBytes: 72 }) });
+    res.status(200).json({ rules: describePasswordPolicy(context.service.policy, { maxPasswordBytes: 72, breachedPasswords: context.service.checksBreachedPasswords }) });
   });
   return router;
 }
