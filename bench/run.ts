@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the five figures of issue 8, printed as tables and written to bench/RESULTS.md.
  *
- *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg,legacy,fairness,many-keys] [--no-write] [--write]
+ *   npm run bench -- [--runs 5] [--duration 5] [--only issue,stall,throughput,memory,pg,legacy,fairness,many-keys,forgot] [--no-write] [--write]
  *
  * Servers run in child processes (bench/server.ts) so the load generator never shares their
  * event loop. Every figure is measured `runs` times; tables show medians, and each ratio is the
@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fairnessFigure } from './figures/fairness.ts';
+import { forgotFigure } from './figures/forgot-timing.ts';
 import { issueFigure } from './figures/issue.ts';
 import { legacyHashesFigure } from './figures/legacy-hashes.ts';
 import { manyKeysFigure } from './figures/many-keys.ts';
@@ -34,6 +35,7 @@ const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> 
   legacy: legacyHashesFigure,
   fairness: fairnessFigure,
   'many-keys': manyKeysFigure,
+  forgot: forgotFigure,
 };
 
 const { values: args } = parseArgs({

@@ -42,12 +42,20 @@ export interface ServerConfig {
    * equal to the whole queue, which is exactly the FIFO pool of before fair scheduling.
    */
   readonly keying?: 'session' | 'address' | 'single';
+  /**
+   * Self-service reset on (the forgot-timing figure): lookups take `FORGOT_LOOKUP_MS`, like a
+   * database round trip, and `sendResetLink` takes `FORGOT_SEND_MS`, like an SMTP exchange.
+   */
+  readonly forgot?: boolean;
 }
 
 export const TOKEN_KEY = 'bench-secret-that-is-at-least-32-bytes-long!!';
 export const PASSWORDS = ['Bench-Password-A1!', 'Bench-Password-B2?'] as const;
 export const ADMIN_SESSION = 'admin';
 export const TARGET_USER_ID = '00000000-0000-4000-8000-000000000001';
+export const TARGET_LOGIN = 'bench-target';
+export const FORGOT_LOOKUP_MS = 2;
+export const FORGOT_SEND_MS = 100;
 
 interface BenchPrincipal extends Principal {
   readonly canReset: boolean;
@@ -60,7 +68,7 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
   const sessions = new Map<string, BenchPrincipal>();
   const admin = users.createUser({ login: 'bench-admin', passwordHash: initialHash, isSuperuser: true });
   sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
-  users.createUser({ id: TARGET_USER_ID, login: 'bench-target', passwordHash: initialHash });
+  users.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
   for (let i = 0; i < config.changers; i += 1) {
     const user = users.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
     sessions.set(`u${i}`, { userId: user.id, canReset: false });
@@ -78,8 +86,27 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
   let hasher: Hasher | undefined;
   if (config.hasher === 'main') hasher = createBcryptHasher({ cost: config.cost });
   if (config.hasher === 'pool' || keying === 'single') hasher = createWorkerPoolHasher({ cost: config.cost, size, ...fifo });
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // A store whose login lookup costs a round trip, as a database's would.
+  const slowLookups = Object.assign(Object.create(users) as MemoryUserStore, {
+    findByLogin: async (login: string) => {
+      await wait(FORGOT_LOOKUP_MS);
+      return users.findByLogin(login);
+    },
+  });
   const router = createPasswordRouter<BenchPrincipal>({
-    userStore: users,
+    userStore: config.forgot === true ? slowLookups : users,
+    ...(config.forgot === true
+      ? {
+          publicUrl: 'http://127.0.0.1/reset-password',
+          sendResetLink: async () => {
+            await wait(FORGOT_SEND_MS);
+          },
+          // Every request for the known account does the whole work (token, mail), not a cooldown skip.
+          resetLinkCooldownSeconds: 0,
+          maxPendingResetLinks: 100_000,
+        }
+      : {}),
     tokenStore: new MemoryTokenStore(),
     authorizer,
     tokenKey: TOKEN_KEY,
@@ -119,6 +146,10 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
     router.service.verifyLogin(login, password, router.callContext(req)).then((result) => {
       res.status(result.ok ? 200 : 401).json({ ok: result.ok });
     }, next);
+  });
+  // The control of the forgot-timing figure: the same work, awaited before answering (what the route must not do).
+  app.post('/awaited/auth/forgot', express.json(), (req, res, next) => {
+    router.service.requestResetLink({ login: String(req.body?.login) }).then(() => res.status(202).json({ msg: 'sent' }), next);
   });
   app.use(createErrorHandler());
 
