@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   console.log(`  change-password page: ${url}${API_BASE}/change-password`);
   if (config.publicUrl === undefined) console.log('  reset links: off (set RBAC_PUBLIC_URL to the reset page URL to include a link with each token)');
   else console.log(`  reset links point at: ${config.publicUrl}`);
+  console.log(
+    config.smtpUrl === undefined ? '  self-service reset: off (set RBAC_SMTP_URL to mail reset links)' : `  self-service reset: on, links mailed from ${config.smtpFrom}`,
+  );
+  if (config.breachedPasswordsUrl !== undefined) console.log(`  breached-password check: ${config.breachedPasswordsUrl} (on failure: ${config.breachedPasswordsOnError})`);
 
   let stopping = false;
   const stop = (signal: string) => {

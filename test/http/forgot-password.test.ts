@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import request from 'supertest';
 import { MemoryTokenStore, MemoryUserStore, createPasswordRouter, type PasswordEvent, type PasswordUser, type ResetLinkContext, type UserStore } from '../../lib/index.ts';
+import { createOpenApiDocument } from '../../lib/openapi/index.ts';
+import { requestSchemas } from '../../lib/openapi/request-schemas.ts';
 import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, createTestApp, type TestApp } from '../helpers/app.ts';
 
 const PUBLIC_URL = 'https://rbac.example.com/rbac-api/v1/reset-password';
@@ -279,6 +281,19 @@ describe('POST /auth/forgot', () => {
     assert.match(res.body.msg, /by login only/);
     await byLogin.router.service.settled();
     assert.deepEqual(sent, []);
+  });
+});
+
+describe('POST /auth/forgot in OpenAPI', () => {
+  it('is documented exactly when served: createOpenApiDocument({ selfServiceReset: true })', async () => {
+    const { t } = await forgotApp();
+    const stack = (t.router as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] }).stack;
+    const served = stack.flatMap((layer) => (layer.route === undefined ? [] : Object.keys(layer.route.methods).map((m) => `${m} ${layer.route?.path.replace(/:(\w+)/g, '{$1}')}`)));
+    const document = createOpenApiDocument({ selfServiceReset: true });
+    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`));
+    assert.deepEqual(served.sort(), documented.sort());
+    assert.deepEqual(document.components.schemas['ForgotPasswordRequest'], requestSchemas.forgotPassword);
+    assert.equal(createOpenApiDocument().paths['/auth/forgot'], undefined);
   });
 });
 
