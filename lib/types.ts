@@ -44,6 +44,12 @@ export interface PasswordUser {
   readonly isRemote: boolean;
   /** True when the account is revoked (by an admin or by the failed-attempt lockout). */
   readonly isRevoked: boolean;
+  /**
+   * Who revoked it, when `isRevoked` is true: `'lockout'` (failed attempts; a reset token lifts
+   * it) or `'admin'` (only an administrator's reinstate lifts it). Missing or null on a revoked
+   * account reads as `'admin'`, the safe choice for stores that do not record the kind.
+   */
+  readonly revokedBy?: RevocationKind | null;
   /** Consecutive failed attempts since the last success or reinstatement. Missing means 0. */
   readonly failedAttempts?: number;
   /** In temporary lockout mode: the account refuses logins until this instant. Missing or null means not locked. */
@@ -52,9 +58,16 @@ export interface PasswordUser {
   readonly email?: string | null;
 }
 
+/**
+ * The two kinds of revocation. `'lockout'`: the failed-attempt lockout revoked the account, and
+ * redeeming a reset token reinstates it. `'admin'`: an administrator revoked it, and only an
+ * administrator's reinstate lifts it.
+ */
+export type RevocationKind = 'lockout' | 'admin';
+
 /** How an account reacts when its failed-attempt counter reaches the threshold. */
 export type LockoutAction =
-  /** The product's behaviour: revoke the account until an admin reinstates it or a reset token is redeemed. */
+  /** The product's behaviour: revoke the account (kind `'lockout'`) until an admin reinstates it or a reset token is redeemed. */
   | { readonly mode: 'revoke' }
   /**
    * Lock the account until `now + min(baseMs * 2^lockouts, maxMs)`, where `lockouts` counts
@@ -97,7 +110,11 @@ export interface PasswordWrite {
   readonly previousHash: string | null;
   /** How many earlier hashes to keep. 0 means keep none (and drop any kept before). */
   readonly historySize: number;
-  /** When true, also clear the revocation, the failed-attempt counter and any temporary lock. */
+  /**
+   * When true, also clear a revocation by the lockout (`revokedBy: 'lockout'`), the failed-attempt
+   * counter and any temporary lock. A revocation by an administrator (or of unknown kind) stays:
+   * the store decides this in the same atomic step as the write, from the state it holds then.
+   */
   readonly reinstate: boolean;
   /**
    * True when the password itself is unchanged and only its hash is upgraded (a legacy hash
@@ -136,8 +153,8 @@ export interface UserStore {
 
   /**
    * Required. Writes a new password hash if the current one still equals `write.previousHash`,
-   * records the previous one in the history, and when `write.reinstate` is set clears revocation,
-   * counter and lock, all as one atomic change. Returns false when the user no longer exists or
+   * records the previous one in the history, and when `write.reinstate` is set clears a lockout
+   * revocation (never an administrator's), counter and lock, all as one atomic change. Returns false when the user no longer exists or
    * the hash changed meanwhile. `previousHash: null` is a compare-and-set too: it writes only
    * while the user has no hash, and never overwrites one. Throwing must leave the old password in
    * place.
@@ -157,7 +174,7 @@ export interface UserStore {
    * Required for lockout (on by default). Atomically increments the failed-attempt counter unless
    * the account is already revoked or locked (`lockedUntil` after `input.now`), never past the
    * threshold. When the counter reaches the threshold, applies `input.action` in the same atomic
-   * step. A counter that is already at the threshold on an active account (the host cleared the
+   * step (a revoke records `revokedBy: 'lockout'`). A counter that is already at the threshold on an active account (the host cleared the
    * revoked flag without clearing the counter, from its own admin screen or another app writing
    * the same column) also applies the action again: guessing never goes on unchecked. N
    * concurrent calls, from any number of app instances, move the counter by exactly
@@ -172,9 +189,11 @@ export interface UserStore {
   clearFailedAttempts?(id: string, options?: StoreCallOptions): Awaitable<void>;
 
   /**
-   * Optional; used by the reinstate/revoke helpers and the CLI. Revoking sets `isRevoked`;
-   * reinstating clears it together with the counter, any temporary lock and the temporary-lock
-   * history. Returns false when the user does not exist.
+   * Optional; used by the reinstate/revoke helpers and the CLI. `setRevoked(id, true)` is an
+   * administrator's revocation: it sets `isRevoked` with `revokedBy: 'admin'` (also over a lockout
+   * revocation). `setRevoked(id, false)` is an administrator's reinstate: it clears either kind
+   * together with the counter, any temporary lock and the temporary-lock history. Returns false
+   * when the user does not exist.
    */
   setRevoked?(id: string, revoked: boolean, options?: StoreCallOptions): Awaitable<boolean>;
 
@@ -243,7 +262,18 @@ export interface TokenStore {
   redeem(id: string, now: Date, apply: (record: ResetTokenRecord) => Promise<void>, options?: StoreCallOptions): Promise<ResetTokenRecord | null>;
 
   /**
-   * Revokes every outstanding token of a user (after a password change). A no-op when there are none.
+   * Optional (stores without it make the first such refusal kill the token). Counts one refused
+   * redemption of a usable token (a reused password, which costs a hash comparison and so is an
+   * oracle) and, when the count reaches `budget`, revokes the token, in one atomic step. Resolves
+   * the refusals left after this one (0: this call spent the budget and the token is dead), or
+   * null when the token was not usable (used, revoked, expired at `now`, unknown) and nothing was
+   * counted. N concurrent calls on a fresh token with budget B: exactly min(N, B) resolve a number.
+   */
+  recordRefusal?(id: string, budget: number, now: Date, options?: StoreCallOptions): Awaitable<number | null>;
+
+  /**
+   * Revokes every outstanding token of a user (after a password change or an administrator's
+   * revocation). A no-op when there are none.
    * Throwing is logged and the password change still succeeds: the tokens are already dead, since
    * their password stamp no longer matches.
    */

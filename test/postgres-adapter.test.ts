@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { createPostgresStores, LATEST_SCHEMA_VERSION } from '../lib/postgres/index.ts';
+import { defaultUsersTableStatement, postgresMigrations } from '../lib/postgres/migrations.ts';
+import { resolveNames } from '../lib/postgres/options.ts';
 import type { ResetTokenRecord } from '../lib/types.ts';
 import { closePglite, sharedPglite, storesInFreshSchema, uniqueName, type StoreFixture } from './postgres-fixtures.ts';
 
@@ -34,13 +36,13 @@ describe('migrations', () => {
     try {
       const stores = createPostgresStores(db, { schema, createUsersTable: true });
       assert.equal(await stores.schemaVersion(), 0);
-      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1] });
-      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [] });
+      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1, 2] });
+      assert.deepEqual(await stores.migrate(), { from: 2, to: LATEST_SCHEMA_VERSION, applied: [] });
       assert.equal(await stores.schemaVersion(), LATEST_SCHEMA_VERSION);
       const { rows } = await db.query<{ version: number }>(`SELECT version FROM "${schema}".rbac_password_migrations ORDER BY version`);
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1],
+        [1, 2],
       );
       const tables = await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
       assert.deepEqual(
@@ -56,9 +58,48 @@ describe('migrations', () => {
     await withStores(async ({ stores, schema }) => {
       const db = await sharedPglite();
       await db.query(`INSERT INTO "${schema}".rbac_password_migrations (version, name) VALUES (99, 'from the future')`);
-      await assert.rejects(stores.migrate(), /at version 99, newer than version 1 .*refusing to migrate/);
+      await assert.rejects(stores.migrate(), /at version 99, newer than version 2 .*refusing to migrate/);
       assert.equal(await stores.schemaVersion(), 99);
     });
+  });
+
+  test("version 2 upgrades existing tables: revocations recorded before it read as an administrator's, tokens keep working", async () => {
+    const db = await sharedPglite();
+    const schema = uniqueName('erp_v1');
+    await db.query(`CREATE SCHEMA "${schema}"`);
+    try {
+      const stores = createPostgresStores(db, { schema, createUsersTable: true });
+      // Build the version-1 schema exactly as released, then put rows in it.
+      const names = resolveNames({ schema, createUsersTable: true });
+      await db.query(`CREATE TABLE ${names.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await db.query(defaultUsersTableStatement(names));
+      const v1 = postgresMigrations(names)[0];
+      for (const statement of v1?.statements ?? []) await db.query(statement);
+      await db.query(`INSERT INTO ${names.migrations} (version, name) VALUES (1, 'v1')`);
+      const insert = (login: string, revoked: boolean) =>
+        db.query<{ id: string }>(`INSERT INTO ${names.users} (login, password_hash, is_revoked) VALUES ($1, 'hash-0', $2) RETURNING id::text AS id`, [login, revoked]);
+      const revoked = (await insert('old-revoked', true)).rows[0] as { id: string };
+      const active = (await insert('old-active', false)).rows[0] as { id: string };
+      await db.query(`INSERT INTO ${names.state} (user_id, failed_attempts) VALUES ($1, 10)`, [revoked.id]);
+      const token = tokenFor(active.id);
+      await db.query(`INSERT INTO ${names.tokens} (id, user_id, issued_at, expires_at, password_stamp) VALUES ($1, $2, $3, $4, 's')`, [
+        token.id,
+        token.userId,
+        token.issuedAt,
+        token.expiresAt,
+      ]);
+
+      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [2] });
+      const old = await stores.userStore.findById(revoked.id);
+      assert.equal(old?.isRevoked, true);
+      assert.equal(old?.revokedBy, 'admin');
+      await stores.userStore.setPassword(revoked.id, { passwordHash: 'hash-1', previousHash: 'hash-0', historySize: 0, reinstate: true });
+      assert.equal((await stores.userStore.findById(revoked.id))?.isRevoked, true, 'a reset lifted a pre-upgrade revocation');
+      assert.equal(await stores.tokenStore.recordRefusal(token.id, 5, new Date()), 4);
+      assert.ok(await stores.tokenStore.find(token.id, new Date()), 'a pre-upgrade token stopped working');
+    } finally {
+      await db.query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
   });
 
   test('only create the users table when asked', async () => {

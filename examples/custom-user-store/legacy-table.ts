@@ -11,6 +11,8 @@ export interface LegacyUserRow {
   /** 'local', or the directory the account comes from ('ldap', 'saml'). */
   auth_source: string;
   disabled: 0 | 1;
+  /** Why the account is disabled: 'lockout' (failed logins; a reset lifts it), 'admin', or null (read as 'admin'). */
+  disabled_reason: 'lockout' | 'admin' | null;
   failed_logins: number;
   /** Temporary lock: epoch milliseconds, or null. */
   locked_until_ms: number | null;
@@ -30,6 +32,7 @@ export class LegacyUsersTable {
       pw_hash: null,
       auth_source: 'local',
       disabled: 0,
+      disabled_reason: null,
       failed_logins: 0,
       locked_until_ms: null,
       lock_count: 0,

@@ -15,6 +15,7 @@ function toUser(row: LegacyUserRow): PasswordUser {
     passwordHash: row.pw_hash,
     isRemote: row.auth_source !== 'local',
     isRevoked: row.disabled === 1,
+    revokedBy: row.disabled === 1 ? (row.disabled_reason ?? 'admin') : null,
     failedAttempts: row.failed_logins,
     lockedUntil: row.locked_until_ms === null ? null : new Date(row.locked_until_ms),
   };
@@ -40,7 +41,10 @@ export class LegacyUserStore implements UserStore {
     const history = write.previousHash === null ? this.history(row) : [write.previousHash, ...this.history(row)];
     row.pw_history = JSON.stringify(history.slice(0, write.historySize));
     row.pw_hash = write.passwordHash;
-    if (write.reinstate) Object.assign(row, { disabled: 0, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    // A reset lifts only the lockout's revocation; an administrator's stays until they reinstate.
+    if (write.reinstate && (row.disabled === 0 || row.disabled_reason === 'lockout')) {
+      Object.assign(row, { disabled: 0, disabled_reason: null, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    }
     return true;
   }
 
@@ -61,7 +65,7 @@ export class LegacyUserStore implements UserStore {
       if (row.failed_logins === input.threshold) {
         lockedNow = true;
         if (input.action.mode === 'revoke') {
-          row.disabled = 1;
+          Object.assign(row, { disabled: 1, disabled_reason: 'lockout' });
         } else {
           row.locked_until_ms = input.now.getTime() + Math.min(input.action.baseMs * 2 ** row.lock_count, input.action.maxMs);
           row.lock_count += 1;
@@ -81,8 +85,8 @@ export class LegacyUserStore implements UserStore {
   setRevoked(id: string, revoked: boolean): boolean {
     const row = this.table.rows.get(id);
     if (row === undefined) return false;
-    if (revoked) row.disabled = 1;
-    else Object.assign(row, { disabled: 0, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    if (revoked) Object.assign(row, { disabled: 1, disabled_reason: 'admin' });
+    else Object.assign(row, { disabled: 0, disabled_reason: null, failed_logins: 0, locked_until_ms: null, lock_count: 0 });
     return true;
   }
 

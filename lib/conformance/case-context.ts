@@ -39,6 +39,7 @@ export interface CaseContext {
   /** The stores' optional member, or a failure that says which case id to skip. */
   need<K extends keyof UserStore>(member: K): NonNullable<UserStore[K]>;
   needPurge(): NonNullable<TokenStore['purgeExpired']>;
+  needRefusal(): NonNullable<TokenStore['recordRefusal']>;
   /** A `recordFailedAttempt` input. */
   attempt(threshold: number, action: LockoutAction, now?: Date): FailedAttemptInput;
 }
@@ -88,6 +89,11 @@ export function caseContext(caseId: string, stores: ConformanceStores, second: C
     needPurge: () => {
       const fn = stores.tokenStore.purgeExpired;
       if (typeof fn !== 'function') return missing('TokenStore.purgeExpired');
+      return fn.bind(stores.tokenStore);
+    },
+    needRefusal: () => {
+      const fn = stores.tokenStore.recordRefusal;
+      if (typeof fn !== 'function') return missing('TokenStore.recordRefusal');
       return fn.bind(stores.tokenStore);
     },
     attempt: (threshold, action, at = now) => ({ threshold, action, now: at }),

@@ -19,6 +19,8 @@ export class MemoryTokenStore implements TokenStore {
   /** Claimed ids revoked meanwhile: if their redemption rolls back they must not come back to life. */
   readonly #revokedWhileClaimed = new Set<string>();
   readonly #idsByUser = new Map<string, Set<string>>();
+  /** Refused redemptions (reused passwords) per outstanding token id. */
+  readonly #refusals = new Map<string, number>();
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryTokenStoreOptions = {}) {
@@ -70,6 +72,19 @@ export class MemoryTokenStore implements TokenStore {
     return record;
   }
 
+  recordRefusal(id: string, budget: number, now: Date): number | null {
+    const record = this.find(id, now);
+    if (record === null) return null;
+    const refusals = (this.#refusals.get(id) ?? 0) + 1;
+    if (refusals < budget) {
+      this.#refusals.set(id, refusals);
+      return budget - refusals;
+    }
+    // Budget spent: the token dies in the same (synchronous) step.
+    this.#delete(record);
+    return 0;
+  }
+
   revokeForUser(userId: string): void {
     const ids = this.#idsByUser.get(userId);
     if (ids === undefined) return;
@@ -78,6 +93,7 @@ export class MemoryTokenStore implements TokenStore {
         this.#revokedWhileClaimed.add(id);
       } else {
         this.#records.delete(id);
+        this.#refusals.delete(id);
         ids.delete(id);
       }
     }
@@ -102,6 +118,7 @@ export class MemoryTokenStore implements TokenStore {
 
   #delete(record: ResetTokenRecord): void {
     this.#records.delete(record.id);
+    this.#refusals.delete(record.id);
     const ids = this.#idsByUser.get(record.userId);
     ids?.delete(record.id);
     if (ids?.size === 0) this.#idsByUser.delete(record.userId);

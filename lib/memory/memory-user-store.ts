@@ -3,7 +3,7 @@
  * synchronously, so each change is atomic within the process.
  */
 import { randomUUID } from 'node:crypto';
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from '../types.ts';
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, RevocationKind, UserStore } from '../types.ts';
 import { warnIfProduction } from './production-warning.ts';
 
 /** A user as the memory store keeps it. Extra profile fields are kept for hosts that show them. */
@@ -14,6 +14,7 @@ export interface MemoryUser extends PasswordUser {
   readonly lastLogin: Date | null;
   readonly failedAttempts: number;
   readonly lockedUntil: Date | null;
+  readonly revokedBy: RevocationKind | null;
 }
 
 /** What `MemoryUserStore.createUser` takes. Only `login` is required. */
@@ -23,6 +24,8 @@ export interface NewMemoryUser {
   readonly passwordHash?: string | null;
   readonly isRemote?: boolean;
   readonly isRevoked?: boolean;
+  /** Who revoked a user created revoked. Default `'admin'`. */
+  readonly revokedBy?: RevocationKind;
   readonly isSuperuser?: boolean;
   readonly email?: string | null;
   readonly displayName?: string | null;
@@ -54,6 +57,7 @@ export class MemoryUserStore implements UserStore {
       passwordHash: input.passwordHash ?? null,
       isRemote: input.isRemote ?? false,
       isRevoked: input.isRevoked ?? false,
+      revokedBy: input.isRevoked === true ? (input.revokedBy ?? 'admin') : null,
       isSuperuser: input.isSuperuser ?? false,
       email: input.email ?? null,
       displayName: input.displayName ?? null,
@@ -97,8 +101,10 @@ export class MemoryUserStore implements UserStore {
     if (row === undefined || row.user.passwordHash !== write.previousHash) return false;
     if (write.previousHash !== null && write.historySize > 0 && write.rehash !== true) row.history.unshift(write.previousHash);
     row.history.length = Math.min(row.history.length, write.historySize);
-    const reinstated = write.reinstate ? { isRevoked: false, failedAttempts: 0, lockedUntil: null } : {};
-    if (write.reinstate) row.lockouts = 0;
+    // An administrator's revocation outlives any reset: only their reinstate lifts it.
+    const lift = write.reinstate && (!row.user.isRevoked || row.user.revokedBy === 'lockout');
+    const reinstated = lift ? { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null } : {};
+    if (lift) row.lockouts = 0;
     this.#update(row, { passwordHash: write.passwordHash, ...reinstated });
     return true;
   }
@@ -117,7 +123,7 @@ export class MemoryUserStore implements UserStore {
     // locks again on this attempt instead of letting guessing go on.
     const failedAttempts = Math.min(user.failedAttempts + 1, input.threshold);
     if (failedAttempts < input.threshold) return result(this.#update(row, { failedAttempts }), false);
-    if (input.action.mode === 'revoke') return result(this.#update(row, { failedAttempts, isRevoked: true }), true);
+    if (input.action.mode === 'revoke') return result(this.#update(row, { failedAttempts, isRevoked: true, revokedBy: 'lockout' }), true);
     const waitMs = Math.min(input.action.baseMs * 2 ** row.lockouts, input.action.maxMs);
     row.lockouts += 1;
     return result(this.#update(row, { failedAttempts: 0, lockedUntil: new Date(input.now.getTime() + waitMs) }), true);
@@ -134,7 +140,7 @@ export class MemoryUserStore implements UserStore {
     const row = this.#rows.get(id);
     if (row === undefined) return false;
     if (!revoked) row.lockouts = 0;
-    this.#update(row, revoked ? { isRevoked: true } : { isRevoked: false, failedAttempts: 0, lockedUntil: null });
+    this.#update(row, revoked ? { isRevoked: true, revokedBy: 'admin' } : { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null });
     return true;
   }
 

@@ -70,11 +70,23 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
         `CREATE INDEX ${index('reset_tokens_purge_after')} ON ${names.tokens} (purge_after)`,
       ],
     },
+    {
+      version: 2,
+      name: 'revocation kinds, per-token refusal budget',
+      statements: [
+        // Who revoked the account: 'lockout' (a reset lifts it) or 'admin' (only a reinstate does).
+        // Existing revocations have no kind and read as 'admin', the safe choice: an administrator
+        // reinstates them (as before, only an administrator could issue the reset token anyway).
+        `ALTER TABLE ${names.state} ADD COLUMN revoked_by text CHECK (revoked_by IN ('lockout', 'admin'))`,
+        // Refused redemptions (reused passwords) of each token, counted toward its budget.
+        `ALTER TABLE ${names.tokens} ADD COLUMN refusals integer NOT NULL DEFAULT 0 CHECK (refusals >= 0)`,
+      ],
+    },
   ];
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 1;
+export const LATEST_SCHEMA_VERSION = 2;
 
 /** `CREATE TABLE IF NOT EXISTS` for the default users table, with the configured names. */
 export function defaultUsersTableStatement(names: ResolvedNames): string {

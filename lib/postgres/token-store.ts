@@ -81,6 +81,24 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   /**
+   * Counts one refused redemption in one conditional UPDATE (row-locked, so concurrent refusals
+   * in any number of processes each see the previous count) and revokes the token when the count
+   * reaches the budget.
+   */
+  async recordRefusal(id: string, budget: number, now: Date, options?: StoreCallOptions): Promise<number | null> {
+    const limit = Math.max(1, Math.floor(budget));
+    const [row] = await this.#sql.query<{ refusals: number }>(
+      `UPDATE ${this.#tokens} SET refusals = refusals + 1,
+          revoked_at = CASE WHEN refusals + 1 >= $2::int THEN $3::timestamptz ELSE NULL END
+        WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+        RETURNING refusals`,
+      [id, limit, now],
+      options?.signal,
+    );
+    return row === undefined ? null : Math.max(0, limit - Number(row.refusals));
+  }
+
+  /**
    * Revokes every outstanding token of the user. The contract passes no clock, so the revocation
    * time is the database's; it is only kept for audits (purging does not depend on it).
    */

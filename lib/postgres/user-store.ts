@@ -4,12 +4,13 @@
  * (is the account locked? did this attempt reach the threshold?) are made in SQL, so concurrent
  * requests in any number of processes see one consistent count.
  */
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, StoreCallOptions, UserStore } from '../types.ts';
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, RevocationKind, StoreCallOptions, UserStore } from '../types.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
 /** A user as `createUser` and `listUsers` return it: the library's fields plus the default table's extras (null when unmapped). */
 export interface ManagedUser extends PasswordUser {
+  readonly revokedBy: RevocationKind | null;
   readonly failedAttempts: number;
   readonly lockedUntil: Date | null;
   readonly email: string | null;
@@ -38,6 +39,7 @@ interface UserRow {
   password_hash: string | null;
   is_remote: boolean;
   is_revoked: boolean;
+  revoked_by: RevocationKind | null;
   failed_attempts: number;
   locked_until: Date | null;
   email: string | null;
@@ -63,6 +65,8 @@ export class PostgresUserStore implements UserStore {
     this.#select = `SELECT u.${c.id}::text AS id, u.${c.login}::text AS login, u.${c.passwordHash} AS password_hash,
         ${c.isRemote === null ? 'false' : `coalesce(u.${c.isRemote}, false)`} AS is_remote,
         coalesce(u.${c.isRevoked}, false) AS is_revoked,
+        -- A revocation the adapter did not record (an older row, or the host's own write) is an administrator's.
+        CASE WHEN coalesce(u.${c.isRevoked}, false) THEN coalesce(s.revoked_by, 'admin') END AS revoked_by,
         coalesce(s.failed_attempts, 0) AS failed_attempts, s.locked_until,
         ${orNull(c.email, 'text')}::text AS email, ${orNull(c.displayName, 'text')}::text AS display_name,
         ${c.isSuperuser === null ? 'false' : `coalesce(u.${c.isSuperuser}, false)`} AS is_superuser,
@@ -133,15 +137,19 @@ export class PostgresUserStore implements UserStore {
     return user;
   }
 
-  /** Writes the hash, pushes and trims the history, and optionally reinstates, in one transaction. */
+  /**
+   * Writes the hash, pushes and trims the history, and optionally reinstates, in one transaction.
+   * Reinstating lifts only a lockout revocation: the kind is read after the user row is locked, so
+   * an administrator's revocation committed before this write always stays.
+   */
   setPassword(id: string, write: PasswordWrite, options?: StoreCallOptions): Promise<boolean> {
     const { users, state, history, col: c } = this.#n;
     return this.#sql.runInTransaction(async () => {
       // Updating the user row first also locks it, in the same order as every other writer
       // (users, then state), so writers never deadlock each other.
-      const reinstate = write.reinstate ? `, ${c.isRevoked} = false` : '';
-      const [updated] = await this.#sql.query<{ uid: string }>(
-        `UPDATE ${users} SET ${c.passwordHash} = $2${reinstate} WHERE ${c.id} = $1 AND ${c.passwordHash} IS NOT DISTINCT FROM $3 RETURNING ${c.id}::text AS uid`,
+      const [updated] = await this.#sql.query<{ uid: string; revoked: boolean }>(
+        `UPDATE ${users} SET ${c.passwordHash} = $2 WHERE ${c.id} = $1 AND ${c.passwordHash} IS NOT DISTINCT FROM $3
+          RETURNING ${c.id}::text AS uid, coalesce(${c.isRevoked}, false) AS revoked`,
         [id, write.passwordHash, write.previousHash],
       );
       if (updated === undefined) return false;
@@ -153,9 +161,14 @@ export class PostgresUserStore implements UserStore {
         updated.uid,
         size,
       ]);
-      if (write.reinstate) {
-        await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
+      if (!write.reinstate) return true;
+      if (updated.revoked) {
+        const [kind] = await this.#sql.query<{ revoked_by: string | null }>(`SELECT revoked_by FROM ${state} WHERE user_id = $1`, [updated.uid]);
+        // An administrator's revocation (or one of unknown kind) outlives any reset.
+        if (kind?.revoked_by !== 'lockout') return true;
+        await this.#sql.query(`UPDATE ${users} SET ${c.isRevoked} = false WHERE ${c.id} = $1`, [id]);
       }
+      await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL, revoked_by = NULL WHERE user_id = $1`, [updated.uid]);
       return true;
     }, options?.signal);
   }
@@ -204,6 +217,7 @@ export class PostgresUserStore implements UserStore {
            UPDATE ${state} s SET
              failed_attempts = CASE WHEN step.hit AND $4::boolean THEN 0 ELSE least(s.failed_attempts + 1, $2::int) END,
              lockouts = CASE WHEN step.hit AND $4::boolean THEN s.lockouts + 1 ELSE s.lockouts END,
+             revoked_by = CASE WHEN step.hit AND NOT $4::boolean THEN 'lockout' ELSE s.revoked_by END,
              locked_until = CASE
                WHEN step.hit AND $4::boolean
                  THEN $3::timestamptz + least($5::float8 * power(2::float8, least(s.lockouts, 60)), $6::float8) * interval '1 millisecond'
@@ -245,14 +259,20 @@ export class PostgresUserStore implements UserStore {
     );
   }
 
-  /** Revokes, or reinstates (clearing counter, lock history and lock) in the same statement. */
+  /**
+   * An administrator's revocation (recorded as `'admin'`, also over a lockout revocation), or an
+   * administrator's reinstate (clearing the kind, counter, lock history and lock), in one statement.
+   */
   async setRevoked(id: string, revoked: boolean, options?: StoreCallOptions): Promise<boolean> {
     const { users, state, col: c } = this.#n;
     const [row] = await this.#sql.query<{ found: number }>(
       `WITH u AS (
          UPDATE ${users} SET ${c.isRevoked} = $2 WHERE ${c.id} = $1 RETURNING ${c.id}::text AS uid
+       ), revoked AS (
+         INSERT INTO ${state} (user_id, revoked_by) SELECT uid, 'admin' FROM u WHERE $2::boolean
+         ON CONFLICT (user_id) DO UPDATE SET revoked_by = 'admin'
        ), cleared AS (
-         UPDATE ${state} s SET failed_attempts = 0, lockouts = 0, locked_until = NULL
+         UPDATE ${state} s SET failed_attempts = 0, lockouts = 0, locked_until = NULL, revoked_by = NULL
          FROM u WHERE s.user_id = u.uid AND NOT $2::boolean
        )
        SELECT count(*)::int AS found FROM u`,
@@ -286,6 +306,7 @@ function toUser(row: UserRow): ManagedUser {
     passwordHash: row.password_hash,
     isRemote: row.is_remote,
     isRevoked: row.is_revoked,
+    revokedBy: row.revoked_by,
     failedAttempts: Number(row.failed_attempts),
     lockedUntil: row.locked_until,
     email: row.email,
