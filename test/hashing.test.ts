@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { HasherBusyError } from '../lib/errors.ts';
-import { createBcryptHasher, createWorkerPoolHasher, HasherClosedError, HasherWorkerExitError, type WorkerPoolHasher } from '../lib/hashing/index.ts';
+import { createBcryptHasher, createWorkerPoolHasher, HasherClosedError, HasherTimeoutError, HasherWorkerExitError, type WorkerPoolHasher } from '../lib/hashing/index.ts';
 import { createPool } from '../lib/hashing/worker-pool-hasher.ts';
 import type { Hasher } from '../lib/types.ts';
 
@@ -178,6 +178,36 @@ describe('createWorkerPoolHasher', () => {
       } finally {
         await pool.close();
       }
+    });
+  });
+
+  describe('job time limit', () => {
+    // A stand-in worker that never answers the password 'hang' (like a compare of a cost-31 hash).
+    const HANGING_WORKER = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (job) => {
+        if (job.payload.password === 'hang') { for (;;) {} }
+        parentPort.postMessage({ id: job.id, ok: true, value: job.kind === 'bcrypt-hash' ? 'h:' + job.payload.password : true });
+      });
+    `;
+
+    it('rejects a job past jobTimeoutMs with HasherTimeoutError, terminates its worker, and serves the queue on a new one', async () => {
+      const pool: WorkerPoolHasher = createPool({ cost: 4, size: 1, maxQueue: 4, jobTimeoutMs: 300 }, HANGING_WORKER, null);
+      try {
+        const [hung, queued] = await Promise.allSettled([pool.hash('hang'), pool.hash('fine')]);
+        assert.ok(hung.status === 'rejected' && hung.reason instanceof HasherTimeoutError, String(hung.status));
+        assert.deepEqual(queued, { status: 'fulfilled', value: 'h:fine' });
+        assert.equal(pool.stats.timedOut, 1);
+        assert.equal(pool.stats.crashed, 0);
+        assert.equal(await pool.hash('later'), 'h:later');
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('refuses a bad jobTimeoutMs', () => {
+      assert.throws(() => createPool({ cost: 4, jobTimeoutMs: 0 }, HANGING_WORKER, null), RangeError);
+      assert.throws(() => createPool({ cost: 4, jobTimeoutMs: 1.5 }, HANGING_WORKER, null), RangeError);
     });
   });
 });

@@ -3,6 +3,7 @@
  * the event loop, bounded) and `createBcryptHasher` (in-thread, for CLIs and tests).
  */
 export { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from './bcrypt-cost.ts';
+export { DEFAULT_JOB_TIMEOUT_MS, HasherTimeoutError } from './job-time-limit.ts';
 export { createBcryptHasher, type BcryptHasher, type BcryptHasherOptions } from './bcrypt-hasher.ts';
 export {
   createWorkerPoolHasher,

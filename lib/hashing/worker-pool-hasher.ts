@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { HashOptions, Hasher } from '../types.ts';
 import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, bcryptNeedsRehash, DEFAULT_BCRYPT_COST, isBcryptHash } from './bcrypt-cost.ts';
 import { HasherWorkerExitError } from './hasher-errors.ts';
+import { HasherTimeoutError, resolveJobTimeout } from './job-time-limit.ts';
 import { createJobScheduler, type Job, type JobSchedulerStats, type SchedulerWorker, type WorkerEvents } from './job-scheduler.ts';
 import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
 
@@ -42,6 +43,11 @@ export interface WorkerPoolHasherOptions {
    * still get in. Default half of `maxQueue` (at least 1), so one client never fills the queue.
    */
   readonly maxQueuePerKey?: number;
+  /**
+   * Milliseconds one job may run. Past it the job rejects with `HasherTimeoutError` and its
+   * worker is terminated (the next job gets a new one). Default 60 000.
+   */
+  readonly jobTimeoutMs?: number;
 }
 
 /** The fairness key of calls that name none. */
@@ -154,6 +160,7 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
   const size = count('size', options.size ?? availableParallelism(), 1);
   const maxQueue = count('maxQueue', options.maxQueue ?? size * DEFAULT_QUEUE_PER_WORKER, 0);
   const maxQueuePerKey = count('maxQueuePerKey', options.maxQueuePerKey ?? Math.max(1, Math.ceil(maxQueue / 2)), 0);
+  const jobTimeoutMs = resolveJobTimeout(options.jobTimeoutMs);
   const scheduler = createJobScheduler({
     size,
     maxQueue,
@@ -162,6 +169,10 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     now: () => performance.now(),
     // bcryptjs needs about 0.1 ms per 2^cost on this project's machines (110-125 ms at cost 10).
     initialJobMs: 2 ** cost * 0.1,
+    // A stored hash that slipped past maxBcryptCost, a slow legacy verifier or a hung worker must
+    // not hold a worker for hours.
+    jobTimeoutMs,
+    timeoutError: () => new HasherTimeoutError(jobTimeoutMs),
   });
   const keyOf = (options: HashOptions | undefined) => (typeof options?.fairnessKey === 'string' ? options.fairnessKey : DEFAULT_FAIRNESS_KEY);
   const run = <K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K], options?: HashOptions): Promise<WorkerJobResults[K]> =>
