@@ -7,6 +7,7 @@ export type PasswordEventType =
   | 'password-changed'
   | 'failed-attempt'
   | 'account-locked'
+  | 'account-revoked'
   | 'account-reinstated'
   | 'policy-rejected'
   | 'password-rehashed'
@@ -30,7 +31,10 @@ export interface PasswordEvent {
    * Non-secret facts: `failedAttempts`, `lockedUntil`, `rules` (policy rule ids), `via` (`self-service` for a link asked through
    * `POST /auth/forgot`), `expiresAt`, `outcome` (of a failed breach check),
    * `from`/`to` (hash scheme names), `reason`; `afterTimeout: true` on a password change that
-   * committed after the store call had timed out (the client got 503).
+   * committed after the store call had timed out (the client got 503); and `revokedBy`
+   * (`'lockout'` or `'admin'`) on `account-locked` (revoke mode), `account-revoked`,
+   * `account-reinstated` (the kind lifted), and on a `password-reset` / `password-changed` that
+   * left an administrator's revocation in place (with `stillRevoked: true`).
    */
   readonly details?: Readonly<Record<string, unknown>>;
 }

@@ -14,7 +14,7 @@ import type { SendResetLink } from './self-service/reset-links.ts';
 
 /** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
 export type LockoutOption =
-  /** The product's behaviour (default): revoke until reinstated or reset with a token. */
+  /** The product's behaviour (default): revoke (kind `'lockout'`) until reinstated or reset with a token. */
   | { readonly mode: 'revoke' }
   /** Lock for `initialDelaySeconds` (default 60), doubling on each lock up to `maxDelaySeconds` (default 3600). */
   | { readonly mode: 'temporary'; readonly initialDelaySeconds?: number; readonly maxDelaySeconds?: number };
@@ -65,6 +65,18 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   readonly failedAttemptsLockout?: number;
   /** What a lock does. Default `{ mode: 'revoke' }`. */
   readonly lockout?: LockoutOption;
+  /**
+   * What `verifyLogin` tells about a revoked or locked account, whatever the password. False
+   * (default): `invalid-credentials`, as for an unknown login, so a lockout does not reveal that
+   * the account exists. True: `revoked` or `locked` (with its end) to anyone who names the login,
+   * which tells a legitimate user why, and tells a guesser that the account exists.
+   */
+  readonly revealAccountState?: boolean;
+  /**
+   * How many reused-password refusals one reset token may get on `POST /auth/reset` before it
+   * dies (each one compares against the stored hashes, so each is a guess). Default 5.
+   */
+  readonly resetReuseRefusals?: number;
   /** Milliseconds a store call may take before the request is answered 503. Default 5000. A redemption (claim and write) gets 2x this, the write inside it 1x. */
   readonly storeTimeoutMs?: number;
   /** Absolute URL of the reset page; when set, a JSON token answer also carries `link` = this URL + `#token=<token>`. */
@@ -135,6 +147,8 @@ const SERVICE_KEYS = [
   'policy',
   'failedAttemptsLockout',
   'lockout',
+  'revealAccountState',
+  'resetReuseRefusals',
   'storeTimeoutMs',
   'publicUrl',
   'now',

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import request from 'supertest';
 import { createBcryptHasher, createPasswordRouter, StoreUnavailableError, type PasswordRouter, type PasswordUser } from '../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, type TestApp, type TestPrincipal } from './helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, lockOut, OTHER_GOOD_PASSWORD, SECRET, type TestApp, type TestPrincipal } from './helpers/app.ts';
 import { FAULT_MESSAGE, FAULT_MODES, FaultPlan, faulty, type Fault } from './helpers/faulty-stores.ts';
 import { assertSecurityHeaders, fullSnapshot, jtiOf } from './helpers/fuzz-support.ts';
 
@@ -111,7 +111,7 @@ const scenarios: Scenario[] = [
   {
     name: 'POST /auth/reset',
     setup: async (r) => {
-      r.t.users.setRevoked(r.t.alice.id, true);
+      lockOut(r.t, r.t.alice.id);
       await issueOn(r);
     },
     send: (r) => request(r.app).post(`${base}/auth/reset`).send({ token: r.token, password: OTHER_GOOD_PASSWORD }),

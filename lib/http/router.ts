@@ -17,6 +17,8 @@ import { forgotPasswordRoute } from './forgot-password.ts';
 
 const log = createLogger('http');
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A token redeemed while an administrator had revoked the account: the password is set, the revocation stays. */
+const STILL_REVOKED_MSG = 'The password has been reset, but the account stays revoked: an administrator revoked it, and only an administrator can reinstate it';
 
 /** The router, with the service behind it (for `verifyLogin` and the other helpers). */
 export type PasswordRouter<P extends Principal = Principal> = Router & {
@@ -102,8 +104,8 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     ...body('resetPassword'),
     handle(async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
-      await service.resetPassword(token, password, context(req));
-      res.status(200).json({ msg: 'The password has been reset' });
+      const { stillRevoked } = await service.resetPassword(token, password, context(req));
+      res.status(200).json({ msg: stillRevoked ? STILL_REVOKED_MSG : 'The password has been reset' });
     }),
   );
 

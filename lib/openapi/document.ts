@@ -169,7 +169,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         tags: ['passwords'],
         summary: 'Redeem a reset token and set a new password',
         description:
-          'No authentication: the token is the credential. Sets the password, reinstates a revoked or locked account, and consumes the token. It never logs the user in: no cookie, session or auth token in the answer.',
+          'No authentication: the token is the credential. Sets the password, reinstates an account the failed-attempt lockout revoked or locked, and consumes the token. An account an administrator revoked stays revoked (the password is set all the same, and `msg` says so): only an administrator reinstates it. A reused password is refused without consuming the token, but each such refusal spends one of the token’s budget (`resetReuseRefusals`, default 5); the last one kills it. It never logs the user in: no cookie, session or auth token in the answer.',
         security: [],
         requestBody: body('ResetPasswordRequest'),
         responses: {
@@ -179,7 +179,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
             'schema-violation',
             'password-policy-violation',
           ]),
-          '403': error('The token is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
+          '403': error('The token is used, expired, superseded, revoked with its account, spent by reused-password refusals, tampered with, or not ours.', ['invalid-token']),
           ...tooLarge,
           ...tooManyHashes,
           ...serverErrors,
@@ -212,7 +212,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         tags: ['passwords'],
         summary: 'Check a candidate password against the policy',
         description:
-          'Checks for the reset token’s user when `reset_token` is given (the token is not consumed; no other authentication is needed), else for the signed-in user: login, current password and history included.',
+          'Checks the policy’s rules for the reset token’s user when `reset_token` is given (the token is not consumed; no other authentication is needed), else for the signed-in user, login included. It never compares against stored passwords: reuse of the current or an earlier password is checked only when the password is submitted.',
         security: [...authenticated, {}],
         requestBody: body('ValidatePasswordRequest'),
         responses: {

@@ -7,17 +7,22 @@
  * never lift the revocation: `setPassword` lifts only a lockout revocation, decided in the
  * store's own atomic step.
  */
-import type { TokenStore, UserStore } from '../types.ts';
+import type { StoreCallOptions, TokenStore, UserStore } from '../types.ts';
 
-/** The store calls, each run under the caller's timeout wrapper. */
-export type StoreCaller = <T>(operation: string, call: () => T | Promise<T>) => Promise<T>;
+/** The store calls, each run under the caller's timeout wrapper (which hands the call its signal). */
+export type StoreCaller = <T>(operation: string, call: (options: StoreCallOptions) => T | Promise<T>) => Promise<T>;
 
 /** Revokes `userId` as an administrator and kills its reset tokens. False when the user does not exist. */
-export async function revokeByAdministrator(users: UserStore, tokens: TokenStore, userId: string, call: StoreCaller = async (_, fn) => fn()): Promise<boolean> {
+export async function revokeByAdministrator(
+  users: UserStore,
+  tokens: TokenStore,
+  userId: string,
+  call: StoreCaller = async (_, fn) => fn({ signal: new AbortController().signal }),
+): Promise<boolean> {
   const setRevoked = users.setRevoked;
   if (typeof setRevoked !== 'function') throw new TypeError('express-rbac-password: revoke needs userStore.setRevoked().');
-  await call('tokenStore.revokeForUser', () => tokens.revokeForUser(userId));
-  if (!(await call('userStore.setRevoked', () => setRevoked.call(users, userId, true)))) return false;
-  await call('tokenStore.revokeForUser', () => tokens.revokeForUser(userId));
+  await call('tokenStore.revokeForUser', (o) => tokens.revokeForUser(userId, o));
+  if (!(await call('userStore.setRevoked', (o) => setRevoked.call(users, userId, true, o)))) return false;
+  await call('tokenStore.revokeForUser', (o) => tokens.revokeForUser(userId, o));
   return true;
 }

@@ -2,7 +2,7 @@
  * The framework-free core: issue, redeem, change, validate and login. The HTTP router and the CLI
  * are thin layers over it. Every refusal is decided before any password hashing.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PasswordApiError, StoreUnavailableError } from '../errors.ts';
 import { BreachCheckError } from '../breached/checker.ts';
 import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from '../events.ts';
@@ -26,9 +26,23 @@ import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { ResetLinkThrottle, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
-import type { Authorizer, FailedAttemptInput, HashOptions, Hasher, PasswordUser, Principal, ResetTokenRecord, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
+import type {
+  Authorizer,
+  FailedAttemptInput,
+  HashOptions,
+  Hasher,
+  PasswordUser,
+  Principal,
+  ResetTokenRecord,
+  RevocationKind,
+  StoreCallOptions,
+  TokenStore,
+  UserStore,
+} from '../types.ts';
+import { revokeByAdministrator } from './admin-revocation.ts';
 import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
+import { isUnusableLogin } from './login-input.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
 
 const log = createLogger('service');
@@ -58,9 +72,19 @@ export interface LoginValidation {
   readonly failures: readonly LoginFailure[];
 }
 
+/** What a password write by token or by an administrator left behind. */
+export interface PasswordWriteResult {
+  /**
+   * True when the account stays revoked: an administrator revoked it, and only an administrator's
+   * reinstate lifts it. The password was set all the same.
+   */
+  readonly stillRevoked: boolean;
+}
+
 /**
- * Why `verifyLogin` refused. `revoked` is only reported with the right password, and `locked`
- * only for accounts that failed attempts locked. Answer them all with 401.
+ * Why `verifyLogin` refused. By default a revoked or locked account gets `invalid-credentials`
+ * for any password, like an unknown login; with `revealAccountState: true` it gets `revoked` or
+ * `locked` for any password. Answer them all with 401.
  */
 export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
 
@@ -106,6 +130,8 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #linkThrottle: ResetLinkThrottle;
   readonly #normalizeIdentifier: (value: string) => string;
   readonly #linkWork = new Set<Promise<void>>();
+  readonly #revealAccountState: boolean;
+  readonly #reuseRefusals: number;
   #dummyHash: Promise<string> | undefined;
 
   constructor(options: PasswordServiceOptions<P>, checkKeys = true) {
@@ -160,6 +186,9 @@ export class PasswordService<P extends Principal = Principal> {
       numberOption('maxPendingResetLinks', options.maxPendingResetLinks, 100, { min: 1, max: 100_000, integer: true }),
     );
     this.#normalizeIdentifier = functionOption('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC'));
+    if (options.revealAccountState !== undefined && typeof options.revealAccountState !== 'boolean') optionError('revealAccountState', 'must be true or false.');
+    this.#revealAccountState = options.revealAccountState ?? false;
+    this.#reuseRefusals = numberOption('resetReuseRefusals', options.resetReuseRefusals, 5, { min: 1, max: 100, integer: true });
   }
 
   /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
@@ -225,13 +254,24 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /**
-   * `POST /auth/reset`: redeems a token and sets the new password, reinstating the user. Does not
-   * log the user in. The token is consumed only together with the password write.
+   * `POST /auth/reset`: redeems a token and sets the new password, reinstating a user the lockout
+   * revoked (an administrator's revocation stays: see `stillRevoked`). Does not log the user in.
+   * The token is consumed only together with the password write. A reused password is refused
+   * without consuming the token, but each refusal spends one of the token's `resetReuseRefusals`.
    */
-  async resetPassword(token: string, password: string, context: CallContext = {}): Promise<void> {
+  async resetPassword(token: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
     const { record, user } = await this.#usableToken(token);
     const normalized = normalizePassword(password);
-    await this.#enforcePolicy(normalized, user, context, 'reset');
+    this.#enforceRules(normalized, user, context);
+    const reuse = await this.#reuseFailures(normalized, user, hashOptionsOf(context), { via: 'reset', context });
+    if (reuse.length > 0) {
+      // Each refusal told the caller something about the stored hashes: the token pays for it.
+      const left = await this.#call('tokenStore.recordRefusal', (o) => this.#spendRefusal(record.id, o));
+      // Spent by a concurrent refusal meanwhile: this verdict was never paid for, so it is not told.
+      if (left === null) throw invalidToken();
+      if (left === 0) log('reset token of user %s died: its budget of reused-password refusals is spent', user.id);
+      this.#rejectPolicy(user, reuse, context);
+    }
     const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
     let stale = false;
     const late: Promise<unknown>[] = [];
@@ -258,22 +298,24 @@ export class PasswordService<P extends Principal = Principal> {
       (pending) => late.push(pending),
     ).catch((error: unknown) => {
       if (stale) return null;
-      this.#settleLateWrite(user.id, passwordHash, late, (extra) => this.#finishReset(user, context, extra));
+      this.#settleLateWrite(user.id, passwordHash, late, async (extra) => void (await this.#finishReset(user, context, extra)));
       throw error;
     });
     if (redeemed === null) throw invalidToken();
-    await this.#finishReset(user, context);
+    return this.#finishReset(user, context);
   }
 
   /** What follows a committed reset: after the commit, not inside `apply` (a failed statement there would abort a database transaction). */
-  async #finishReset(user: PasswordUser, context: CallContext, extra: Record<string, unknown> = {}): Promise<void> {
+  async #finishReset(user: PasswordUser, context: CallContext, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#revokeAfterWrite(user.id);
-    log('password reset with token for user %s', user.id);
-    this.#emit('password-reset', user.id, null, context, nonEmpty(extra));
-    if (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now())) {
-      this.#emit('account-reinstated', user.id, null, context, { via: 'reset', ...extra });
+    const stillRevoked = revocationOf(user) === 'admin';
+    log('password reset with token for user %s%s', user.id, stillRevoked ? ' (stays revoked by an administrator)' : '');
+    this.#emit('password-reset', user.id, null, context, nonEmpty({ ...extra, ...(stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {}) }));
+    if (!stillRevoked && (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now()))) {
+      this.#emit('account-reinstated', user.id, null, context, { via: 'reset', revokedBy: revocationOf(user), ...extra });
     }
     await this.#passwordChanged(user, 'reset', context);
+    return { stillRevoked };
   }
 
   /**
@@ -353,15 +395,16 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /**
-   * `POST /command/validate-password`: checks a candidate against the policy for the token's user
-   * (when a reset token is given, which is not consumed) or for the signed-in user.
+   * `POST /command/validate-password`: checks a candidate against the policy's rules for the
+   * token's user (when a reset token is given, which is not consumed) or for the signed-in user.
+   * It never compares against stored hashes (the current password and the history): that would
+   * be a free oracle for them. Reuse is checked when the password is submitted.
    */
   async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }, context: CallContext = {}): Promise<PasswordValidation> {
     const user = 'resetToken' in subject ? (await this.#usableToken(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#policy, this.#ruleContext(user))];
     if (failures.length === 0) failures.push(...(await this.#breachFailures(normalized, user, context, false)));
-    if (failures.length === 0 && user !== null) failures.push(...(await this.#reuseFailures(normalized, user, hashOptionsOf(context))));
     return { valid: failures.length === 0, failures };
   }
 
@@ -391,29 +434,31 @@ export class PasswordService<P extends Principal = Principal> {
 
   /**
    * The login helper for the host's own login endpoint. Applies normalization, revocation, the
-   * lockout counter, and spends the same hashing time on unknown logins as on known ones.
+   * lockout counter, and spends the same hashing time and the same store round trip on unknown
+   * logins as on known ones. A revoked or locked account is never compared against its real hash:
+   * every password gets the same answer after the same work.
    */
   async verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
     const findByLogin = this.#users.findByLogin;
     if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
-    const user =
-      typeof login === 'string' && login.length > 0 && login.length <= 1024 ? await this.#call('userStore.findByLogin', (o) => findByLogin.call(this.#users, login, o)) : null;
+    // A login no store could hold (control characters, NUL, absurd length) is an unknown login.
+    const user = isUnusableLogin(login) ? null : await this.#call('userStore.findByLogin', (o) => findByLogin.call(this.#users, login, o));
     const normalized = normalizePassword(typeof password === 'string' ? password : '');
-    const usable = user !== null && !user.isRemote && user.passwordHash !== null;
-    const verified = await this.#verify(normalized, usable ? user.passwordHash : null, user?.id, hashOptionsOf(context));
-    const matches = verified.match;
-    if (user === null || !usable) return { ok: false, reason: 'invalid-credentials' };
     const now = this.#now();
-    // Only someone who knows the password learns that the account is revoked.
-    if (user.isRevoked) return { ok: false, reason: matches ? 'revoked' : 'invalid-credentials' };
-    if (isLocked(user, now)) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
-    if (!matches) {
+    const usable = user !== null && !user.isRemote && user.passwordHash !== null;
+    const closed = usable && (user.isRevoked || isLocked(user, now));
+    const verified = await this.#verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
+    if (!usable || closed) {
+      // The same store round trip a wrong password costs (a no-op here), so timing tells nothing.
+      await this.#failedAttemptRoundTrip(usable ? user.id : null);
+      if (closed && this.#revealAccountState) return closedAccount(user, now);
+      return { ok: false, reason: 'invalid-credentials' };
+    }
+    if (!verified.match) {
       const result = await this.#recordFailure(user, null, context);
       if (result?.lockedNow === true) {
-        // A revocation is not told to a wrong password; a temporary lock is (it ends by itself).
-        return result.lockedUntil === null
-          ? { ok: false, reason: 'invalid-credentials', lockedNow: true }
-          : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
+        if (!this.#revealAccountState) return { ok: false, reason: 'invalid-credentials', lockedNow: true };
+        return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
       }
       return { ok: false, reason: 'invalid-credentials' };
     }
@@ -424,32 +469,73 @@ export class PasswordService<P extends Principal = Principal> {
     return { ok: true, user };
   }
 
-  /** Sets a user's password directly (the admin CLI): policy applies, tokens die, the user is reinstated. */
-  async setPassword(userId: string, password: string, context: CallContext = {}): Promise<void> {
+  /**
+   * Sets a user's password directly (the admin CLI): policy applies, tokens die, a lockout is
+   * lifted. An administrator's revocation stays (see `stillRevoked`): lift it with `reinstate`.
+   */
+  async setPassword(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
     const user = await this.#findUser(parseUserId(userId));
     if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'admin');
     const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
+    // The store lifts only a lockout: an administrator's revocation stays.
+    const stillRevoked = revocationOf(user) === 'admin';
     const finish = async (extra: Record<string, unknown> = {}) => {
       await this.#revokeAfterWrite(user.id);
-      this.#emit('password-changed', user.id, null, context, { via: 'admin', ...extra });
-      if (user.isRevoked || isLocked(user, this.#now())) this.#emit('account-reinstated', user.id, null, context, { via: 'admin', ...extra });
+      this.#emit('password-changed', user.id, null, context, { via: 'admin', ...(stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {}), ...extra });
+      if (!stillRevoked && (user.isRevoked || isLocked(user, this.#now()))) {
+        this.#emit('account-reinstated', user.id, null, context, { via: 'admin', revokedBy: revocationOf(user), ...extra });
+      }
       await this.#passwordChanged(user, 'admin', context);
     };
     const written = await this.#passwordWrite(user, passwordHash, true, finish);
     if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
     await finish();
+    return { stillRevoked };
   }
 
-  /** Reinstates a revoked or locked user and clears the counter. */
+  /**
+   * An administrator's revocation: only an administrator's `reinstate` lifts it, never a reset.
+   * Kills the user's outstanding reset tokens with it (see `revokeByAdministrator` for how the
+   * two stores act as one step). Resolves false when the user does not exist.
+   */
+  async revoke(userId: string, actorId: string | null = null, context: CallContext = {}): Promise<boolean> {
+    const id = parseUserId(userId);
+    const done = await revokeByAdministrator(this.#users, this.#tokens, id, (operation, call) => this.#call(operation, call));
+    if (done) {
+      log('account %s revoked by an administrator (%s)', id, actorId ?? 'unknown');
+      this.#emit('account-revoked', id, actorId, context, { revokedBy: 'admin' });
+    }
+    return done;
+  }
+
+  /**
+   * An administrator's reinstate: lifts either kind of revocation, any temporary lock, and clears
+   * the counter. The password is left as it is, and it may have been guessed before the lockout
+   * tripped: prefer `reinstateWithResetToken`, which also hands out a reset token.
+   */
   async reinstate(userId: string, actorId: string | null = null, context: CallContext = {}): Promise<boolean> {
     const setRevoked = this.#users.setRevoked;
     if (typeof setRevoked !== 'function') throw new TypeError('express-rbac-password: reinstate needs userStore.setRevoked().');
-    const done = await this.#call('userStore.setRevoked', (o) => setRevoked.call(this.#users, parseUserId(userId), false, o));
-    if (done) this.#emit('account-reinstated', userId, actorId, context, { via: 'admin' });
+    const id = parseUserId(userId);
+    const before = await this.#findUser(id);
+    const done = await this.#call('userStore.setRevoked', (o) => setRevoked.call(this.#users, id, false, o));
+    if (done) this.#emit('account-reinstated', id, actorId, context, { via: 'admin', revokedBy: before === null ? null : revocationOf(before) });
     return done;
+  }
+
+  /**
+   * Issues a reset token for the user in the principal's name (the authorizer's
+   * `canResetPassword` applies), then reinstates them. The user sets a new password with it, so
+   * one that may have been guessed before the lockout does not stay in use.
+   */
+  async reinstateWithResetToken(principal: P, userId: string, context: CallContext = {}): Promise<IssuedResetToken> {
+    // The token first: when it cannot be issued (no permission, no such user), nothing changed.
+    const issued = await this.issueResetToken(principal, userId, context);
+    await this.reinstate(issued.userId, principal.userId, context);
+    return issued;
   }
 
   /**
@@ -594,6 +680,15 @@ export class PasswordService<P extends Principal = Principal> {
   #enforceRules(normalized: string, user: PasswordUser, context: CallContext): void {
     const failures = checkPasswordRules(normalized, this.#policy, this.#ruleContext(user));
     if (failures.length > 0) this.#rejectPolicy(user, failures, context);
+  }
+
+  /** Counts a refused redemption: the refusals left, or null when the token is dead. Stores without `recordRefusal` kill the token at the first. */
+  async #spendRefusal(id: string, options: StoreCallOptions): Promise<number | null> {
+    if (typeof this.#tokens.recordRefusal === 'function') return this.#tokens.recordRefusal(id, this.#reuseRefusals, this.#now(), options);
+    const record = await this.#tokens.find(id, this.#now(), options);
+    if (record === null) return null;
+    await this.#tokens.revokeForUser(record.userId, options);
+    return 0;
   }
 
   async #enforcePolicy(normalized: string, user: PasswordUser, context: CallContext, via: UpgradeVia): Promise<void> {
@@ -762,6 +857,17 @@ export class PasswordService<P extends Principal = Principal> {
     if (this.#hashing.upgrade) this.#upgrades.schedule(user, normalized, outcome, via, context);
   }
 
+  /** For logins that record no failure (unknown, revoked, locked): the same store call, changing nothing. */
+  async #failedAttemptRoundTrip(userId: string | null): Promise<void> {
+    const lockout = this.#lockout;
+    const record = this.#users.recordFailedAttempt;
+    if (lockout === null || typeof record !== 'function') return;
+    // A closed account is blocked, so the store counts nothing; an unknown id matches no user.
+    await this.#call('userStore.recordFailedAttempt', (o) =>
+      record.call(this.#users, userId ?? randomUUID(), { threshold: lockout.threshold, action: lockout.action, now: this.#now() }, o),
+    );
+  }
+
   #dummy(job: HashOptions): Promise<string> {
     if (this.#dummyHash === undefined) {
       const made = hashWith(this.#hasher, randomBytes(16).toString('base64url'), job);
@@ -785,7 +891,11 @@ export class PasswordService<P extends Principal = Principal> {
     this.#emit('failed-attempt', user.id, actorId, context, { failedAttempts: result.failedAttempts });
     if (result.lockedNow) {
       log('account %s locked after %d failed attempts', user.id, lockout.threshold);
-      this.#emit('account-locked', user.id, actorId, context, { mode: lockout.action.mode, lockedUntil: result.lockedUntil?.toISOString() ?? null });
+      this.#emit('account-locked', user.id, actorId, context, {
+        mode: lockout.action.mode,
+        lockedUntil: result.lockedUntil?.toISOString() ?? null,
+        ...(lockout.action.mode === 'revoke' ? { revokedBy: 'lockout' } : {}),
+      });
     }
     return result;
   }
@@ -838,6 +948,18 @@ function nonEmpty(details: Record<string, unknown>): Record<string, unknown> | u
 
 function invalidToken(): PasswordApiError {
   return new PasswordApiError('invalid-token', 'The reset token is invalid or has already been used');
+}
+
+/** The kind of a revoked user's revocation (unknown reads as an administrator's), or null. */
+function revocationOf(user: PasswordUser): RevocationKind | null {
+  if (!user.isRevoked) return null;
+  return user.revokedBy === 'lockout' ? 'lockout' : 'admin';
+}
+
+/** What `revealAccountState` tells about a revoked or locked account, to any password. */
+function closedAccount(user: PasswordUser, now: Date): LoginResult {
+  if (isLocked(user, now) && !user.isRevoked) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
+  return { ok: false, reason: 'revoked' };
 }
 
 function isLocked(user: PasswordUser, now: Date): boolean {

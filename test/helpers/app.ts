@@ -96,6 +96,11 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
   };
 }
 
+/** Revokes a user the way the failed-attempt lockout does (kind 'lockout'), which a reset lifts. */
+export function lockOut(t: TestApp, userId: string): void {
+  t.users.recordFailedAttempt(userId, { threshold: 1, action: { mode: 'revoke' }, now: t.now() });
+}
+
 /** A snapshot of everything the memory stores hold, to prove a rejected request changed nothing. */
 export function snapshot(t: TestApp): string {
   const userRows = t.users.listUsers().map((u) => ({ ...u, history: t.users.getPasswordHistory(u.id, 100) }));

@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 import type express from 'express';
 import request from 'supertest';
 import type { PasswordRouterOptions } from '../../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, lockOut, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 
@@ -101,9 +101,9 @@ describe('POST /auth/reset', () => {
     assert.equal(res.body.kind, 'puppetlabs.rbac/invalid-token');
   });
 
-  it('reinstates a revoked user and clears the counter', async () => {
+  it('reinstates a user the lockout revoked and clears the counter', async () => {
     const t = await createTestApp();
-    t.users.setRevoked(t.alice.id, true);
+    lockOut(t, t.alice.id);
     const token = await issue(t);
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD }).expect(200);
     const alice = t.users.findById(t.alice.id);

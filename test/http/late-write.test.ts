@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as delay } from 'node:timers/promises';
 import request from 'supertest';
 import type { PasswordEvent, PasswordUser, PasswordWrite, StoreCallOptions, UserStore } from '../../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, type TestApp } from '../helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, lockOut, OTHER_GOOD_PASSWORD, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 const TIMEOUT_MS = 300;
@@ -78,7 +78,7 @@ async function issueToken(t: TestApp): Promise<string> {
 describe('a password write that completes after storeTimeoutMs', () => {
   it('reset: 503, then the late commit is found and finished: events, onPasswordChanged, token revoked', async () => {
     const { t, watch } = await watchedApp();
-    t.users.setRevoked(t.alice.id, true);
+    lockOut(t, t.alice.id);
     const token = await issueToken(t);
     const { signals } = slowSetPassword(t, false);
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: OTHER_GOOD_PASSWORD }).expect(503);
@@ -90,7 +90,7 @@ describe('a password write that completes after storeTimeoutMs', () => {
     assert.equal(changed.user.id, t.alice.id);
     const reset = watch.events.find((e) => e.type === 'password-reset');
     assert.deepEqual(reset?.details, { afterTimeout: true });
-    assert.deepEqual(watch.events.find((e) => e.type === 'account-reinstated')?.details, { via: 'reset', afterTimeout: true });
+    assert.deepEqual(watch.events.find((e) => e.type === 'account-reinstated')?.details, { via: 'reset', revokedBy: 'lockout', afterTimeout: true });
     assert.equal((await t.router.service.verifyLogin('alice', OTHER_GOOD_PASSWORD)).ok, true);
     assert.equal(t.tokens.find(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).jti, t.now()), null, 'the token survived the late reset');
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'Third-Strong-Pa55word!' }).expect(403);

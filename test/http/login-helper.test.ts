@@ -48,20 +48,22 @@ describe('verifyLogin (the login helper)', () => {
     }
   });
 
-  it('revokes at the threshold (default mode) and reports it once; a revoked account refuses even the right password', async () => {
+  it('revokes at the threshold (default mode) and reports it once; a revoked account answers any password alike', async () => {
     const events: PasswordEvent[] = [];
     const t = await createTestApp({ failedAttemptsLockout: 3, onEvent: (e) => void events.push(e) });
     const service = t.router.service;
     assert.deepEqual(await service.verifyLogin('alice', 'bad-1'), { ok: false, reason: 'invalid-credentials' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-2'), { ok: false, reason: 'invalid-credentials' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-3'), { ok: false, reason: 'invalid-credentials', lockedNow: true });
-    assert.deepEqual(await service.verifyLogin('alice', GOOD_PASSWORD), { ok: false, reason: 'revoked' });
+    // The right password must not be told apart from a wrong one once the lockout tripped.
+    assert.deepEqual(await service.verifyLogin('alice', GOOD_PASSWORD), { ok: false, reason: 'invalid-credentials' });
     assert.deepEqual(await service.verifyLogin('alice', 'bad-4'), { ok: false, reason: 'invalid-credentials' }, 'a wrong password learns nothing of the revocation');
     assert.equal(t.users.findById(t.alice.id)?.failedAttempts, 3);
     assert.deepEqual(
       events.map((e) => e.type),
       ['failed-attempt', 'failed-attempt', 'failed-attempt', 'account-locked'],
     );
+    assert.equal(events.at(-1)?.details?.['revokedBy'], 'lockout');
     assert.ok(events.every((e) => e.userId === t.alice.id && e.actorId === null));
     assert.equal(await service.reinstate(t.alice.id, t.admin.id), true);
     assert.equal((await service.verifyLogin('alice', GOOD_PASSWORD)).ok, true);
@@ -77,7 +79,7 @@ describe('verifyLogin (the login helper)', () => {
   });
 
   it('temporary mode locks with growing waits and unlocks by itself', async () => {
-    const t = await createTestApp({ failedAttemptsLockout: 2, lockout: { mode: 'temporary', initialDelaySeconds: 60, maxDelaySeconds: 180 } });
+    const t = await createTestApp({ failedAttemptsLockout: 2, lockout: { mode: 'temporary', initialDelaySeconds: 60, maxDelaySeconds: 180 }, revealAccountState: true });
     const service = t.router.service;
     await service.verifyLogin('alice', 'bad');
     const first = await service.verifyLogin('alice', 'bad');

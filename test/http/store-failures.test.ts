@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import type { PasswordEvent, TokenStore, UserStore } from '../../lib/index.ts';
-import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, snapshot } from '../helpers/app.ts';
+import { createTestApp, GOOD_PASSWORD, lockOut, OTHER_GOOD_PASSWORD, snapshot } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 
@@ -83,7 +83,7 @@ describe('audit events', () => {
   it('cover reset, change, policy rejection and reinstatement, and never hold a secret', async () => {
     const events: PasswordEvent[] = [];
     const t = await createTestApp({ onEvent: (e) => void events.push(e) });
-    t.users.setRevoked(t.alice.id, true);
+    lockOut(t, t.alice.id);
     const token = (await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).expect(200)).text;
     await request(t.app).post(`${base}/auth/reset`).send({ token, password: 'weak' }).expect(400);
     await request(t.app).post(`${base}/auth/reset`).set('X-Request-Id', 'r-1').send({ token, password: OTHER_GOOD_PASSWORD }).expect(200);
