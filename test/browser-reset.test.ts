@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
@@ -32,25 +33,39 @@ after(async () => {
   await running?.close();
 });
 
-test('reset page: weak password shows failing rules, good one succeeds', { skip, timeout: 120_000 }, async () => {
-  const { chromium } = await import('playwright-core');
-  const json = { 'Content-Type': 'application/json' };
+const json = { 'Content-Type': 'application/json' };
+
+/** Signs in as admin and issues a fresh reset token for alice (each one supersedes the last). */
+async function aliceTokens(): Promise<() => Promise<string>> {
   const adminToken = (await request(running.base).post('/auth/token').set(json).send({ login: 'admin', password: ADMIN_PASSWORD }).expect(200)).body.token as string;
   const users = (await request(running.base).get('/users').set('X-Authentication', adminToken).expect(200)).body as { id: string; login: string }[];
   const alice = users.find((u) => u.login === 'alice');
   assert.ok(alice);
-  const { token } = (await request(running.base).post(`/users/${alice.id}/password/reset`).set('X-Authentication', adminToken).set('Accept', 'application/json').expect(200))
-    .body as { token: string };
-  // PORT 0 gives no configured public URL, so the link is built here the way the server would.
-  const link = `${running.base}/reset-password#token=${token}`;
+  return async () =>
+    (
+      (await request(running.base).post(`/users/${alice.id}/password/reset`).set('X-Authentication', adminToken).set('Accept', 'application/json').expect(200)).body as {
+        token: string;
+      }
+    ).token;
+}
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  // A persistent context is how Playwright takes a fresh --user-data-dir.
-  const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
+/** Headless chromium with a fresh profile (a persistent context is how Playwright takes a fresh --user-data-dir). */
+async function launch(): Promise<BrowserContext> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+test('reset page: weak password shows failing rules, good one succeeds', { skip, timeout: 120_000 }, async () => {
+  const token = await (await aliceTokens())();
+  // PORT 0 gives no configured public URL, so the link is built here the way the server would.
+  const link = `${running.base}/reset-password#token=${token}`;
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await launch();
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     const violations: string[] = [];
@@ -107,4 +122,32 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     await browser.close();
   }
   await request(running.base).post('/auth/token').set(json).send({ login: 'alice', password: NEW_PASSWORD }).expect(200);
+});
+
+test('reset page: a second link opened in the same tab replaces the token, and is scrubbed from the address bar and the history', { skip, timeout: 120_000 }, async () => {
+  const issue = await aliceTokens();
+  const first = await issue();
+  const browser = await launch();
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${running.base}/reset-password#token=${first}`);
+    await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
+    await page.getByLabel('New password', { exact: true }).waitFor();
+    // A newer link supersedes the first token; it is opened in the same tab (only the fragment changes).
+    const second = await issue();
+    await page.goto(`${running.base}/reset-password#token=${second}`);
+    await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
+    assert.ok(!page.url().includes(second), 'the second token stays in the address bar');
+    const password = 'Second-Link-Pa55word!';
+    await page.getByLabel('New password', { exact: true }).fill(password);
+    await page.getByLabel('Repeat the new password').fill(password);
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.locator('#status.success').waitFor();
+    // Back through the history: no entry holds either token.
+    await page.goBack();
+    assert.ok(!page.url().includes(second) && !page.url().includes(first), `a token is in the history: ${page.url()}`);
+  } finally {
+    await browser.close();
+  }
+  await request(running.base).post('/auth/token').set(json).send({ login: 'alice', password: 'Second-Link-Pa55word!' }).expect(200);
 });

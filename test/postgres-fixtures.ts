@@ -17,6 +17,17 @@ export const SERVER_SKIP: false | string =
     ? 'DATABASE_URL is not set, so the tests against a real PostgreSQL server are skipped (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)'
     : false;
 
+/** Runs `fn` with a client of its own on the real server (for CREATE/DROP DATABASE); only when DATABASE_URL is set. */
+export async function onRealServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 let pglite: Promise<PGlite> | undefined;
 
 /** The file's one PGlite instance, started on first use. */

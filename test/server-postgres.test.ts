@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import request from 'supertest';
-import { SERVER_SKIP } from './postgres-fixtures.ts';
+import { onRealServer, SERVER_SKIP } from './postgres-fixtures.ts';
 import { ADMIN_PASSWORD, NEW_PASSWORD, runCliProcess, startServer, type RunningServer } from './helpers/server.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'];
@@ -15,15 +14,7 @@ const database = `rbac_server_${process.pid}`;
 let url = '';
 const servers: RunningServer[] = [];
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = onRealServer;
 
 before(async () => {
   if (SERVER_SKIP !== false || DATABASE_URL === undefined) return;

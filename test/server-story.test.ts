@@ -45,17 +45,18 @@ test('the whole story, then a restart keeps every piece of state', async () => {
   const aliceId = me.body.id as string;
   assert.deepEqual(Object.keys(me.body).sort(), ['display_name', 'email', 'id', 'is_remote', 'is_revoked', 'is_superuser', 'last_login', 'login']);
 
-  // Lockout: three wrong passwords revoke the account; then even the right one is refused. Only
-  // the right password learns that the account is revoked; a wrong one answers like an unknown login.
+  // Lockout: three wrong passwords revoke the account; then even the right one is refused, with
+  // the very answer of a wrong one and of an unknown login: the guessing stops with the lockout.
   for (let i = 0; i < 3; i++) {
     const wrong = await login('alice', 'Wrong-Password-1!').expect(401);
     assert.equal(wrong.body.kind, 'puppetlabs.rbac/user-unauthenticated');
   }
   const locked = await login('alice', ALICE_PASSWORD).expect(401);
-  assert.equal(locked.body.kind, 'puppetlabs.rbac/user-revoked');
+  assert.equal(locked.body.kind, 'puppetlabs.rbac/user-unauthenticated');
   const lockedWrong = await login('alice', 'Wrong-Password-1!').expect(401);
   const unknown = await login('nobody', 'Wrong-Password-1!').expect(401);
   assert.deepEqual(lockedWrong.body, unknown.body, 'a wrong password on a revoked account answers exactly like an unknown login');
+  assert.deepEqual(locked.body, unknown.body, 'the right password on a revoked account answers exactly like an unknown login');
   assert.equal((await request(running.base).get(`/users/${aliceId}`).set(as(adminToken)).expect(200)).body.is_revoked, true);
   assert.equal((await request(running.base).get('/users/current').set(as(aliceSession)).expect(401)).body.kind, 'puppetlabs.rbac/user-revoked');
 

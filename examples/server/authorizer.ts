@@ -9,6 +9,7 @@ import type { Request } from 'express';
 import type { Authorizer, PasswordUser, Principal } from '../../lib/index.ts';
 import type { ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { permits } from './permissions.ts';
+import { outranksOrEquals } from './privilege.ts';
 
 /** The caller, as the server's routes and the library see it. */
 export interface ServerPrincipal extends Principal {
@@ -70,8 +71,12 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
     return principal;
   }
 
-  canResetPassword(principal: ServerPrincipal, user: PasswordUser): boolean {
-    return permits(principal, 'users:reset_password', user.id);
+  /**
+   * `users:reset_password:<id>` (or `:*`), and no escalation: the target may hold no permission
+   * the caller lacks, and only a superuser resets a superuser (see privilege.ts).
+   */
+  async canResetPassword(principal: ServerPrincipal, user: PasswordUser): Promise<boolean> {
+    return permits(principal, 'users:reset_password', user.id) && (await outranksOrEquals(this.#store, principal, user.id));
   }
 
   /** `users:create:*` (or a superuser): the only callers told that a login is taken. */

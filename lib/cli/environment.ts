@@ -23,6 +23,10 @@ export interface ReferenceConfig {
   readonly passwordResetExpiration: number;
   readonly failedAttemptsLockout: number;
   readonly lockout: LockoutOption;
+  /** `RBAC_REVEAL_ACCOUNT_STATE`: tell anyone who names a revoked or locked login why it is refused. */
+  readonly revealAccountState: boolean;
+  /** `RBAC_RESET_REUSE_REFUSALS`: reused-password refusals one reset token may get before it dies. */
+  readonly resetReuseRefusals: number;
   readonly bcryptCost: number;
   /** Legacy hash formats to verify and upgrade (`RBAC_LEGACY_HASHES`, default `pbkdf2,scrypt`; `none` for none). */
   readonly legacyHashes: readonly LegacyScheme[];
@@ -80,6 +84,8 @@ export const KNOWN_VARIABLES = [
   'RBAC_PASSWORD_RESET_EXPIRATION',
   'RBAC_FAILED_ATTEMPTS_LOCKOUT',
   'RBAC_LOCKOUT_MODE',
+  'RBAC_REVEAL_ACCOUNT_STATE',
+  'RBAC_RESET_REUSE_REFUSALS',
   'RBAC_BCRYPT_COST',
   'RBAC_LEGACY_HASHES',
   'RBAC_PASSWORD_POLICY',
@@ -200,6 +206,8 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     passwordResetExpiration: number('RBAC_PASSWORD_RESET_EXPIRATION', 24, 1 / 3600, 24 * 365, false),
     failedAttemptsLockout: number('RBAC_FAILED_ATTEMPTS_LOCKOUT', 10, 0, 1000, true),
     lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, 'revoke') },
+    revealAccountState: flag('RBAC_REVEAL_ACCOUNT_STATE') ?? false,
+    resetReuseRefusals: number('RBAC_RESET_REUSE_REFUSALS', 5, 1, 100, true),
     bcryptCost: number('RBAC_BCRYPT_COST', 12, 4, 31, true),
     legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),
     policy: Object.freeze(policy) as PasswordPolicySettings,

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { PasswordApiError } from '../errors.ts';
 import { checkPasswordRules, normalizePassword } from '../policy/index.ts';
-import { createPasswordService, type PasswordService } from '../service/password-service.ts';
+import { createPasswordService, type IssuedResetToken, type PasswordService } from '../service/password-service.ts';
 import { ConfigError, readEnvironment, type ReferenceConfig } from './environment.ts';
 import { PasswordInputError, readNewPassword } from './read-password.ts';
 import { openReferenceStore, type Account, type ReferenceStore } from './reference-store.ts';
@@ -32,7 +32,7 @@ class CliError extends Error {
 
 const COMMANDS: Record<string, { summary: string; usage: string; options: Record<string, { type: 'string' | 'boolean' }> }> = {
   'set-password': {
-    summary: "Set a user's password (read from stdin or a prompt), applying the policy; reinstates the user and ends their sessions.",
+    summary: "Set a user's password (read from stdin or a prompt), applying the policy; lifts a lockout and ends their sessions (an administrator's revocation stays: use unlock).",
     usage: 'set-password --login <login>',
     options: { login: { type: 'string' } },
   },
@@ -47,8 +47,14 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: Record
     options: { login: { type: 'string' }, json: { type: 'boolean' } },
   },
   unlock: {
-    summary: 'Reinstate a revoked or locked-out user and clear the failed-attempt counter.',
-    usage: 'unlock --login <login>',
+    summary:
+      'Reinstate a revoked or locked-out user and clear the failed-attempt counter. The password may have been guessed before the lockout: --with-reset-token also issues a reset token, so the user sets a new one.',
+    usage: 'unlock --login <login> [--with-reset-token] [--json]',
+    options: { login: { type: 'string' }, 'with-reset-token': { type: 'boolean' }, json: { type: 'boolean' } },
+  },
+  revoke: {
+    summary: "Revoke a user as an administrator: only unlock lifts it (a reset does not), and the user's reset tokens and sessions end.",
+    usage: 'revoke --login <login>',
     options: { login: { type: 'string' } },
   },
   migrate: { summary: 'Create or upgrade the tables (the server also does this when it starts).', usage: 'migrate', options: {} },
@@ -142,7 +148,7 @@ export async function runCli(
     if (name === 'create-user') return await createUser(login, values['superuser'] === true, password as string, config, store, io.out, io.err);
     const account = await store.findAccountByLogin(login);
     if (account === null) throw new CliError(`no user with login "${login}" exists in ${describeStore(config)}.`, EXIT.unknownLogin);
-    return await runAccountCommand(name, account, config, store, password, values['json'] === true, io.out);
+    return await runAccountCommand(name, account, config, store, password, { json: values['json'] === true, withResetToken: values['with-reset-token'] === true }, io.out);
   } catch (error) {
     io.err(`express-rbac-password ${name}: ${describeError(error)}`);
     if (error instanceof PasswordApiError && error.kind === 'password-policy-violation') {
@@ -202,34 +208,58 @@ async function runAccountCommand(
   config: ReferenceConfig,
   store: ReferenceStore,
   password: string | undefined,
-  json: boolean,
+  flags: { readonly json: boolean; readonly withResetToken: boolean },
   out: (line: string) => void,
 ): Promise<number> {
   const service = await adminService(config, store);
   try {
-    return await runWithService(name, account, service, password, json, out);
+    return await runWithService(name, account, service, store, password, flags, out);
   } finally {
     // Waits for a hash upgrade started by set-password (its candidate was the current legacy password) before the store closes.
     await service.close();
   }
 }
 
-async function runWithService(name: string, account: Account, service: PasswordService, password: string | undefined, json: boolean, out: (line: string) => void): Promise<number> {
-  if (name === 'set-password') {
-    await service.setPassword(account.id, password as string, CLI_CONTEXT);
-    out(`The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`);
-  } else if (name === 'issue-reset-token') {
-    const issued = await service.issueResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT);
-    if (json) {
+async function runWithService(
+  name: string,
+  account: Account,
+  service: PasswordService,
+  store: ReferenceStore,
+  password: string | undefined,
+  flags: { readonly json: boolean; readonly withResetToken: boolean },
+  out: (line: string) => void,
+): Promise<number> {
+  const printToken = (issued: IssuedResetToken) => {
+    if (flags.json) {
       out(JSON.stringify({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }), expires_at: issued.expiresAt.toISOString() }));
     } else {
       out(`Reset token for "${account.login}" (single use, expires ${issued.expiresAt.toISOString()}):`);
       out(issued.token);
       out(issued.link === undefined ? 'No link: set RBAC_PUBLIC_URL to the reset page URL to get one.' : `Link: ${issued.link}`);
     }
+  };
+  if (name === 'set-password') {
+    const { stillRevoked } = await service.setPassword(account.id, password as string, CLI_CONTEXT);
+    out(
+      stillRevoked
+        ? `The password of "${account.login}" was set, and its sessions and reset tokens were ended. The account stays revoked: an administrator revoked it; run unlock to reinstate it.`
+        : `The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`,
+    );
+  } else if (name === 'issue-reset-token') {
+    printToken(await service.issueResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT));
+  } else if (name === 'unlock' && flags.withResetToken) {
+    const issued = await service.reinstateWithResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT);
+    await store.state.endSessions(account.id);
+    if (!flags.json) out(`"${account.login}" is active again; its failed-attempt counter was cleared. Send them this token to set a new password:`);
+    printToken(issued);
   } else if (name === 'unlock') {
     await service.reinstate(account.id, null, CLI_CONTEXT);
     out(`"${account.login}" is active again; its failed-attempt counter was cleared.`);
+    out('Its password may have been guessed before the lockout: consider unlock --with-reset-token, so the user sets a new one.');
+  } else if (name === 'revoke') {
+    await service.revoke(account.id, null, CLI_CONTEXT);
+    await store.state.endSessions(account.id);
+    out(`"${account.login}" is revoked: its sessions and reset tokens were ended. Only unlock reinstates it; a password reset does not.`);
   }
   return EXIT.ok;
 }

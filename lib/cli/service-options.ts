@@ -20,6 +20,8 @@ export async function referenceServiceOptions(config: ReferenceConfig, store: Re
     passwordResetExpiration: config.passwordResetExpiration,
     failedAttemptsLockout: config.failedAttemptsLockout,
     lockout: config.lockout,
+    revealAccountState: config.revealAccountState,
+    resetReuseRefusals: config.resetReuseRefusals,
     bcryptCost: config.bcryptCost,
     legacyHashes: config.legacyHashes,
     policy: config.policy,

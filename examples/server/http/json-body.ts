@@ -23,6 +23,12 @@ const schemas = {
     required: ['user_id'],
     properties: { user_id: { type: 'string', minLength: 1, maxLength: 64 } },
   },
+  reinstateCommand: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['user_id'],
+    properties: { user_id: { type: 'string', minLength: 1, maxLength: 64 }, with_reset_token: { type: 'boolean' } },
+  },
 } as const;
 
 const ajv = new Ajv({ allErrors: true, strict: true });

@@ -51,6 +51,9 @@ export function clearStatus(element) {
 }
 
 const HIDDEN_UP_FRONT = new Set(['whitespace-only', 'ill-formed-unicode', 'control-characters']);
+// Checked only when the password is submitted: validate-password never compares against the
+// stored passwords (it would let anyone with a session or a link test guesses of them for free).
+const ON_SUBMIT = 'password-reused';
 
 /** Lists the policy's rules (from GET password-policy) in `list`, each item keyed by its rule id. */
 export async function loadRules(list) {
@@ -70,6 +73,12 @@ export async function loadRules(list) {
           const text = document.createElement('span');
           text.textContent = rule.msg;
           li.append(state, text);
+          if (rule.rule === ON_SUBMIT) {
+            const note = document.createElement('span');
+            note.className = 'rule-note';
+            note.textContent = ' (checked when you submit)';
+            li.append(note);
+          }
           return li;
         }),
     );
@@ -87,6 +96,7 @@ export function markRules(list, summary, failures) {
   const failed = new Map((failures ?? []).map((failure) => [failure.rule, failure]));
   let met = 0;
   const items = list.querySelectorAll('li.rule');
+  const checkedLive = [...items].filter((li) => li.dataset.rule !== ON_SUBMIT).length;
   for (const li of items) {
     const state = li.querySelector('.rule-state');
     if (failures === null) {
@@ -94,8 +104,8 @@ export function markRules(list, summary, failures) {
       state.textContent = '';
       continue;
     }
-    // Reuse is only checked once every other rule passes: until then it is unknown, not met.
-    if (li.dataset.rule === 'password-reused' && failures.length > 0 && !failed.has('password-reused')) {
+    // Reuse is only known after a submit: until one refuses it, it is unknown, not met.
+    if (li.dataset.rule === ON_SUBMIT && !failed.has(ON_SUBMIT)) {
       li.className = 'rule';
       state.textContent = '';
       continue;
@@ -117,7 +127,7 @@ export function markRules(list, summary, failures) {
     li.append(state, text);
     list.append(li);
   }
-  summary.textContent = failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${items.length} rules met; ${failures.length} not met.`;
+  summary.textContent = failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${checkedLive} rules met; ${failures.length} not met.`;
 }
 
 /**

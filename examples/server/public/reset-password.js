@@ -1,5 +1,7 @@
 // The reset page: reads the token from the URL fragment (never sent to any server by the
-// browser), removes it from the address bar, checks it, shows the rules live and submits.
+// browser), removes it from the address bar, checks it, shows the rules live and submits. A
+// second link opened in a tab already on the page changes only the fragment (a hashchange, no
+// reload): its token replaces the old one and is scrubbed the same way.
 import { clearStatus, liveValidation, loadRules, markRules, policyMessages, sendJson, showStatus, wireShowPasswords } from './password-form.js';
 
 const form = document.getElementById('reset-form');
@@ -11,25 +13,48 @@ const rules = document.getElementById('rules');
 const summary = document.getElementById('rules-summary');
 const submit = form.querySelector('button[type="submit"]');
 
-const token = new URLSearchParams(location.hash.slice(1)).get('token');
-// Out of the address bar, the history and any bookmark; the page keeps it in memory only.
-history.replaceState(null, '', location.pathname);
+/** The token of the fragment, taken out of the address bar, the history and any bookmark; kept in memory only. */
+function takeToken() {
+  const found = new URLSearchParams(location.hash.slice(1)).get('token');
+  history.replaceState(null, '', location.pathname);
+  return found;
+}
+
+let token = takeToken();
 
 function invalidLink() {
   form.hidden = true;
   showStatus(status, 'error', 'This reset link is invalid, has expired, or was already used. Ask your administrator for a new link.');
 }
 
-await loadRules(rules);
-if (token === null || token === '') {
-  form.hidden = true;
-  showStatus(status, 'error', 'This page needs the reset link your administrator gave you (it ends with #token=…). Open that link again.');
-} else {
+/** Checks the current token and shows the form for it (or says what is wrong). */
+async function start() {
+  clearStatus(status);
+  password.value = '';
+  confirm.value = '';
+  markRules(rules, summary, null);
+  if (token === null || token === '') {
+    form.hidden = true;
+    showStatus(status, 'error', 'This page needs the reset link your administrator gave you (it ends with #token=…). Open that link again.');
+    return;
+  }
+  form.hidden = false;
   // A throwaway candidate checks the token without consuming it.
   const check = await sendJson('command/validate-password', { password: ' ', reset_token: token });
   if (check.status === 403) invalidLink();
   else password.focus();
 }
+
+window.addEventListener('hashchange', () => {
+  const next = takeToken();
+  // A fragment without a token (a stray #) leaves the current link in use.
+  if (next === null || next === '') return;
+  token = next;
+  void start();
+});
+
+await loadRules(rules);
+await start();
 
 liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate, reset_token: token }), invalidLink);
 wireShowPasswords(document.getElementById('show'), [password, confirm]);
@@ -60,7 +85,8 @@ form.addEventListener('submit', async (event) => {
     form.hidden = true;
     password.value = '';
     confirm.value = '';
-    showStatus(status, 'success', 'Your password has been set. You can now sign in with it.');
+    // The answer says when an administrator's revocation stays in place.
+    showStatus(status, 'success', body?.msg?.includes('stays revoked') ? `${body.msg}.` : 'Your password has been set. You can now sign in with it.');
   } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
     markRules(rules, summary, body.details?.failures ?? []);
     showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));

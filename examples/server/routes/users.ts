@@ -6,7 +6,9 @@ import { Router, type Response } from 'express';
 import { PasswordApiError } from '../../../lib/index.ts';
 import type { Account } from '../../../lib/cli/reference-store.ts';
 import { jsonBody } from '../http/json-body.ts';
+import type { ServerPrincipal } from '../authorizer.ts';
 import { permits } from '../permissions.ts';
+import { outranksOrEquals } from '../privilege.ts';
 import { handle, principalOf, requireUser, type RouteContext } from './context.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -76,26 +78,47 @@ export function userRoutes(context: RouteContext): Router {
     }),
   );
 
-  const command = (path: string, apply: (id: string, actorId: string, requestId: string) => Promise<boolean>) =>
-    router.post(
-      path,
-      signedIn,
-      ...jsonBody('userCommand'),
-      handle(async (req, res) => {
-        const id = parseId((req.body as { user_id: string }).user_id);
-        const principal = principalOf(res);
-        if (!permits(principal, 'users:disable', id)) throw new PasswordApiError('permission-denied', 'You do not have permission to revoke or reinstate this user');
-        if (!(await apply(id, principal.userId, context.requestId(req)))) throw new PasswordApiError('not-found', `No user with id ${id} exists`);
-        res.status(204).end();
-      }),
-    );
+  /** `users:disable` on the target, and no escalation (privilege.ts): a superuser is revoked or reinstated only by a superuser. */
+  const mayDisable = async (principal: ServerPrincipal, id: string) => permits(principal, 'users:disable', id) && (await outranksOrEquals(context.store, principal, id));
+  const refuseDisable = () => new PasswordApiError('permission-denied', 'You do not have permission to revoke or reinstate this user');
+  const notFound = (id: string) => new PasswordApiError('not-found', `No user with id ${id} exists`);
 
-  command('/command/users/revoke', async (id) => {
-    if (!(await context.store.userStore.setRevoked(id, true))) return false;
-    // A revoked user is refused everywhere anyway; ending the sessions also keeps them ended after a reinstatement.
-    await context.store.state.endSessions(id);
-    return true;
-  });
-  command('/command/users/reinstate', (id, actorId, requestId) => context.service.reinstate(id, actorId, { requestId }));
+  router.post(
+    '/command/users/revoke',
+    signedIn,
+    ...jsonBody('userCommand'),
+    handle(async (req, res) => {
+      const id = parseId((req.body as { user_id: string }).user_id);
+      const principal = principalOf(res);
+      if (!(await mayDisable(principal, id))) throw refuseDisable();
+      // An administrator's revocation: no reset lifts it, and it kills the user's outstanding reset tokens.
+      if (!(await context.service.revoke(id, principal.userId, { requestId: context.requestId(req) }))) throw notFound(id);
+      // A revoked user is refused everywhere anyway; ending the sessions also keeps them ended after a reinstatement.
+      await context.store.state.endSessions(id);
+      res.status(204).end();
+    }),
+  );
+
+  // The password may have been guessed before the lockout tripped: `with_reset_token: true` also
+  // issues a reset token (answered like POST /users/:sid/password/reset in JSON), so the user sets a new one.
+  router.post(
+    '/command/users/reinstate',
+    signedIn,
+    ...jsonBody('reinstateCommand'),
+    handle(async (req, res) => {
+      const { user_id: userId, with_reset_token: withToken } = req.body as { user_id: string; with_reset_token?: boolean };
+      const id = parseId(userId);
+      const principal = principalOf(res);
+      if (!(await mayDisable(principal, id))) throw refuseDisable();
+      const call = { requestId: context.requestId(req) };
+      if (withToken === true) {
+        const issued = await context.service.reinstateWithResetToken(principal, id, call);
+        res.status(200).json({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }) });
+        return;
+      }
+      if (!(await context.service.reinstate(id, principal.userId, call))) throw notFound(id);
+      res.status(204).end();
+    }),
+  );
   return router;
 }
