@@ -68,6 +68,7 @@ export const revocationCases: readonly CaseDefinition[] = [
   {
     id: 'user.admin-revoke-races-reset',
     title: "an administrator's revocation racing a reinstating reset always ends revoked",
+    concurrent: true,
     async run(ctx, settings) {
       const setRevoked = ctx.need('setRevoked');
       const record = ctx.need('recordFailedAttempt');
@@ -75,7 +76,10 @@ export const revocationCases: readonly CaseDefinition[] = [
       for (let i = 0; i < rounds; i++) {
         const user = await ctx.user();
         await record(user.id, ctx.attempt(1, REVOKE));
-        const [written] = await Promise.all([ctx.users.setPassword(user.id, resetWrite('hash-1')), setRevoked(user.id, true)]);
+        // The reset on one pair, the revocation on the other (each started before either is awaited).
+        const [written] = await ctx.spread(2, (pair, index) =>
+          index === 0 ? pair.users.setPassword(user.id, resetWrite('hash-1')) : (pair.users.setRevoked?.(user.id, true) ?? setRevoked(user.id, true)),
+        );
         const after = await ctx.users.findById(user.id);
         assert.equal(written, true);
         assert.equal(after?.isRevoked, true, `round ${i}: the reset lifted the administrator's revocation`);
@@ -85,6 +89,7 @@ export const revocationCases: readonly CaseDefinition[] = [
   {
     id: 'token.admin-revocation-kills-tokens',
     title: "an administrator's revocation kills the user's outstanding tokens; a redemption racing it never lifts it",
+    concurrent: true,
     async run(ctx) {
       ctx.need('setRevoked');
       const user = await ctx.user();
@@ -105,7 +110,8 @@ export const revocationCases: readonly CaseDefinition[] = [
       const redeem = ctx.tokens.redeem(racedToken.id, ctx.now, async () => {
         await ctx.users.setPassword(raced.id, resetWrite('hash-1'));
       });
-      await Promise.all([redeem, revokeByAdministrator(ctx.users, ctx.tokens, raced.id)]);
+      const secondPair = ctx.pairs[1];
+      await Promise.all([redeem, revokeByAdministrator(secondPair.users, secondPair.tokens, raced.id)]);
       assert.equal((await ctx.users.findById(raced.id))?.isRevoked, true, 'the racing redemption lifted the revocation');
       assert.equal(await ctx.tokens.find(racedToken.id, ctx.now), null);
 
@@ -162,6 +168,7 @@ export const revocationCases: readonly CaseDefinition[] = [
   {
     id: 'token.refusal-concurrent',
     title: 'concurrent recordRefusal calls are counted exactly: budget of them count, each left-over a distinct value',
+    concurrent: true,
     async run(ctx, settings) {
       const refuse = ctx.needRefusal();
       const user = await ctx.user();
@@ -169,7 +176,10 @@ export const revocationCases: readonly CaseDefinition[] = [
       await ctx.tokens.issue(record);
       const budget = 5;
       const calls = Math.max(budget + 1, settings.concurrentAttempts);
-      const results = await Promise.all(Array.from({ length: calls }, () => refuse(record.id, budget, ctx.now)));
+      const results = await ctx.spread(calls, (pair) => {
+        const other = pair.tokens.recordRefusal?.bind(pair.tokens) ?? refuse;
+        return other(record.id, budget, ctx.now);
+      });
       const counted = results.filter((left) => left !== null).sort();
       assert.deepEqual(counted, [0, 1, 2, 3, 4], 'refusals were lost or double-counted');
       assert.equal(await ctx.tokens.find(record.id, ctx.now), null);

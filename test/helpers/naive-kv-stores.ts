@@ -41,6 +41,7 @@ interface UserDoc {
   passwordHash: string | null;
   isRemote: boolean;
   isRevoked: boolean;
+  revokedBy: 'lockout' | 'admin' | null;
   failedAttempts: number;
   lockedUntil: number | null;
   lockouts: number;
@@ -56,6 +57,7 @@ interface TokenDoc {
   passwordStamp: string;
   state: 'outstanding' | 'claimed' | 'used' | 'revoked';
   revokedWhileClaimed: boolean;
+  refusals: number;
 }
 
 async function read<T>(kv: KeyValue, key: string): Promise<T | null> {
@@ -72,6 +74,7 @@ function toUser(doc: UserDoc): PasswordUser {
     passwordHash: doc.passwordHash,
     isRemote: doc.isRemote,
     isRevoked: doc.isRevoked,
+    revokedBy: doc.isRevoked ? (doc.revokedBy ?? 'admin') : null,
     failedAttempts: doc.failedAttempts,
     lockedUntil: doc.lockedUntil === null ? null : new Date(doc.lockedUntil),
   };
@@ -104,6 +107,7 @@ export class NaiveUserStore implements UserStore {
       passwordHash: input.passwordHash,
       isRemote: input.isRemote ?? false,
       isRevoked: input.isRevoked ?? false,
+      revokedBy: null,
       failedAttempts: 0,
       lockedUntil: null,
       lockouts: 0,
@@ -138,7 +142,9 @@ export class NaiveUserStore implements UserStore {
         if (change.previousHash !== null) doc.history.unshift(change.previousHash);
         doc.history = doc.history.slice(0, change.historySize);
         doc.passwordHash = change.passwordHash;
-        if (change.reinstate) Object.assign(doc, { isRevoked: false, failedAttempts: 0, lockedUntil: null, lockouts: 0 });
+        if (change.reinstate && (!doc.isRevoked || doc.revokedBy === 'lockout')) {
+          Object.assign(doc, { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null, lockouts: 0 });
+        }
         return true;
       })) ?? false
     );
@@ -158,7 +164,7 @@ export class NaiveUserStore implements UserStore {
         if (doc.failedAttempts === input.threshold) {
           lockedNow = true;
           if (input.action.mode === 'revoke') {
-            doc.isRevoked = true;
+            Object.assign(doc, { isRevoked: true, revokedBy: 'lockout' });
           } else {
             doc.lockedUntil = now + Math.min(input.action.baseMs * 2 ** doc.lockouts, input.action.maxMs);
             doc.lockouts += 1;
@@ -176,8 +182,8 @@ export class NaiveUserStore implements UserStore {
 
   async setRevoked(id: string, revoked: boolean): Promise<boolean> {
     const found = await this.#change(id, (doc) => {
-      if (revoked) doc.isRevoked = true;
-      else Object.assign(doc, { isRevoked: false, failedAttempts: 0, lockedUntil: null, lockouts: 0 });
+      if (revoked) Object.assign(doc, { isRevoked: true, revokedBy: 'admin' });
+      else Object.assign(doc, { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null, lockouts: 0 });
       return true;
     });
     return found ?? false;
@@ -218,6 +224,7 @@ export class NaiveTokenStore implements TokenStore {
         expiresAt: record.expiresAt.getTime(),
         state: 'outstanding',
         revokedWhileClaimed: false,
+        refusals: 0,
       };
       await write(this.kv, this.#key(record.id), doc);
       const ids = (await read<string[]>(this.kv, this.#userKey(record.userId))) ?? [];
@@ -252,6 +259,16 @@ export class NaiveTokenStore implements TokenStore {
 
   revokeForUser(userId: string): Promise<void> {
     return this.#mutex.run(() => this.#revokeOutstanding(userId));
+  }
+
+  recordRefusal(id: string, budget: number, now: Date): Promise<number | null> {
+    return this.#mutex.run(async () => {
+      const doc = await read<TokenDoc>(this.kv, this.#key(id));
+      if (doc === null || doc.state !== 'outstanding' || doc.expiresAt <= now.getTime()) return null;
+      const refusals = (doc.refusals ?? 0) + 1;
+      await write(this.kv, this.#key(id), { ...doc, refusals, state: refusals >= budget ? 'revoked' : 'outstanding' });
+      return Math.max(0, budget - refusals);
+    });
   }
 
   purgeExpired(now: Date): Promise<number> {
