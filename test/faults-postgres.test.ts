@@ -90,7 +90,9 @@ describe('fault injection on PostgreSQL: every statement of a request fails in t
   }
 
   async function freshCase(): Promise<Case> {
-    const user = await healthy.userStore.createUser({ login: uniqueName('alice'), passwordHash: await hasher.hash(OLD), isRevoked: true });
+    const user = await healthy.userStore.createUser({ login: uniqueName('alice'), passwordHash: await hasher.hash(OLD) });
+    // Revoked by the lockout, which a reset lifts.
+    await healthy.userStore.recordFailedAttempt(user.id, { threshold: 1, action: { mode: 'revoke' }, now: new Date() });
     const token = (await request(healthyApp).post(`${base}/users/${user.id}/password/reset`).set('X-Authentication', `admin:${adminId}`).expect(200)).text;
     return { userId: user.id, token };
   }
