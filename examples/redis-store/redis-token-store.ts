@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResetTokenRecord, StoreCallOptions, TokenStore } from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLAIM, COMMIT, ISSUE, PURGE, REVOKE_FOR_USER, UNDO } from './token-scripts.ts';
+import { CLAIM, COMMIT, ISSUE, PURGE, RECORD_REFUSAL, REVOKE_FOR_USER, UNDO } from './token-scripts.ts';
 
 function toRecord(id: string, fields: Record<string, string>): ResetTokenRecord {
   return {
@@ -76,6 +76,18 @@ export class RedisTokenStore implements TokenStore {
     // never holds a usable token for a password that changed.
     await settle(COMMIT);
     return record;
+  }
+
+  async recordRefusal(id: string, budget: number, now: Date, options?: StoreCallOptions): Promise<number | null> {
+    options?.signal.throwIfAborted();
+    // The user id never changes once issued, so reading it before the script is safe.
+    const userId = (await this.redis.hGetAll(this.keys.token(id)))['userId'];
+    if (userId === undefined) return null;
+    const left = (await this.redis.eval(RECORD_REFUSAL, {
+      keys: [this.keys.token(id), this.keys.userTokens(userId), this.keys.dead],
+      arguments: [String(now.getTime()), String(Math.max(1, Math.floor(budget))), id],
+    })) as number | null;
+    return left === null ? null : Number(left);
   }
 
   async revokeForUser(userId: string, options?: StoreCallOptions): Promise<void> {

@@ -26,6 +26,8 @@ function toUser(fields: Record<string, string>): PasswordUser | null {
     passwordHash: fields['passwordHash'] ?? null,
     isRemote: fields['isRemote'] === '1',
     isRevoked: fields['isRevoked'] === '1',
+    // A revocation this store did not record the kind of is an administrator's.
+    revokedBy: fields['isRevoked'] === '1' ? (fields['revokedBy'] === 'lockout' ? 'lockout' : 'admin') : null,
     failedAttempts: Number(fields['failedAttempts'] ?? 0),
     lockedUntil: fields['lockedUntil'] === undefined ? null : new Date(Number(fields['lockedUntil'])),
   };

@@ -44,6 +44,25 @@ revokeAll(ARGV[1], KEYS[1], KEYS[2])
 return 1
 `;
 
+/**
+ * KEYS: token, user's tokens, dead set. ARGV: now (ms), budget, id. Counts one refused redemption
+ * of an outstanding, unclaimed token; the one that reaches the budget revokes it. Resolves the
+ * refusals left, or nil when the token was not usable.
+ */
+export const RECORD_REFUSAL = `
+local t = redis.call('HMGET', KEYS[1], 'state', 'claim', 'expiresAt')
+if t[1] ~= 'outstanding' or t[2] or tonumber(t[3]) <= tonumber(ARGV[1]) then return false end
+local refusals = redis.call('HINCRBY', KEYS[1], 'refusals', 1)
+local left = tonumber(ARGV[2]) - refusals
+if left <= 0 then
+  redis.call('HSET', KEYS[1], 'state', 'revoked')
+  redis.call('SREM', KEYS[2], ARGV[3])
+  redis.call('SADD', KEYS[3], ARGV[3])
+  return 0
+end
+return left
+`;
+
 /** KEYS: token. ARGV: now (ms), claim marker. Resolves the record's fields as a flat list, or nil when not outstanding. */
 export const CLAIM = `
 local t = redis.call('HMGET', KEYS[1], 'state', 'claim', 'expiresAt')

@@ -17,9 +17,11 @@ local size = tonumber(ARGV[4])
 if ARGV[3] == '0' and size > 0 then redis.call('LPUSH', KEYS[2], ARGV[2]) end
 if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
-if ARGV[5] == '1' then
+-- A reset lifts only the lockout's revocation; an administrator's (or one of unknown kind) stays.
+local revoked = redis.call('HGET', KEYS[1], 'isRevoked') == '1'
+if ARGV[5] == '1' and (not revoked or redis.call('HGET', KEYS[1], 'revokedBy') == 'lockout') then
   redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
-  redis.call('HDEL', KEYS[1], 'lockedUntil')
+  redis.call('HDEL', KEYS[1], 'lockedUntil', 'revokedBy')
 end
 return 1
 `;
@@ -47,6 +49,7 @@ if not revoked and not (lockedUntil and lockedUntil > now) then
     lockedNow = 1
     if ARGV[3] == 'revoke' then
       revoked = true
+      redis.call('HSET', KEYS[1], 'revokedBy', 'lockout')
     else
       lockedUntil = now + math.min(tonumber(ARGV[4]) * 2 ^ math.min(lockouts, 60), tonumber(ARGV[5]))
       lockouts = lockouts + 1
@@ -67,14 +70,14 @@ redis.call('HDEL', KEYS[1], 'lockedUntil')
 return 1
 `;
 
-/** KEYS: user. ARGV: revoke ('1'/'0'). Reinstating also clears counter, lock and lock history. */
+/** KEYS: user. ARGV: revoke ('1'/'0'). Revoking is an administrator's; reinstating clears either kind, counter, lock and lock history. */
 export const SET_REVOKED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == '1' then
-  redis.call('HSET', KEYS[1], 'isRevoked', '1')
+  redis.call('HSET', KEYS[1], 'isRevoked', '1', 'revokedBy', 'admin')
 else
   redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
-  redis.call('HDEL', KEYS[1], 'lockedUntil')
+  redis.call('HDEL', KEYS[1], 'lockedUntil', 'revokedBy')
 end
 return 1
 `;
