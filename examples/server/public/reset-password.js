@@ -27,8 +27,12 @@ function invalidLink() {
   showStatus(status, 'error', 'This reset link is invalid, has expired, or was already used. Ask your administrator for a new link.');
 }
 
+// Bumped by each start(): the check of a token replaced meanwhile must not hide the new one's form.
+let generation = 0;
+
 /** Checks the current token and shows the form for it (or says what is wrong). */
 async function start() {
+  const mine = ++generation;
   clearStatus(status);
   password.value = '';
   confirm.value = '';
@@ -41,6 +45,7 @@ async function start() {
   form.hidden = false;
   // A throwaway candidate checks the token without consuming it.
   const check = await sendJson('command/validate-password', { password: ' ', reset_token: token });
+  if (mine !== generation) return;
   if (check.status === 403) invalidLink();
   else password.focus();
 }
