@@ -221,7 +221,6 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           ...unauthenticated,
           '403': error('`reset_token` is used, expired, superseded, tampered with, or not ours.', ['invalid-token']),
           ...tooLarge,
-          ...tooManyHashes,
           ...serverErrors,
         },
       },

@@ -89,11 +89,13 @@ describe('fair hashing between clients, through HTTP', () => {
     assert.ok(pool.stats.rejectedKeyBusy >= 1 && pool.stats.rejectedBusy === 0, JSON.stringify(pool.stats));
   });
 
-  it('the library’s routes answer 429 too-many-requests to the flood (as the OpenAPI document says), and 200 to the other client', async () => {
+  it('the library’s routes answer 429 too-many-requests to the flood (as the OpenAPI document says), and serve the other client', async () => {
     let victim: Answer | undefined;
     let firstRefusal: Answer | undefined;
+    // The current password offered as the new one: one hash compare (the current password), then
+    // a 400 password-reused, and nothing stored changes. (validate-password does no hashing.)
     const validate = (from: string, session: string) =>
-      sendFrom(from, 'POST', `${origin}${base}/command/validate-password`, { password: 'Yet-Another-Pa55word!' }, { 'x-authentication': session });
+      sendFrom(from, 'PUT', `${origin}${base}/users/current/password`, { current_password: GOOD_PASSWORD, password: GOOD_PASSWORD }, { 'x-authentication': session });
     const statuses = await flood(
       12,
       async () => {
@@ -110,8 +112,9 @@ describe('fair hashing between clients, through HTTP', () => {
     assert.ok(firstRefusal !== undefined, `the flood was never refused: ${summary(statuses)}`);
     assert.equal((firstRefusal.body as { kind: string }).kind, 'puppetlabs.rbac/too-many-requests');
     assert.match(String(firstRefusal.headers['retry-after']), /^[1-9][0-9]*$/);
-    assert.equal(victim?.status, 200);
-    assert.deepEqual(victim?.body, { valid: true, failures: [] });
+    assert.ok(victim !== undefined);
+    assert.equal(victim.status, 400);
+    assert.equal((victim.body as { details: { failures: { rule: string }[] } }).details.failures[0]?.rule, 'password-reused');
   });
 
   it('once the flood is over, its address is served again and no client is remembered', async () => {
@@ -151,15 +154,16 @@ describe('the hashFairnessKey option', () => {
         return tenant;
       },
     });
+    // The current password offered as the new one: one compare, then 400 password-reused.
     await request(t.app)
-      .post(`${base}/command/validate-password`)
+      .put(`${base}/users/current/password`)
       .set('X-Authentication', t.auth.alice)
       .set('X-Tenant', 'acme')
-      .send({ password: 'Yet-Another-Pa55word!' })
-      .expect(200);
+      .send({ current_password: GOOD_PASSWORD, password: GOOD_PASSWORD })
+      .expect(400);
     assert.deepEqual(new Set(keys), new Set(['acme']));
     keys.length = 0;
-    await request(t.app).post(`${base}/command/validate-password`).set('X-Authentication', t.auth.alice).send({ password: 'Yet-Another-Pa55word!' }).expect(200);
+    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: GOOD_PASSWORD }).expect(400);
     // supertest connects over loopback: IPv4 127.0.0.1, or ::1 keyed by its /64.
     const fallback = new Set(keys);
     assert.ok(fallback.size === 1 && (fallback.has('127.0.0.1') || fallback.has('0:0:0:0::/64')), JSON.stringify(keys));
@@ -186,11 +190,11 @@ describe('the hashFairnessKey option', () => {
     const keyFor = async (address: string) => {
       keys.length = 0;
       await request(t.app)
-        .post(`${base}/command/validate-password`)
+        .put(`${base}/users/current/password`)
         .set('X-Authentication', t.auth.alice)
         .set('X-Forwarded-For', address)
-        .send({ password: 'Yet-Another-Pa55word!' })
-        .expect(200);
+        .send({ current_password: GOOD_PASSWORD, password: GOOD_PASSWORD })
+        .expect(400);
       assert.equal(new Set(keys).size, 1, JSON.stringify(keys));
       return keys[0];
     };
@@ -215,7 +219,7 @@ describe('the hashFairnessKey option', () => {
       },
     };
     const t = await createTestApp({ hasher: legacy });
-    await request(t.app).post(`${base}/command/validate-password`).set('X-Authentication', t.auth.alice).send({ password: 'Yet-Another-Pa55word!' }).expect(200);
+    await request(t.app).put(`${base}/users/current/password`).set('X-Authentication', t.auth.alice).send({ current_password: GOOD_PASSWORD, password: GOOD_PASSWORD }).expect(400);
     assert.ok(arities.length > 0);
     assert.ok(
       arities.every((n) => n <= 2),
