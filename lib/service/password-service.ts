@@ -263,6 +263,8 @@ export class PasswordService<P extends Principal = Principal> {
     const { record, user } = await this.#usableToken(token);
     const normalized = normalizePassword(password);
     this.#enforceRules(normalized, user, context);
+    // Refusals by the rules and the breach check cost nothing: they reveal no stored secret.
+    await this.#enforceBreach(normalized, user, context);
     const reuse = await this.#reuseFailures(normalized, user, hashOptionsOf(context), { via: 'reset', context });
     if (reuse.length > 0) {
       // Each refusal told the caller something about the stored hashes: the token pays for it.
