@@ -6,6 +6,9 @@ import type { Request } from 'express';
 import {
   checkLoginRules,
   createPasswordRouter,
+  pbkdf2Verifier,
+  verifier,
+  type LegacyHashesOption,
   MemoryTokenStore,
   MemoryUserStore,
   type Authorizer,
@@ -143,3 +146,19 @@ export function misspelledOptions(): void {
 export const openApiOptions: OpenApiDocumentOptions = { errorNamespace: 'acme/' };
 // @ts-expect-error misspelled: errorNamespace
 createOpenApiDocument({ errorNamespce: 'acme/' });
+
+// legacyHashes takes built-in names and verifier objects; anything else is a type error.
+const sha256Loop = verifier({
+  scheme: 'sha256-loop',
+  recognizes: (hash) => hash.startsWith('sha256-loop$'),
+  verify: async (password, hash, tools) => tools.equal(await tools.iteratedDigest({ algorithm: 'sha256', password, salt: Buffer.from(hash), iterations: 10 }), Buffer.alloc(32)),
+});
+export const legacy: LegacyHashesOption = ['pbkdf2', 'scrypt', 'argon2id', 'bcrypt', sha256Loop, pbkdf2Verifier({ maxIterations: 5_000_000 })];
+// @ts-expect-error md5 is no built-in scheme
+export const legacyBad: LegacyHashesOption = ['md5'];
+// @ts-expect-error iteratedDigest knows sha256 and sha512 only
+verifier({
+  scheme: 'x',
+  recognizes: () => true,
+  verify: async (password, _hash, tools) => (await tools.iteratedDigest({ algorithm: 'md5', password, salt: Buffer.alloc(1), iterations: 1 })).length > 0,
+});
