@@ -50,7 +50,8 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   /**
    * Highest bcrypt cost a stored hash may have; above it the hash is refused unverified (it
    * would hold a worker for minutes). Default the configured cost + 3, at most 16 (never below
-   * the configured cost). Applies to the library's bcrypt hashers.
+   * the configured cost; 15 with a custom hasher). Applies to every bcrypt hash, whichever
+   * hasher or verifier checks it.
    */
   readonly maxBcryptCost?: number;
   /**

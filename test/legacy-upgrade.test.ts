@@ -16,6 +16,7 @@ import request from 'supertest';
 import {
   MemoryTokenStore,
   MemoryUserStore,
+  createBcryptHasher,
   createPasswordRouter,
   verifier,
   type PasswordEvent,
@@ -219,6 +220,25 @@ describe('legacy hashes on the memory store', () => {
         await request(app).post('/login').send({ login, password: 'password' }).expect(401);
       }
       for (const user of [md5, absurd, scrypt]) assert.equal((await stores.userStore.findById(user.id))?.failedAttempts, 1);
+    } finally {
+      await router.close();
+      await stores.cleanup();
+    }
+  });
+
+  it("the bcrypt cost cap also guards a host's own hasher: an over-cap hash never reaches it", async () => {
+    const stores = await memoryStores();
+    const inner = createBcryptHasher({ cost: 4 });
+    const seen: string[] = [];
+    // A wrapper, as hosts write them: it says nothing of what it recognizes.
+    const hasher = { hash: (password: string) => inner.hash(password), verify: (password: string, hash: string) => (seen.push(hash), inner.verify(password, hash)) };
+    const { app, router } = hostOn(stores, { hasher, bcryptCost: undefined });
+    try {
+      const absurd = '$2b$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
+      await stores.createUser('absurd-custom', absurd);
+      await request(app).post('/login').send({ login: 'absurd-custom', password: 'U*U' }).expect(401);
+      assert.ok(!seen.includes(absurd), 'the over-cap hash reached the hasher');
+      assert.equal(seen.length, 1, 'one dummy compare, as for a wrong password');
     } finally {
       await router.close();
       await stores.cleanup();

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, pbkdf2Sync, scryptSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import request from 'supertest';
@@ -81,6 +81,7 @@ async function runFlows(): Promise<ChildReport> {
       tokenKey: keyKind === 'HS256' ? SECRET : { privateKey: rsaPem },
       publicUrl: 'https://rbac.example.com/reset-password?lang=en',
       failedAttemptsLockout: 3,
+      legacyHashes: ['pbkdf2', 'scrypt'],
       onEvent: (e) => void events.push(e),
       onPasswordChanged: () => {
         throw new Error(`session store down while ending sessions (${GOOD_PASSWORD})`);
@@ -172,6 +173,24 @@ async function runFlows(): Promise<ChildReport> {
       });
     }
     await service.reinstate(t.admin.id, t.alice.id);
+    // Legacy hashes: sign-ins that verify and upgrade them, wrong passwords, an unrecognized and an
+    // over-cap hash. Only their salt and digest are secret: the scheme prefix is public by design.
+    const salt = Buffer.from(`legacy-salt-${keyKind}`);
+    const legacy = [
+      `$pbkdf2-sha256$i=1000$${salt.toString('base64')}$${pbkdf2Sync(GOOD_PASSWORD, salt, 1000, 32, 'sha256').toString('base64')}`,
+      `$scrypt$ln=10,r=8,p=1$${salt.toString('base64')}$${scryptSync(GOOD_PASSWORD, salt, 32, { N: 1024, r: 8, p: 1 }).toString('base64')}`,
+      `md5$${createHash('md5').update(`${GOOD_PASSWORD}${keyKind}`).digest('hex')}`,
+      '$2b$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW',
+    ];
+    for (const [i, hash] of legacy.entries()) {
+      secret('password hash', hash.split('$').slice(-2).join('$'));
+      t.users.createUser({ login: `legacy-${i}`, passwordHash: hash });
+      for (const password of ['Wrong-Guess-Pa55word!', GOOD_PASSWORD]) {
+        const result = await service.verifyLogin(`legacy-${i}`, password);
+        answers.push({ flow: flow('verifyLogin legacy'), status: 0, headers: {}, text: JSON.stringify({ ...result, user: undefined }), carriesToken: false });
+      }
+    }
+    await service.hashUpgradesSettled();
     // A store failure whose error message carries a password and a token.
     const users = t.users as unknown as { findById: UserStore['findById'] };
     const original = users.findById.bind(t.users);
@@ -256,9 +275,18 @@ if (process.env['SECRETS_FLOWS_CHILD'] === '1') {
       assert.ok(secrets.filter((s) => s.what === 'reset token').length >= 4);
       assert.ok(secrets.filter((s) => s.what === 'password hash').length >= 6);
       // The flows did log and emit: the checks below are not vacuous.
-      for (const ns of ['express-rbac-password:service', 'express-rbac-password:http']) assert.ok(stderr.includes(ns), `no ${ns} output`);
+      for (const ns of ['express-rbac-password:service', 'express-rbac-password:http', 'express-rbac-password:upgrade']) assert.ok(stderr.includes(ns), `no ${ns} output`);
       const types = new Set<string>(report.events.map((e) => (e as PasswordEvent).type));
-      for (const type of ['reset-token-issued', 'password-reset', 'password-changed', 'failed-attempt', 'account-locked', 'account-reinstated', 'policy-rejected'])
+      for (const type of [
+        'reset-token-issued',
+        'password-reset',
+        'password-changed',
+        'failed-attempt',
+        'account-locked',
+        'account-reinstated',
+        'policy-rejected',
+        'password-rehashed',
+      ])
         assert.ok(types.has(type), `no ${type} event`);
       assert.ok(report.answers.some((a) => a.status === 503) && report.answers.some((a) => a.status === 400) && report.answers.some((a) => a.status === 401));
 

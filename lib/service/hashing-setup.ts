@@ -31,12 +31,14 @@ export function setUpHashing(options: PasswordServiceOptions<never>): ServiceHas
   const hasher = options.hasher ?? createWorkerPoolHasher({ cost: numberOption('bcryptCost', options.bcryptCost, DEFAULT_BCRYPT_COST, { min: 4, max: 31, integer: true }) });
   if (options.hasher === undefined) ownPools.push(hasher as WorkerPoolHasher);
 
+  // The cap applies to every bcrypt hash, whichever hasher checks it: a host's own hasher (say,
+  // a wrapper of createBcryptHasher) must not be held for days by an imported `$2b$31$` either.
   const bcryptCost = bcryptCostOfHasher(hasher);
-  if (options.maxBcryptCost !== undefined && bcryptCost === null) {
-    optionError('maxBcryptCost', "applies to the library's bcrypt hashers; set the caps of a custom hasher on the hasher.");
-  }
-  const maxBcryptCost =
-    bcryptCost === null ? null : numberOption('maxBcryptCost', options.maxBcryptCost, defaultMaxBcryptCost(bcryptCost), { min: bcryptCost, max: 31, integer: true });
+  const maxBcryptCost = numberOption('maxBcryptCost', options.maxBcryptCost, defaultMaxBcryptCost(bcryptCost ?? DEFAULT_BCRYPT_COST), {
+    min: bcryptCost ?? 4,
+    max: 31,
+    integer: true,
+  });
 
   let verifiers: ReturnType<typeof resolveLegacyVerifiers>;
   try {

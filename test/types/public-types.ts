@@ -156,9 +156,9 @@ const sha256Loop = verifier({
 export const legacy: LegacyHashesOption = ['pbkdf2', 'scrypt', 'argon2id', 'bcrypt', sha256Loop, pbkdf2Verifier({ maxIterations: 5_000_000 })];
 // @ts-expect-error md5 is no built-in scheme
 export const legacyBad: LegacyHashesOption = ['md5'];
-// @ts-expect-error iteratedDigest knows sha256 and sha512 only
 verifier({
   scheme: 'x',
   recognizes: () => true,
+  // @ts-expect-error iteratedDigest knows sha256 and sha512 only
   verify: async (password, _hash, tools) => (await tools.iteratedDigest({ algorithm: 'md5', password, salt: Buffer.alloc(1), iterations: 1 })).length > 0,
 });

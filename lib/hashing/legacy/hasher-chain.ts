@@ -27,8 +27,8 @@ export interface HasherChainOptions {
   readonly verifiers: readonly PasswordVerifier[];
   /** Runs legacy verifiers' jobs in the hashing pool. */
   readonly run: PoolRunner;
-  /** The bcrypt cost cap for bcrypt hashes the primary checks, or null when the primary is not bcrypt. */
-  readonly maxBcryptCost: number | null;
+  /** The bcrypt cost cap, for every bcrypt hash whichever hasher or verifier checks it. */
+  readonly maxBcryptCost: number;
 }
 
 /** The chain the service verifies through. */
@@ -63,16 +63,15 @@ export function createHasherChain(options: HasherChainOptions): HasherChain {
       return primary.recognizes === undefined ? primaryScheme : null;
     },
     async verify(password, hash, options = {}) {
-      if (primary.recognizes?.(hash) === true) {
-        if (maxBcryptCost !== null && isBcryptHash(hash)) {
-          try {
-            refuseBcryptAboveCap(hash, maxBcryptCost);
-          } catch (error) {
-            return refused(primaryScheme, (error as Error).message);
-          }
+      const primaryRecognizes = primary.recognizes?.(hash) === true;
+      if (isBcryptHash(hash)) {
+        try {
+          refuseBcryptAboveCap(hash, maxBcryptCost);
+        } catch (error) {
+          return refused(primaryRecognizes ? primaryScheme : 'bcrypt', (error as Error).message);
         }
-        return viaPrimary(password, hash, options);
       }
+      if (primaryRecognizes) return viaPrimary(password, hash, options);
       // The verifiers' pool jobs are charged to the caller's key too.
       const runForCaller: PoolRunner = (kind, payload) => run(kind, payload, options);
       for (const verifier of verifiers) {
