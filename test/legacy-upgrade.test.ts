@@ -231,7 +231,13 @@ describe('legacy hashes on the memory store', () => {
     const inner = createBcryptHasher({ cost: 4 });
     const seen: string[] = [];
     // A wrapper, as hosts write them: it says nothing of what it recognizes.
-    const hasher = { hash: (password: string) => inner.hash(password), verify: (password: string, hash: string) => (seen.push(hash), inner.verify(password, hash)) };
+    const hasher = {
+      hash: (password: string) => inner.hash(password),
+      verify: (password: string, hash: string) => {
+        seen.push(hash);
+        return inner.verify(password, hash);
+      },
+    };
     const { app, router } = hostOn(stores, { hasher, bcryptCost: undefined });
     try {
       const absurd = '$2b$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
