@@ -4,6 +4,7 @@
  * a single-pair run says so in the concurrency cases' names.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS, conformanceCases, type ConformanceStores } from '../lib/conformance/index.ts';
 import { MemoryTokenStore, MemoryUserStore } from '../lib/index.ts';
@@ -63,6 +64,22 @@ describe('conformance options', () => {
       assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), id);
     }
     assert.ok(CONFORMANCE_CASE_IDS.includes('token.expiry-uses-now'));
+  });
+
+  it('the README lists every case id, marking exactly the concurrency cases with *', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('The cases, by id'), readme.indexOf('This repository runs the suite on'));
+    const listed = [...section.matchAll(/`((?:user|token)\.[a-z0-9-]+)`(\*?)/g)];
+    assert.deepEqual(
+      listed.map(([, id]) => id),
+      CONFORMANCE_CASE_IDS,
+      'README "Writing an adapter": the case list differs from CONFORMANCE_CASE_IDS (order included)',
+    );
+    assert.deepEqual(
+      listed.filter(([, , star]) => star === '*').map(([, id]) => id),
+      CONFORMANCE_CONCURRENCY_CASE_IDS,
+      'README "Writing an adapter": the * marks differ from CONFORMANCE_CONCURRENCY_CASE_IDS',
+    );
   });
 
   it('refuses a non-function createSecondPair, both options together, and an empty reason', () => {

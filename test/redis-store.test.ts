@@ -88,7 +88,7 @@ describe('examples/redis-store on Redis (REDIS_URL)', { skip: SKIP }, () => {
     });
   });
 
-  it('honours the signal: an aborted redemption releases its claim, an aborted write sends nothing', async () => {
+  it('honours the signal (an aborted redemption releases its claim, an aborted write sends nothing) and the rehash flag', async () => {
     const client = opened(first);
     const prefix = `${runPrefix}signal:`;
     const { userStore, tokenStore } = createRedisStores(client, prefix);
@@ -116,6 +116,10 @@ describe('examples/redis-store on Redis (REDIS_URL)', { skip: SKIP }, () => {
       (error) => error === gone,
     );
     assert.equal((await userStore.findById(user.id))?.passwordHash, 'old');
+    // A re-hash of the same password (a legacy hash upgrade) leaves the history alone.
+    assert.equal(await userStore.setPassword(user.id, { passwordHash: 'v1', previousHash: 'old', historySize: 5, reinstate: false }), true);
+    assert.equal(await userStore.setPassword(user.id, { passwordHash: 'v1-rehashed', previousHash: 'v1', historySize: 5, reinstate: false, rehash: true }), true);
+    assert.deepEqual(await userStore.getPasswordHistory(user.id, 5), ['old']);
     await dropKeys(client, prefix);
   });
 

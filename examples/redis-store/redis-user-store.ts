@@ -66,7 +66,14 @@ export class RedisUserStore implements UserStore {
     options?.signal.throwIfAborted();
     const written = await this.redis.eval(SET_PASSWORD, {
       keys: [this.keys.user(id), this.keys.history(id)],
-      arguments: [write.passwordHash, write.previousHash ?? '', flag(write.previousHash === null), String(Math.max(0, Math.floor(write.historySize))), flag(write.reinstate)],
+      arguments: [
+        write.passwordHash,
+        write.previousHash ?? '',
+        flag(write.previousHash === null),
+        String(Math.max(0, Math.floor(write.historySize))),
+        flag(write.reinstate),
+        flag(write.rehash),
+      ],
     });
     return written === 1;
   }

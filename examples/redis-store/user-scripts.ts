@@ -4,7 +4,10 @@
  * happens inside Redis, never as a read in JavaScript followed by a write.
  */
 
-/** KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size, reinstate ('1'/'0'). */
+/**
+ * KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size,
+ * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is).
+ */
 export const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local current = redis.call('HGET', KEYS[1], 'passwordHash')
@@ -13,9 +16,11 @@ if ARGV[3] == '1' then
 elseif current ~= ARGV[2] then
   return 0
 end
-local size = tonumber(ARGV[4])
-if ARGV[3] == '0' and size > 0 then redis.call('LPUSH', KEYS[2], ARGV[2]) end
-if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
+if ARGV[6] ~= '1' then
+  local size = tonumber(ARGV[4])
+  if ARGV[3] == '0' and size > 0 then redis.call('LPUSH', KEYS[2], ARGV[2]) end
+  if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
+end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
 -- A reset lifts only the lockout's revocation; an administrator's (or one of unknown kind) stays.
 local revoked = redis.call('HGET', KEYS[1], 'isRevoked') == '1'

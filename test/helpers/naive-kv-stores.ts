@@ -139,8 +139,10 @@ export class NaiveUserStore implements UserStore {
     return (
       (await this.#change(id, (doc) => {
         if (doc.passwordHash !== change.previousHash) return false;
-        if (change.previousHash !== null) doc.history.unshift(change.previousHash);
-        doc.history = doc.history.slice(0, change.historySize);
+        if (change.rehash !== true) {
+          if (change.previousHash !== null) doc.history.unshift(change.previousHash);
+          doc.history = doc.history.slice(0, change.historySize);
+        }
         doc.passwordHash = change.passwordHash;
         if (change.reinstate && (!doc.isRevoked || doc.revokedBy === 'lockout')) {
           Object.assign(doc, { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null, lockouts: 0 });
