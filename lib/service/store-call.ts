@@ -23,10 +23,22 @@ function wrap(operation: string, error: unknown): unknown {
  * still settle (and commit) later: password writes use it to find out what really happened.
  */
 export function storeCall<T>(operation: string, timeoutMs: number, call: (options: StoreCallOptions) => T | Promise<T>, onLate?: (pending: Promise<T>) => void): Promise<T> {
-  const controller = new AbortController();
+  // The controller is made only when the store reads `signal`: the synchronous memory stores
+  // never do, and keep their cheap calls cheap. One read after the timeout gets a fired signal.
+  let controller: AbortController | undefined;
+  let timeout: StoreUnavailableError | undefined;
+  const options: StoreCallOptions = {
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (timeout !== undefined) controller.abort(timeout);
+      }
+      return controller.signal;
+    },
+  };
   let result: T | Promise<T>;
   try {
-    result = call({ signal: controller.signal });
+    result = call(options);
   } catch (error) {
     return Promise.reject(wrap(operation, error));
   }
@@ -37,7 +49,8 @@ export function storeCall<T>(operation: string, timeoutMs: number, call: (option
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const error = new StoreUnavailableError(operation, new Error(`timed out after ${timeoutMs} ms`));
-      controller.abort(error);
+      timeout = error;
+      controller?.abort(error);
       onLate?.(pending);
       reject(error);
     }, timeoutMs);
