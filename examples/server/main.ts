@@ -6,15 +6,18 @@ import { ConfigError, readEnvironment } from '../../lib/cli/environment.ts';
 import { DatabaseOpenError } from '../../lib/cli/database.ts';
 import { API_BASE, createServer } from './server.ts';
 import { BootstrapError } from './bootstrap.ts';
+import { bindPort, ListenError } from './bind-port.ts';
 import { SeedFileError } from './seed-file.ts';
 
 async function main(): Promise<void> {
   const config = readEnvironment();
   for (const warning of config.warnings) console.warn(`warning: ${warning}`);
+  // The port first: a busy one must stop the start before the store is opened or an admin created.
+  const bound = await bindPort(config.host, config.port);
   const where = config.store.kind === 'memory' ? 'memory (lost on exit)' : config.store.kind === 'pglite' ? `PGlite in ${config.store.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   console.log(`Opening the store: ${where}`);
   const server = await createServer(config);
-  const { url } = await server.listen();
+  const { url } = await server.listen(bound);
   console.log(`express-rbac-password reference server listening on ${url}${API_BASE}`);
   console.log(`  change-password page: ${url}${API_BASE}/change-password`);
   if (config.publicUrl === undefined) console.log('  reset links: off (set RBAC_PUBLIC_URL to the reset page URL to include a link with each token)');
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof SeedFileError || error instanceof BootstrapError || error instanceof DatabaseOpenError;
+  const known = error instanceof ConfigError || error instanceof SeedFileError || error instanceof BootstrapError || error instanceof DatabaseOpenError || error instanceof ListenError;
   console.error(`express-rbac-password server: ${known ? (error as Error).message : `failed to start: ${(error as Error)?.message ?? String(error)}`}`);
   process.exit(1);
 });

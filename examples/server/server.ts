@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import { createPasswordRouter, createWorkerPoolHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from '../../lib/index.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -15,6 +14,7 @@ import type { ReferenceConfig } from '../../lib/cli/environment.ts';
 import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
+import { bindPort, listeningUrl } from './bind-port.ts';
 import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
@@ -49,8 +49,12 @@ export interface ReferenceServer {
   readonly router: PasswordRouter<ServerPrincipal>;
   /** The password generated for `admin` on this start, or null (it existed, or RBAC_ADMIN_PASSWORD was used). */
   readonly generatedAdminPassword: string | null;
-  /** Listens on the configured HOST and PORT (PORT 0 picks a free one); resolves the base URL. */
-  listen(): Promise<{ readonly url: string; readonly port: number }>;
+  /**
+   * Serves on `bound` (an HTTP server already listening, see `bindPort`), or else listens on the
+   * configured HOST and PORT (PORT 0 picks a free one); resolves the base URL. Rejects with
+   * `ListenError` when the port cannot be bound.
+   */
+  listen(bound?: Server): Promise<{ readonly url: string; readonly port: number }>;
   /** Stops listening and closes the store. */
   close(): Promise<void>;
 }
@@ -172,16 +176,12 @@ async function build(
     store,
     router,
     generatedAdminPassword: admin.generatedPassword,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        const listening = app.listen(config.port, config.host, () => {
-          const { port } = listening.address() as AddressInfo;
-          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-          resolve({ url: `http://${host}:${port}`, port });
-        });
-        listening.once('error', reject);
-        server = listening;
-      }),
+    listen: async (bound) => {
+      const listening = bound ?? (await bindPort(config.host, config.port));
+      listening.on('request', app);
+      server = listening;
+      return listeningUrl(listening, config.host);
+    },
     close: async () => {
       clearInterval(purge);
       // Requests already answered 202 still get their mail before the transport closes.
