@@ -66,9 +66,7 @@ export async function openPostgres(url: string): Promise<Database> {
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end().catch(() => undefined);
-    // The driver's message can quote the URL, which may hold a password: give only its class and code.
-    const code = (error as { code?: unknown }).code;
-    throw new DatabaseOpenError(`cannot connect to the PostgreSQL server of DATABASE_URL (${(error as Error).name}${typeof code === 'string' ? ` ${code}` : ''})`);
+    throw new DatabaseOpenError(`cannot connect to the PostgreSQL server of DATABASE_URL: ${describeConnectError(error, url)}`);
   }
   return {
     kind: 'postgres',
@@ -89,6 +87,42 @@ export async function openPostgres(url: string): Promise<Database> {
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The connection failure in words, with the host and port. The driver's own message can quote the
+ * URL, which may hold a password, so only the URL's host, port, user and database are named.
+ */
+export function describeConnectError(error: unknown, url: string): string {
+  const code = (error as { code?: unknown }).code;
+  let target = { where: 'the server', user: 'the user', database: 'the database' };
+  try {
+    const parsed = new URL(url);
+    const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost';
+    target = {
+      where: `${host}:${parsed.port || '5432'}`,
+      user: `"${decodeURIComponent(parsed.username) || 'the default user'}"`,
+      database: `"${decodeURIComponent(parsed.pathname.slice(1)) || '(default)'}"`,
+    };
+  } catch {
+    // Not a URL (a key=value string): keep the generic words.
+  }
+  switch (code) {
+    case '3D000':
+      return `database ${target.database} does not exist on ${target.where} (create it, or fix the name in DATABASE_URL)`;
+    case '28000':
+    case '28P01':
+      return `authentication failed for user ${target.user} on ${target.where} (the user does not exist, the password is wrong, or pg_hba.conf refuses it)`;
+    case 'ECONNREFUSED':
+      return `nothing listens on ${target.where} (is PostgreSQL running, on that host and port?)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host of ${target.where} cannot be resolved`;
+    case 'ETIMEDOUT':
+      return `${target.where} did not answer in time`;
+    default:
+      return `${(error as Error)?.name ?? 'Error'}${typeof code === 'string' ? ` ${code}` : ''} from ${target.where}`;
+  }
 }
 
 async function importDriver<T>(name: string): Promise<T> {
