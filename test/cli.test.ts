@@ -30,6 +30,9 @@ test('--help, unknown commands and options, passwords on argv', async () => {
   assert.equal(help.code, 0);
   for (const command of ['set-password', 'create-user', 'issue-reset-token', 'unlock', 'migrate', 'purge-expired']) assert.ok(help.stdout.includes(command));
   assert.equal((await cli(['frobnicate'])).code, 2);
+  const typo = await cli(['unlok', '--login', 'admin']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown command "unlok"\. Did you mean unlock\?/);
   assert.equal((await cli(['unlock'])).code, 2);
   assert.equal((await cli(['unlock', '--login', 'admin', '--bogus'])).code, 2);
   const argvPassword = await cli(['set-password', '--login', 'admin', '--password', 'X']);

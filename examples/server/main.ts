@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof SeedFileError || error instanceof BootstrapError || error instanceof DatabaseOpenError || error instanceof ListenError;
+  const known =
+    error instanceof ConfigError || error instanceof SeedFileError || error instanceof BootstrapError || error instanceof DatabaseOpenError || error instanceof ListenError;
   console.error(`express-rbac-password server: ${known ? (error as Error).message : `failed to start: ${(error as Error)?.message ?? String(error)}`}`);
   process.exit(1);
 });

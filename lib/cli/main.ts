@@ -7,6 +7,7 @@
  * the login rules (or taken).
  */
 import { parseArgs } from 'node:util';
+import { closestName } from '../closest-name.ts';
 import { PasswordApiError } from '../errors.ts';
 import { checkPasswordRules, normalizePassword } from '../policy/index.ts';
 import { createPasswordService, type IssuedResetToken, type PasswordService } from '../service/password-service.ts';
@@ -99,7 +100,8 @@ export async function runCli(
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    io.err(`express-rbac-password: unknown command "${name}". Run express-rbac-password --help for the list.`);
+    const near = closestName(name, Object.keys(COMMANDS));
+    io.err(`express-rbac-password: unknown command "${name}".${near === undefined ? '' : ` Did you mean ${near}?`} Run express-rbac-password --help for the list.`);
     return EXIT.usage;
   }
   if (rest.some((arg) => arg === '--password' || arg.startsWith('--password='))) {
@@ -148,7 +150,9 @@ export async function runCli(
     if (name === 'create-user') return await createUser(login, values['superuser'] === true, password as string, config, store, io.out, io.err);
     const account = await store.findAccountByLogin(login);
     if (account === null) throw new CliError(`no user with login "${login}" exists in ${describeStore(config)}.`, EXIT.unknownLogin);
-    return await runAccountCommand(name, account, config, store, password, { json: values['json'] === true, withResetToken: values['with-reset-token'] === true }, io.out);
+    const publicUrlSet = ((io.env ?? process.env)['RBAC_PUBLIC_URL'] ?? '').trim() !== '';
+    const linkFromHostAndPort = publicUrlSet ? undefined : config.publicUrl;
+    return await runAccountCommand(name, account, config, store, password, { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort }, io);
   } catch (error) {
     io.err(`express-rbac-password ${name}: ${describeError(error)}`);
     if (error instanceof PasswordApiError && error.kind === 'password-policy-violation') {
@@ -202,18 +206,25 @@ async function adminService(config: ReferenceConfig, store: ReferenceStore): Pro
   });
 }
 
+interface AccountCommandFlags {
+  readonly json: boolean;
+  readonly withResetToken: boolean;
+  /** The public URL a link was built from when RBAC_PUBLIC_URL is unset (said on stderr). */
+  readonly linkFromHostAndPort: string | undefined;
+}
+
 async function runAccountCommand(
   name: string,
   account: Account,
   config: ReferenceConfig,
   store: ReferenceStore,
   password: string | undefined,
-  flags: { readonly json: boolean; readonly withResetToken: boolean },
-  out: (line: string) => void,
+  flags: AccountCommandFlags,
+  io: { out: (line: string) => void; err: (line: string) => void },
 ): Promise<number> {
   const service = await adminService(config, store);
   try {
-    return await runWithService(name, account, service, store, password, flags, out);
+    return await runWithService(name, account, service, store, password, flags, io);
   } finally {
     // Waits for a hash upgrade started by set-password (its candidate was the current legacy password) before the store closes.
     await service.close();
@@ -226,9 +237,10 @@ async function runWithService(
   service: PasswordService,
   store: ReferenceStore,
   password: string | undefined,
-  flags: { readonly json: boolean; readonly withResetToken: boolean },
-  out: (line: string) => void,
+  flags: AccountCommandFlags,
+  io: { out: (line: string) => void; err: (line: string) => void },
 ): Promise<number> {
+  const out = io.out;
   const printToken = (issued: IssuedResetToken) => {
     if (flags.json) {
       out(JSON.stringify({ token: issued.token, ...(issued.link === undefined ? {} : { link: issued.link }), expires_at: issued.expiresAt.toISOString() }));
@@ -236,6 +248,10 @@ async function runWithService(
       out(`Reset token for "${account.login}" (single use, expires ${issued.expiresAt.toISOString()}):`);
       out(issued.token);
       out(issued.link === undefined ? 'No link: set RBAC_PUBLIC_URL to the reset page URL to get one.' : `Link: ${issued.link}`);
+    }
+    // The CLI does not know where the server listens: say what the link was built from.
+    if (flags.linkFromHostAndPort !== undefined) {
+      io.err(`note: the link uses ${flags.linkFromHostAndPort}, built from this shell's HOST and PORT; if the server listens elsewhere, set RBAC_PUBLIC_URL to its reset page.`);
     }
   };
   if (name === 'set-password') {

@@ -47,7 +47,14 @@ describe('the packed package', () => {
     packed = (JSON.parse(output.slice(output.indexOf('['))) as PackResult[])[0] as PackResult;
     renameSync(join(work, packed.filename), join(work, 'express-rbac-password.tgz'));
     // Install every fixture at once; each test awaits its own.
-    for (const name of FIXTURES) {
+    it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
+    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
+    await installs.get('esm-js');
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
+  });
+
+  for (const name of FIXTURES) {
       cpSync(join(here, 'fixtures', name), join(work, name), { recursive: true });
       installs.set(name, sh('npm', ['install', ...npmOptions], join(work, name)));
     }
@@ -57,9 +64,9 @@ describe('the packed package', () => {
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('ships only dist, the README, the changelog and the license', () => {
+  it('ships only dist, the command, the README, the changelog and the license', () => {
     const paths = packed.files.map((f) => f.path);
-    const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
+    const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bin/express-rbac-password.js'].includes(p));
     assert.deepEqual(outside, []);
     for (const required of [
       'LICENSE',
@@ -71,6 +78,8 @@ describe('the packed package', () => {
       'dist/openapi/index.js',
       'dist/postgres/index.js',
       'dist/conformance/index.js',
+      'bin/express-rbac-password.js',
+      'dist/cli/main.js',
     ]) {
       assert.ok(paths.includes(required), `${required} is shipped`);
     }
@@ -84,6 +93,13 @@ describe('the packed package', () => {
     const shipped = JSON.parse(readFileSync(join(root, 'dist/openapi.json'), 'utf8')) as unknown;
     const { openApiDocument } = (await import(join(root, 'dist/openapi/index.js'))) as { openApiDocument: unknown };
     assert.deepEqual(shipped, openApiDocument);
+  });
+
+  it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
+    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
+    await installs.get('esm-js');
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
   });
 
   for (const name of FIXTURES) {
