@@ -49,9 +49,14 @@ export async function ensureAdmin(
   config: ReferenceConfig,
   store: ReferenceStore,
   service: PasswordService<ServerPrincipal>,
-): Promise<{ created: boolean; generatedPassword: string | null; warnings: string[] }> {
-  if ((await store.findAccountByLogin(ADMIN_LOGIN)) !== null) return { created: false, generatedPassword: null, warnings: [] };
+): Promise<{ created: boolean; generatedPassword: string | null; warnings: string[]; notes: string[] }> {
   const given = config.adminPassword;
+  // A restart says what it skipped: the variable only ever sets the first password.
+  const ignored =
+    given === undefined
+      ? []
+      : [`${ADMIN_LOGIN} exists; RBAC_ADMIN_PASSWORD ignored (it sets the first password only; to change it: express-rbac-password set-password --login ${ADMIN_LOGIN})`];
+  if ((await store.findAccountByLogin(ADMIN_LOGIN)) !== null) return { created: false, generatedPassword: null, warnings: [], notes: ignored };
   const warnings: string[] = [];
   if (given !== undefined) {
     const { refuse, warn } = policyProblems(service, given, ADMIN_LOGIN);
@@ -65,7 +70,12 @@ export async function ensureAdmin(
     displayName: 'Administrator',
     isSuperuser: true,
   });
-  return { created: id !== null, generatedPassword: id !== null && given === undefined ? password : null, warnings: id === null ? [] : warnings };
+  return {
+    created: id !== null,
+    generatedPassword: id !== null && given === undefined ? password : null,
+    warnings: id === null ? [] : warnings,
+    notes: id === null ? ignored : [],
+  };
 }
 
 /**
@@ -75,6 +85,12 @@ export async function ensureAdmin(
 export function checkSeedPasswords(file: string, users: readonly SeedUser[], service: PasswordService<ServerPrincipal>): string[] {
   const warnings: string[] = [];
   users.forEach((user, index) => {
+    if (user.login === ADMIN_LOGIN) {
+      warnings.push(
+        `RBAC_SEED file ${file}: users[${index}] is "${ADMIN_LOGIN}", the superuser the server creates itself; the entry is skipped (set its first password with RBAC_ADMIN_PASSWORD)`,
+      );
+      return;
+    }
     // Never echo the hash: say which field, and which formats are accepted.
     if (user.password_hash !== undefined && service.hashScheme(user.password_hash) === null) {
       throw new BootstrapError(
@@ -114,10 +130,15 @@ export async function checkSeedLogins(file: string, users: readonly SeedUser[], 
   return warnings;
 }
 
-/** Creates the seed file's users that do not exist yet (after `checkSeedPasswords`). Resolves the logins created. */
-export async function seedUsers(users: readonly SeedUser[], store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<string[]> {
+/**
+ * Creates the seed file's users that do not exist yet (after `checkSeedPasswords`), never `admin`.
+ * Resolves the logins created and those left alone because they exist.
+ */
+export async function seedUsers(users: readonly SeedUser[], store: ReferenceStore, service: PasswordService<ServerPrincipal>): Promise<{ created: string[]; existing: string[] }> {
   const created: string[] = [];
+  const existing: string[] = [];
   for (const user of users) {
+    if (user.login === ADMIN_LOGIN) continue;
     const id = await createIfMissing(store, {
       login: user.login,
       passwordHash: user.password_hash ?? (user.password === undefined ? null : await service.hashPassword(user.password)),
@@ -127,9 +148,20 @@ export async function seedUsers(users: readonly SeedUser[], store: ReferenceStor
       isSuperuser: user.is_superuser ?? false,
       isRevoked: user.is_revoked ?? false,
     });
-    if (id === null) continue;
+    if (id === null) {
+      existing.push(user.login);
+      continue;
+    }
     await store.state.grantPermissions(id, user.permissions ?? []);
     created.push(user.login);
   }
-  return created;
+  return { created, existing };
+}
+
+/** The start-up line about seeding, e.g. `seed: 3 users already exist, 1 created (carol)`. */
+export function seedSummary({ created, existing }: { readonly created: readonly string[]; readonly existing: readonly string[] }): string {
+  const users = (n: number) => `${n} user${n === 1 ? '' : 's'}`;
+  const made = created.length === 0 ? 'none created' : `${created.length} created (${created.join(', ')})`;
+  if (existing.length === 0) return created.length === 0 ? 'seed: no users to create' : `seed: ${users(created.length)} created (${created.join(', ')})`;
+  return `seed: ${users(existing.length)} already ${existing.length === 1 ? 'exists' : 'exist'}, ${made}`;
 }

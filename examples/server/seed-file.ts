@@ -42,7 +42,7 @@ export function readSeedFile(file: string): SeedUser[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return fail(`is not valid JSON: ${(error as Error).message}`);
+    return fail(`is not valid JSON${jsonErrorPlace(text, (error as Error).message)}`);
   }
   if (!isObject(data)) return fail('must hold a JSON object {"users": [...]}');
   for (const key of Object.keys(data)) if (key !== 'users') fail(`field "${key}" is not known; the only top-level field is "users"`);
@@ -95,4 +95,21 @@ export function readSeedFile(file: string): SeedUser[] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Where JSON.parse stopped, as `(line 3, column 14: <reason>)`. The engine's own message may quote
+ * the file's text, which holds passwords, and says "is not valid JSON" again, so only its reason
+ * and position are kept.
+ */
+function jsonErrorPlace(text: string, message: string): string {
+  const reason = message
+    .replace(/,\s*".*$/s, '')
+    .replace(/\s*(in JSON )?at position \d+.*$/s, '')
+    .replace(/^(Unexpected token)\b.*$/s, '$1')
+    .trim();
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return reason === '' ? '' : ` (${reason})`;
+  const before = text.slice(0, Number(position)).split('\n');
+  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: ${reason})`;
 }

@@ -15,7 +15,7 @@ import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference
 import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
 import { bindPort, listeningUrl } from './bind-port.ts';
-import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedUsers } from './bootstrap.ts';
+import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedSummary, seedUsers } from './bootstrap.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -132,8 +132,8 @@ async function build(
   } else if (admin.created) {
     print('Created the superuser "admin" with the password from RBAC_ADMIN_PASSWORD.');
   }
-  const created = await seedUsers(seed, store, service);
-  if (created.length > 0) print(`Seeded users: ${created.join(', ')}`);
+  for (const note of admin.notes) print(note);
+  if (config.seedFile !== undefined) print(seedSummary(await seedUsers(seed, store, service)));
 
   const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf, callContext: router.callContext };
   const app = express();

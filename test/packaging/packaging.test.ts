@@ -48,13 +48,13 @@ describe('the packed package', () => {
     renameSync(join(work, packed.filename), join(work, 'express-rbac-password.tgz'));
     // Install every fixture at once; each test awaits its own.
     it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
-    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
-    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
-    await installs.get('esm-js');
-    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
-  });
+      // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
+      assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
+      await installs.get('esm-js');
+      assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
+    });
 
-  for (const name of FIXTURES) {
+    for (const name of FIXTURES) {
       cpSync(join(here, 'fixtures', name), join(work, name), { recursive: true });
       installs.set(name, sh('npm', ['install', ...npmOptions], join(work, name)));
     }
