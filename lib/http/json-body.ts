@@ -19,17 +19,41 @@ export function createJsonBody(options: { readonly limit?: number | string } = {
       next(req.is('application/json') ? undefined : new PasswordApiError('malformed-request', 'The request body must be JSON (Content-Type: application/json)'));
     },
     parse,
+    refuseBodyParsedEarlier,
     function checkSchema(req, _res, next) {
       if (validate(req.body)) return next();
       const errors = (validate.errors ?? []).map((e) => ({
         path: e.instancePath || '/',
         keyword: e.keyword,
         message: e.message ?? 'is invalid',
-        ...(e.keyword === 'additionalProperties' ? { property: String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64) } : {}),
+        ...(e.keyword === 'additionalProperties' ? echoProperty((e.params as { additionalProperty?: unknown }).additionalProperty) : {}),
       }));
       next(new PasswordApiError('schema-violation', 'The request body does not match the schema', { details: { errors } }));
     },
   ];
+}
+
+/**
+ * A parser the host mounted before the router may have read the body already: our JSON parser then
+ * skips it. `express.text({ type: '*\/*' })` leaves a string, `express.raw` a Buffer; neither is
+ * a schema problem of the client's, so the 400 says what happened and how to mount the router.
+ */
+function refuseBodyParsedEarlier(req: Request, _res: Response, next: (error?: unknown) => void): void {
+  const kind = typeof req.body === 'string' ? 'text' : Buffer.isBuffer(req.body) ? 'raw bytes' : undefined;
+  if (kind === undefined) return next();
+  next(
+    new PasswordApiError(
+      'malformed-request',
+      `The request body arrived already parsed as ${kind} by a body parser mounted before this router (such as express.${kind === 'text' ? 'text' : 'raw'}({ type: '*/*' })). ` +
+        'Mount the password router before that parser, or limit the parser to the content types it is for.',
+    ),
+  );
+}
+
+/** The unknown property's name, unless it does not look like a field name (e.g. a whole body parsed as a form key, password included). */
+function echoProperty(name: unknown): { property?: string } {
+  const text = String(name);
+  return /^[\w.$-]{1,64}$/.test(text) ? { property: text } : {};
 }
 
 /**
