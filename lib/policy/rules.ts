@@ -59,14 +59,12 @@ export const RULE_MESSAGES: { readonly [R in PasswordRuleId]: (n: number) => str
   'control-characters': () => 'Password must not contain control characters such as NUL, tab or line breaks.',
   'minimum-length': (n) => `Password must be at least ${plural(n, 'character')} long.`,
   'maximum-length': (n) => `Password must be at most ${plural(n, 'character')} long.`,
-  'maximum-bytes': (n) =>
-    `Password must fit in ${n} bytes of UTF-8, the most the password hasher reads. ` +
-    'Accented and non-Latin letters take 2 or 3 bytes each and emoji 4 or more, so fewer characters may fit.',
+  'maximum-bytes': (n) => `Password must be at most ${n} bytes long (fewer characters with accents or emoji).`,
   letters: (n) => `Password must contain at least ${plural(n, 'letter')} (of any alphabet).`,
   'lowercase-letters': (n) => `Password must contain at least ${plural(n, 'lowercase letter')}.`,
   'uppercase-letters': (n) => `Password must contain at least ${plural(n, 'uppercase letter')}.`,
   numbers: (n) => `Password must contain at least ${plural(n, 'number')} (a digit of any script).`,
-  'special-characters': (n) => `Password must contain at least ${plural(n, 'special character')}: a symbol, punctuation mark or emoji, such as ! # € or 🙂.`,
+  'special-characters': (n) => `Password must contain at least ${plural(n, 'special character')}: a symbol, punctuation mark or emoji, such as ! # or €.`,
   'contains-login': () => 'Password must not contain the login name.',
   'common-password': () => 'Password must not be a commonly used password.',
   'password-reused': (n) =>
