@@ -40,7 +40,10 @@ export function createJsonBody(options: { readonly limit?: number | string } = {
  */
 function refuseBodyParsedEarlier(req: Request, _res: Response, next: (error?: unknown) => void): void {
   const kind = typeof req.body === 'string' ? 'text' : Buffer.isBuffer(req.body) ? 'raw bytes' : undefined;
-  if (kind === undefined) return next();
+  if (kind === undefined) {
+    next();
+    return;
+  }
   next(
     new PasswordApiError(
       'malformed-request',
