@@ -20,6 +20,7 @@ import { apiErrorHandler, notFound } from './http/errors.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import type { RouteContext } from './routes/context.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { resetAccountRoutes } from './routes/reset-account.ts';
 import { userRoutes } from './routes/users.ts';
 import { readSeedFile } from './seed-file.ts';
 import { createResetMailer } from './reset-mailer.ts';
@@ -156,7 +157,7 @@ async function build(
   const openApi = createOpenApiDocument({ serverUrl: API_BASE, selfServiceReset: mailer !== undefined });
   app.get(`${API_BASE}/openapi.json`, (_req, res) => void res.json(openApi));
   app.use(API_BASE, router);
-  app.use(API_BASE, pageRoutes(context), selfServiceRoutes(context), authTokenRoutes(context), userRoutes(context));
+  app.use(API_BASE, pageRoutes(context), selfServiceRoutes(context), resetAccountRoutes(context), authTokenRoutes(context), userRoutes(context));
   app.use(API_BASE, notFound);
   app.use(API_BASE, apiErrorHandler);
   app.get('/', (_req, res) => res.redirect(302, `${API_BASE}/change-password`));

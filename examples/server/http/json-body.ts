@@ -17,6 +17,12 @@ const schemas = {
     required: ['login', 'password'],
     properties: { login: { type: 'string', minLength: 1, maxLength: 1024 }, password: string },
   },
+  resetToken: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['reset_token'],
+    properties: { reset_token: string },
+  },
   userCommand: {
     type: 'object',
     additionalProperties: false,

@@ -1,6 +1,17 @@
 // The change-password page: sign in (the auth token stays in this page's memory only), then
 // change the password with the current one, the rules shown live.
-import { clearStatus, liveValidation, loadRules, markRules, policyMessages, sendJson, showStatus, wireShowPasswords } from './password-form.js';
+import {
+  clearStatus,
+  foldRulesOnNarrowScreens,
+  liveValidation,
+  loadRules,
+  markRules,
+  onSubmitOnce,
+  policyMessages,
+  sendJson,
+  showStatus,
+  wireShowPasswords,
+} from './password-form.js';
 
 const status = document.getElementById('status');
 const signIn = document.getElementById('sign-in-form');
@@ -16,6 +27,7 @@ const summary = document.getElementById('rules-summary');
 const signedInAs = document.getElementById('signed-in-as');
 
 let authToken = null;
+let signedInLogin = '';
 const auth = () => ({ 'X-Authentication': authToken });
 
 function signedOut(message) {
@@ -26,6 +38,7 @@ function signedOut(message) {
   login.focus();
 }
 
+foldRulesOnNarrowScreens(document.getElementById('rules-box'));
 await loadRules(rules);
 login.focus();
 wireShowPasswords(document.getElementById('show'), [current, password, confirm]);
@@ -37,8 +50,7 @@ liveValidation(
   () => signedOut('Your session has ended. Sign in again.'),
 );
 
-signIn.addEventListener('submit', async (event) => {
-  event.preventDefault();
+onSubmitOnce(signIn, 'Signing in…', async () => {
   clearStatus(status);
   const { status: code, body } = await sendJson('auth/token', { login: login.value, password: loginPassword.value });
   if (code !== 200) {
@@ -47,10 +59,11 @@ signIn.addEventListener('submit', async (event) => {
     return;
   }
   authToken = body.token;
+  signedInLogin = login.value;
   loginPassword.value = '';
   signIn.hidden = true;
   change.hidden = false;
-  signedInAs.textContent = `Signed in as ${login.value}.`;
+  signedInAs.textContent = `Signed in as ${signedInLogin}.`;
   current.focus();
 });
 
@@ -59,9 +72,18 @@ confirm.addEventListener('input', () => {
   confirm.removeAttribute('aria-invalid');
 });
 
-change.addEventListener('submit', async (event) => {
-  event.preventDefault();
+onSubmitOnce(change, 'Saving…', async () => {
   clearStatus(status);
+  for (const [input, message] of [
+    [current, 'Type your current password.'],
+    [password, 'Type a new password.'],
+  ]) {
+    if (input.value === '') {
+      showStatus(status, 'error', message);
+      input.focus();
+      return;
+    }
+  }
   if (confirm.value !== password.value) {
     confirmError.hidden = false;
     confirm.setAttribute('aria-invalid', 'true');
@@ -72,7 +94,13 @@ change.addEventListener('submit', async (event) => {
   if (code === 200) {
     for (const input of [current, password, confirm]) input.value = '';
     markRules(rules, summary, null);
-    showStatus(status, 'success', 'Your password has been changed. Your other sessions were signed out.');
+    // The form goes away: the change is done, and nothing can be sent twice.
+    change.hidden = true;
+    authToken = null;
+    showStatus(status, 'success', `Your password has been changed for ${signedInLogin}, and your other sessions were signed out. From now on, sign in with the new password.`, [], {
+      href: 'change-password',
+      text: 'Sign in again',
+    });
   } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
     markRules(rules, summary, body.details?.failures ?? []);
     showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));

@@ -25,14 +25,25 @@ export async function sendJson(url, body, { method = 'POST', headers = {} } = {}
   return { status: response.status, body: parsed };
 }
 
-/** Shows a message in the status region and moves focus there, so screen readers and keyboard users land on it. */
-export function showStatus(element, kind, message, items = []) {
+/**
+ * Shows a message in the status region and moves focus there, so screen readers and keyboard users
+ * land on it. `link` ({ href, text }) adds where to go next.
+ */
+export function showStatus(element, kind, message, items = [], link = null) {
   element.hidden = false;
   element.className = `status ${kind}`;
   element.replaceChildren();
   const text = document.createElement('p');
   text.textContent = message;
   element.append(text);
+  if (link !== null) {
+    const next = document.createElement('p');
+    const anchor = document.createElement('a');
+    anchor.href = link.href;
+    anchor.textContent = link.text;
+    next.append(anchor);
+    element.append(next);
+  }
   if (items.length > 0) {
     const list = document.createElement('ul');
     for (const item of items) {
@@ -127,7 +138,8 @@ export function markRules(list, summary, failures) {
     li.append(state, text);
     list.append(li);
   }
-  summary.textContent = failures === null ? '' : failures.length === 0 ? 'The password meets every rule.' : `${met} of ${checkedLive} rules met; ${failures.length} not met.`;
+  // Short enough to sit beside the heading on one line of a phone screen when the rules are folded.
+  summary.textContent = failures === null ? '' : failures.length === 0 ? `all ${checkedLive} met` : `${met} of ${checkedLive} met`;
 }
 
 /**
@@ -164,4 +176,36 @@ export function wireShowPasswords(checkbox, inputs) {
 /** The failure messages of a policy violation answer. */
 export function policyMessages(body) {
   return (body?.details?.failures ?? []).map((failure) => failure.msg);
+}
+
+/**
+ * Handles `form`'s submits one at a time. While `handler` runs (a request in flight), the button is
+ * disabled and reads `busyLabel`, and any further submit, such as Enter pressed twice, is ignored:
+ * a second request could only meet the first one's result (a 409 after our own 200).
+ */
+export function onSubmitOnce(form, busyLabel, handler) {
+  const button = form.querySelector('button[type="submit"]');
+  const label = button.textContent;
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    button.textContent = busyLabel;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await handler();
+    } finally {
+      busy = false;
+      button.disabled = false;
+      button.textContent = label;
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
+
+/** The rules box starts open; on a narrow screen it folds to its one-line summary, so the button stays in view. */
+export function foldRulesOnNarrowScreens(details) {
+  if (window.matchMedia('(max-width: 40em)').matches) details.open = false;
 }

@@ -2,7 +2,18 @@
 // browser), removes it from the address bar, checks it, shows the rules live and submits. A
 // second link opened in a tab already on the page changes only the fragment (a hashchange, no
 // reload): its token replaces the old one and is scrubbed the same way.
-import { clearStatus, liveValidation, loadRules, markRules, policyMessages, sendJson, showStatus, wireShowPasswords } from './password-form.js';
+import {
+  clearStatus,
+  foldRulesOnNarrowScreens,
+  liveValidation,
+  loadRules,
+  markRules,
+  onSubmitOnce,
+  policyMessages,
+  sendJson,
+  showStatus,
+  wireShowPasswords,
+} from './password-form.js';
 
 const form = document.getElementById('reset-form');
 const password = document.getElementById('password');
@@ -11,7 +22,8 @@ const confirmError = document.getElementById('confirm-error');
 const status = document.getElementById('status');
 const rules = document.getElementById('rules');
 const summary = document.getElementById('rules-summary');
-const submit = form.querySelector('button[type="submit"]');
+const account = document.getElementById('account');
+let accountLogin = null;
 
 /** The token of the fragment, taken out of the address bar, the history and any bookmark; kept in memory only. */
 function takeToken() {
@@ -37,6 +49,8 @@ async function start() {
   password.value = '';
   confirm.value = '';
   markRules(rules, summary, null);
+  accountLogin = null;
+  account.hidden = true;
   if (token === null || token === '') {
     form.hidden = true;
     showStatus(status, 'error', 'This page needs the reset link your administrator gave you (it ends with #token=…). Open that link again.');
@@ -46,8 +60,21 @@ async function start() {
   // A throwaway candidate checks the token without consuming it.
   const check = await sendJson('command/validate-password', { password: ' ', reset_token: token });
   if (mine !== generation) return;
-  if (check.status === 403) invalidLink();
-  else password.focus();
+  if (check.status === 403) {
+    invalidLink();
+    return;
+  }
+  password.focus();
+  await showAccount(mine);
+}
+
+/** Says whose password is being set: the login the token belongs to. */
+async function showAccount(mine) {
+  const { status: code, body } = await sendJson('reset-password/account', { reset_token: token });
+  if (mine !== generation || code !== 200 || typeof body?.login !== 'string') return;
+  accountLogin = body.login;
+  account.textContent = `For the account ${accountLogin}.`;
+  account.hidden = false;
 }
 
 window.addEventListener('hashchange', () => {
@@ -58,6 +85,7 @@ window.addEventListener('hashchange', () => {
   void start();
 });
 
+foldRulesOnNarrowScreens(document.getElementById('rules-box'));
 await loadRules(rules);
 await start();
 
@@ -69,8 +97,7 @@ confirm.addEventListener('input', () => {
   confirm.removeAttribute('aria-invalid');
 });
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
+onSubmitOnce(form, 'Saving…', async () => {
   clearStatus(status);
   if (password.value === '') {
     showStatus(status, 'error', 'Type a new password.');
@@ -83,15 +110,21 @@ form.addEventListener('submit', async (event) => {
     confirm.focus();
     return;
   }
-  submit.disabled = true;
   const { status: code, body } = await sendJson('auth/reset', { token, password: password.value });
-  submit.disabled = false;
   if (code === 200) {
     form.hidden = true;
     password.value = '';
     confirm.value = '';
+    const forAccount = accountLogin === null ? '' : ` for ${accountLogin}`;
     // The answer says when an administrator's revocation stays in place.
-    showStatus(status, 'success', body?.msg?.includes('stays revoked') ? `${body.msg}.` : 'Your password has been set. You can now sign in with it.');
+    const stillRevoked = body?.msg?.includes('stays revoked') === true;
+    showStatus(
+      status,
+      'success',
+      stillRevoked ? `${body.msg}.` : `Your password has been set${forAccount}, and the account is active. Sign in with the new password.`,
+      [],
+      stillRevoked ? undefined : { href: 'change-password', text: 'Go to the sign-in page' },
+    );
   } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
     markRules(rules, summary, body.details?.failures ?? []);
     showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));

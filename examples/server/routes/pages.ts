@@ -28,6 +28,8 @@ const ASSETS: Record<string, string> = {
   'reset-password.js': 'text/javascript; charset=utf-8',
   'change-password.js': 'text/javascript; charset=utf-8',
   'forgot-password.js': 'text/javascript; charset=utf-8',
+  'noscript.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 // Read once: the files are small and this keeps the request path free of file-system access.
