@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ROOT } from './server.ts';
+import { collectOutput, type ProcessResult, ROOT } from './server.ts';
 
 /** The text of the `sh` block marked `<!-- run: name -->` in `readme` (a path relative to the repository). */
 export function shellBlock(readme: string, name: string): string {
@@ -26,12 +26,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface ShellResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The environment of a README run: the developer's own RBAC_*, DATABASE_URL, HOST and PORT are left out. */
 function shellEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(RBAC_|DATABASE_URL$|HOST$|PORT$|USER$)/.test(name)));
@@ -39,20 +33,8 @@ function shellEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `script` with bash in the repository root until it exits. */
-export function runShell(script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ShellResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runShell(script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ProcessResult> {
+  return collectOutput(spawn('bash', ['-c', script], { cwd: ROOT, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }), timeoutMs);
 }
 
 /** A long-running block (`npm start`, `node app.mjs`) started in its own process group. */

@@ -3,10 +3,11 @@
  * process like `npm start` (`spawnServer`), and runs the CLI as a child process (`runCliProcess`).
  * bcrypt cost 4 throughout.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readEnvironment } from '../../lib/cli/environment.ts';
 import { createServer, type ReferenceServer, type ServerOptions } from '../../examples/server/server.ts';
@@ -57,8 +58,14 @@ export function runCliProcess(args: readonly string[], env: Record<string, strin
 
 /** Runs `tsx <args>` in the repository root until it exits. */
 export function runProcess(args: readonly string[], env: Record<string, string>, stdin?: string, timeoutMs = 60_000): Promise<ProcessResult> {
+  const child = spawn(TSX, [...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(stdin ?? '');
+  return collectOutput(child, timeoutMs);
+}
+
+/** Collects a child's stdout and stderr until it exits; kills it after `timeoutMs`. */
+export function collectOutput(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>, timeoutMs: number): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -69,7 +76,6 @@ export function runProcess(args: readonly string[], env: Record<string, string>,
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(stdin ?? '');
   });
 }
 
