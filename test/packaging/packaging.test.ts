@@ -6,7 +6,8 @@
  * and completes a reset. Run with `npm run test:packaging`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,13 +48,6 @@ describe('the packed package', () => {
     packed = (JSON.parse(output.slice(output.indexOf('['))) as PackResult[])[0] as PackResult;
     renameSync(join(work, packed.filename), join(work, 'express-rbac-password.tgz'));
     // Install every fixture at once; each test awaits its own.
-    it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
-      // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
-      assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
-      await installs.get('esm-js');
-      assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
-    });
-
     for (const name of FIXTURES) {
       cpSync(join(here, 'fixtures', name), join(work, name), { recursive: true });
       installs.set(name, sh('npm', ['install', ...npmOptions], join(work, name)));
@@ -100,6 +94,34 @@ describe('the packed package', () => {
     assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
     await installs.get('esm-js');
     assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
+  });
+
+  it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
+    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
+    await installs.get('esm-js');
+    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
+  });
+
+  it("the README's first example runs with plain node against the installed package", async () => {
+    await installs.get('esm-js');
+    const dir = join(work, 'esm-js');
+    cpSync(join(root, 'examples/first-app/app.mjs'), join(dir, 'app.mjs'));
+    const child = spawn(process.execPath, ['app.mjs'], { cwd: dir, env: { ...process.env, PORT: '0', RESET_TOKEN_KEY: randomBytes(32).toString('base64') } });
+    try {
+      const output = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('Listening on')) resolve(text);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        child.on('close', (code) => reject(new Error(`app.mjs exited with ${code}:\n${text}`)));
+      });
+      assert.match(output, /Listening on http:\/\/127\.0\.0\.1:\d+\/rbac-api\/v1/);
+    } finally {
+      child.kill();
+    }
   });
 
   for (const name of FIXTURES) {
