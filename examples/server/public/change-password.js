@@ -42,7 +42,7 @@ foldRulesOnNarrowScreens(document.getElementById('rules-box'));
 await loadRules(rules);
 login.focus();
 wireShowPasswords(document.getElementById('show'), [current, password, confirm]);
-liveValidation(
+const live = liveValidation(
   password,
   rules,
   summary,
@@ -73,6 +73,7 @@ confirm.addEventListener('input', () => {
 });
 
 onSubmitOnce(change, 'Saving…', async () => {
+  live.cancel();
   clearStatus(status);
   for (const [input, message] of [
     [current, 'Type your current password.'],

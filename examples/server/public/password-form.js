@@ -144,11 +144,17 @@ export function markRules(list, summary, failures) {
 
 /**
  * Checks the password against the policy as the user types (debounced). `request(password)`
- * performs the validate-password call; stale answers are dropped.
+ * performs the validate-password call; stale answers are dropped. Returns `cancel()`, which a
+ * submit calls: a check still pending would otherwise answer after the submit's own result (a used
+ * token, an ended session) and overwrite it.
  */
 export function liveValidation(input, list, summary, request, onInvalidToken) {
   let timer;
   let sequence = 0;
+  const cancel = () => {
+    clearTimeout(timer);
+    sequence += 1;
+  };
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const password = input.value;
@@ -164,6 +170,7 @@ export function liveValidation(input, list, summary, request, onInvalidToken) {
       else if (status === 403 || status === 401) onInvalidToken?.(body);
     }, 250);
   });
+  return { cancel };
 }
 
 /** Toggles the visibility of the password fields. */

@@ -89,7 +89,7 @@ foldRulesOnNarrowScreens(document.getElementById('rules-box'));
 await loadRules(rules);
 await start();
 
-liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate, reset_token: token }), invalidLink);
+const live = liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate, reset_token: token }), invalidLink);
 wireShowPasswords(document.getElementById('show'), [password, confirm]);
 
 confirm.addEventListener('input', () => {
@@ -98,6 +98,7 @@ confirm.addEventListener('input', () => {
 });
 
 onSubmitOnce(form, 'Saving…', async () => {
+  live.cancel();
   clearStatus(status);
   if (password.value === '') {
     showStatus(status, 'error', 'Type a new password.');
