@@ -185,6 +185,7 @@ function adoptionCases(createStores: StoreFactory, raceRounds: number): void {
     const stores = await createStores();
     const { app, router } = hostOn(stores, { failedAttemptsLockout: 0 });
     try {
+      let signedIn = 0;
       for (let round = 0; round < raceRounds; round++) {
         const user = await stores.createUser(`racer-${round}`, legacyHashes(OLD)['pbkdf2-sha256'] as string);
         const [login, change] = await Promise.all([
@@ -194,11 +195,15 @@ function adoptionCases(createStores: StoreFactory, raceRounds: number): void {
           request(app).put('/rbac-api/v1/users/current/password').set('X-User', user.id).send({ current_password: OLD, password: NEW }),
         ]);
         await router.service.hashUpgradesSettled();
-        assert.equal(login.status, 200, `round ${round}: the sign-in failed`);
+        // A sign-in that reads the hash after the change committed rightly fails with the old
+        // password; either order is fine, as long as the change's password is the one kept.
+        assert.ok(login.status === 200 || login.status === 401, `round ${round}: the sign-in answered ${login.status}`);
+        if (login.status === 200) signedIn++;
         assert.equal(change.status, 200, `round ${round}: the change answered ${change.status}`);
         const stored = (await stores.userStore.findById(user.id))?.passwordHash ?? '';
         assert.equal(await bcrypt.compare(NEW, stored), true, `round ${round}: the upgrade overwrote the change`);
       }
+      assert.ok(signedIn > 0, 'no sign-in won its race, so no upgrade raced a change');
     } finally {
       await router.close();
       await stores.cleanup();
