@@ -152,7 +152,15 @@ export async function runCli(
     if (account === null) throw new CliError(`no user with login "${login}" exists in ${describeStore(config)}.`, EXIT.unknownLogin);
     const publicUrlSet = ((io.env ?? process.env)['RBAC_PUBLIC_URL'] ?? '').trim() !== '';
     const linkFromHostAndPort = publicUrlSet ? undefined : config.publicUrl;
-    return await runAccountCommand(name, account, config, store, password, { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort }, io);
+    return await runAccountCommand(
+      name,
+      account,
+      config,
+      store,
+      password,
+      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort },
+      io,
+    );
   } catch (error) {
     io.err(`express-rbac-password ${name}: ${describeError(error)}`);
     if (error instanceof PasswordApiError && error.kind === 'password-policy-violation') {
