@@ -51,36 +51,20 @@ export const DEFAULT_LEGACY_LIMITS: Required<LegacyHashLimits> = Object.freeze({
 /** The longest hash string any verifier looks at; longer ones are never parsed. */
 export const MAX_HASH_LENGTH = 1024;
 
+/** The pool job's input, with `order` optional (salt first by default). */
+type IteratedDigestInput = Omit<WorkerJobPayloads['iterated-digest'], 'order'> & { readonly order?: WorkerJobPayloads['iterated-digest']['order'] };
+
 /** Key-derivation helpers a verifier's `verify` gets. Each runs in the hashing pool, never on the main thread. */
 export interface VerifierTools {
   /** PBKDF2-HMAC with `digest`. Refused above `maxIterations`. */
-  pbkdf2(input: {
-    readonly password: string;
-    readonly salt: Uint8Array;
-    readonly iterations: number;
-    readonly keyLength: number;
-    readonly digest: 'sha1' | 'sha256' | 'sha512';
-  }): Promise<Buffer>;
+  pbkdf2(input: WorkerJobPayloads['pbkdf2']): Promise<Buffer>;
   /** scrypt with N = 2^logN. Refused above `maxMemoryBytes` (128·N·r) or `maxParallelism`. */
-  scrypt(input: {
-    readonly password: string;
-    readonly salt: Uint8Array;
-    readonly logN: number;
-    readonly r: number;
-    readonly p: number;
-    readonly keyLength: number;
-  }): Promise<Buffer>;
+  scrypt(input: WorkerJobPayloads['scrypt']): Promise<Buffer>;
   /**
    * `iterations` digests in all: H(salt || password) (or H(password || salt)), then H of the
    * previous digest (the loop of Apache Shiro's SimpleHash). Refused above `maxIterations`.
    */
-  iteratedDigest(input: {
-    readonly password: string;
-    readonly salt: Uint8Array;
-    readonly iterations: number;
-    readonly algorithm: 'sha256' | 'sha512';
-    readonly order?: 'salt-first' | 'password-first';
-  }): Promise<Buffer>;
+  iteratedDigest(input: IteratedDigestInput): Promise<Buffer>;
   /** Constant-time comparison; false when the lengths differ. */
   equal(a: Uint8Array, b: Uint8Array): boolean;
   /** Throws `HashRefusedError(reason)` unless `condition` holds: for a verifier's own checks before work. */
