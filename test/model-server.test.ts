@@ -36,9 +36,9 @@ function modelSuite(name: string, open: () => Promise<Target>, ciRuns: { sequent
   });
 }
 
-modelSuite('memory', () => httpTarget('server/memory', { RBAC_STORE: 'memory' }), { sequential: 3, concurrent: 5 });
+modelSuite('memory', () => httpTarget('server/memory', { RBAC_STORE: 'memory' }), { sequential: 2, concurrent: 4 });
 
-modelSuite('PGlite', () => httpTarget('server/pglite', { RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('model') }), { sequential: 2, concurrent: 3 });
+modelSuite('PGlite', () => httpTarget('server/pglite', { RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('model') }), { sequential: 1, concurrent: 3 });
 
 const database = `rbac_model_${process.pid}`;
 let created = false;
@@ -51,7 +51,7 @@ modelSuite(
     url.pathname = `/${database}`;
     return httpTarget('server/postgres', { DATABASE_URL: url.toString() });
   },
-  { sequential: 2, concurrent: 4 },
+  { sequential: 1, concurrent: 3 },
   SERVER_SKIP,
 );
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { closePglite, DATABASE_URL, openServerRun, SERVER_SKIP, sharedPglite, storesInFreshSchema, type ServerRun } from './postgres-fixtures.ts';
+import { closePglite, openServerRun, SERVER_SKIP, sharedPglite, storesInFreshSchema, type ServerRun } from './postgres-fixtures.ts';
 import { modelRuns, modelSeed } from './helpers/model/prng.ts';
 import { runModel, summary } from './helpers/model/runner.ts';
 import { memoryStores, serviceTarget, type ServiceStores, type Target } from './helpers/model/targets.ts';
@@ -41,7 +41,7 @@ function modelSuite(name: string, open: () => Promise<Target>, ciRuns: { sequent
   });
 }
 
-modelSuite('memory', async () => serviceTarget('service/memory', memoryStores()), { sequential: 8, concurrent: 8 });
+modelSuite('memory', async () => serviceTarget('service/memory', memoryStores()), { sequential: 3, concurrent: 5 });
 
 modelSuite(
   'PGlite',
@@ -49,7 +49,7 @@ modelSuite(
     const fixture = await storesInFreshSchema(await sharedPglite());
     return serviceTarget('service/pglite', postgresStores(fixture.stores));
   },
-  { sequential: 3, concurrent: 4 },
+  { sequential: 1, concurrent: 3 },
 );
 
 let run: ServerRun | undefined;
@@ -60,13 +60,11 @@ modelSuite(
     const fixture = await storesInFreshSchema(run.pool);
     return serviceTarget('service/postgres', postgresStores(fixture.stores));
   },
-  { sequential: 4, concurrent: 6 },
-  SERVER_SKIP === false ? false : `${SERVER_SKIP}`,
+  { sequential: 2, concurrent: 4 },
+  SERVER_SKIP,
 );
 
 after(async () => {
   await run?.end();
   await closePglite();
 });
-
-void DATABASE_URL;

@@ -83,7 +83,9 @@ export class OpGenerator {
         for (let i = 0; i < this.#config.threshold - 2; i++) setup.push({ type: 'signin', user, password: WRONG_PASSWORD, session: this.#nextSessionRef() });
         const success: Op = rng.chance(0.5) ? { type: 'change', user, current: password, password: this.freshPassword(), session } : this.#signin(user, password);
         const failures: Op[] = [
-          rng.chance(0.5) ? { type: 'change', user, current: WRONG_PASSWORD, password: this.freshPassword(), session } : { type: 'signin', user, password: WRONG_PASSWORD, session: this.#nextSessionRef() },
+          rng.chance(0.5)
+            ? { type: 'change', user, current: WRONG_PASSWORD, password: this.freshPassword(), session }
+            : { type: 'signin', user, password: WRONG_PASSWORD, session: this.#nextSessionRef() },
           { type: 'signin', user, password: WRONG_PASSWORD, session: this.#nextSessionRef() },
         ];
         return { setup, ops: shuffle(rng, [success, ...failures]) };
@@ -100,7 +102,13 @@ export class OpGenerator {
         withToken();
         const token = this.#pendingToken(user, setup);
         const session = this.#ensureSession(user, password, setup);
-        return { setup, ops: shuffle(rng, [{ type: 'redeem', user, token, password: this.freshPassword() }, { type: 'change', user, current: password, password: this.freshPassword(), session }]) };
+        return {
+          setup,
+          ops: shuffle(rng, [
+            { type: 'redeem', user, token, password: this.freshPassword() },
+            { type: 'change', user, current: password, password: this.freshPassword(), session },
+          ]),
+        };
       }
       default: {
         const count = 2 + rng.int(2);

@@ -65,10 +65,22 @@ export function explain(config: ModelConfig, from: readonly State[], ops: readon
         tried.push(`${[...trail, `#${i} ${describeOp(op)}`].join(' ; ')} => model answers ${outcomes.map((o) => o.answer).join('|')}, saw ${answers[i]}`);
         continue;
       }
-      for (const outcome of fitting) walk(outcome.state, [...order, i], remaining.filter((j) => j !== i), [...trail, `#${i} ${describeOp(op)}: ${outcome.answer}`]);
+      for (const outcome of fitting)
+        walk(
+          outcome.state,
+          [...order, i],
+          remaining.filter((j) => j !== i),
+          [...trail, `#${i} ${describeOp(op)}: ${outcome.answer}`],
+        );
     }
   };
-  for (const state of from) walk(state, [], ops.map((_, i) => i), []);
+  for (const state of from)
+    walk(
+      state,
+      [],
+      ops.map((_, i) => i),
+      [],
+    );
   return { explanations, tried };
 }
 

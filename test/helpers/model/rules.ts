@@ -32,10 +32,16 @@ export type Answer =
   | 'conflict';
 
 export type Op =
-  | { readonly type: 'issue'; readonly user: number; /** The reference this token gets. */ readonly token: number }
+  | { readonly type: 'issue'; readonly user: number /** The reference this token gets. */; readonly token: number }
   | { readonly type: 'redeem'; readonly user: number; readonly token: number; readonly password: string }
-  | { readonly type: 'change'; readonly user: number; readonly current: string; readonly password: string; /** The session it is sent with (HTTP), or null for none. */ readonly session: number | null }
-  | { readonly type: 'signin'; readonly user: number; readonly password: string; /** The reference the session it starts gets. */ readonly session: number }
+  | {
+      readonly type: 'change';
+      readonly user: number;
+      readonly current: string;
+      readonly password: string /** The session it is sent with (HTTP), or null for none. */;
+      readonly session: number | null;
+    }
+  | { readonly type: 'signin'; readonly user: number; readonly password: string /** The reference the session it starts gets. */; readonly session: number }
   | { readonly type: 'revoke'; readonly user: number }
   | { readonly type: 'reinstate'; readonly user: number };
 

@@ -46,13 +46,13 @@ export async function runModel(target: Target, options: ModelRunOptions): Promis
     /** Runs `batch` (one op: sequentially), observes, and narrows `states`; a string says why it failed. */
     const check = async (batch: readonly Op[], step: number): Promise<string | null> => {
       const results = await Promise.all(batch.map((op) => target.run(op, users, handles)));
-      batch.forEach((op, i) => {
+      for (const [i, op] of batch.entries()) {
         const result = results[i];
-        if (result?.secret === undefined) return;
+        gen.executed(op, result?.answer ?? '');
+        if (result?.secret === undefined) continue;
         if (op.type === 'issue') handles.tokens.set(op.token, result.secret);
         if (op.type === 'signin') handles.sessions.set(op.session, result.secret);
-      });
-      batch.forEach((op, i) => gen.executed(op, results[i]?.answer ?? ''));
+      }
       ops += batch.length;
       const observed = await observeAll(target, users, handles, states, batch);
       const answers = results.map((r) => r.answer) as never[];
