@@ -49,7 +49,7 @@ export interface Verdict {
 export function explain(config: ModelConfig, from: readonly State[], ops: readonly Op[], answers: readonly Answer[], observed: readonly ObservedUser[]): Verdict {
   const explanations: Explanation[] = [];
   const tried: string[] = [];
-  const racing = (i: number) => ops.some((other, j) => j !== i && writesPassword(other) && writesPassword(ops[i] as Op));
+  const racing = (i: number) => ops.some((other, j) => j !== i && writesPassword(other));
   const walk = (state: State, order: number[], remaining: number[], trail: string[]) => {
     if (remaining.length === 0) {
       const diff = stateDiff(state, observed);

@@ -2,7 +2,7 @@
  * The model: the documented rules of issue, redeem, change, sign-in, revoke and reinstate for one
  * user, as a pure function `step(config, state, op) -> outcomes`. Each outcome is an answer and the
  * state after it. There is exactly one outcome per op, except where the README allows two answers
- * under concurrency (a password change that lost the race to another password write: 409).
+ * under concurrency: 409 for a change, or an issue, that lost the race to a password write.
  *
  * Rules (README, issue 11): a reset lifts a lockout revocation but not an administrator's (the
  * password is still set, and the answer says the user stays revoked); revoking kills the user's
@@ -82,7 +82,8 @@ export function initialUser(password: string): UserState {
 /**
  * What `op` may answer from `state`, and the state after. `racingWriter` says whether another
  * password write (redeem or change) runs in the same concurrent batch: only then may a change
- * answer 409 (it read the password before the other write and its compare-and-set lost).
+ * answer 409 (it read the password before the other write and its compare-and-set lost), or an
+ * issue (its token's stamp binds the hash the write replaced).
  */
 export function step(config: ModelConfig, state: State, op: Op, racingWriter = false): Outcome[] {
   const user = state[op.user] as UserState;
@@ -95,8 +96,13 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
   };
 
   switch (op.type) {
-    case 'issue':
-      return [next('ok', { token: { ref: op.token, refusals: 0 } })];
+    case 'issue': {
+      const outcomes = [next('ok', { token: { ref: op.token, refusals: 0 } })];
+      // Issue 18: an issue whose stamp no longer binds the hash once inserted (a redemption or a
+      // change wrote meanwhile) kills its own token and answers 409; the write killed the rest.
+      if (racingWriter) outcomes.push(next('conflict', { token: null }));
+      return outcomes;
+    }
     case 'redeem': {
       if (user.token?.ref !== op.token) return [next('invalid-token')];
       if (op.password === WEAK_PASSWORD) return [next('policy')];
