@@ -12,6 +12,7 @@ export {
   type LoginValidation,
   type PasswordValidation,
 } from './service/password-service.ts';
+export { credentialStamp } from './service/credential-stamp.ts';
 export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
 export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';
 export { DIRECT_CALL_FAIRNESS_KEY } from './hashing/hash-options.ts';

@@ -122,7 +122,31 @@ export interface PasswordWrite {
    * old hash is of the same password. A store that ignores this keeps one redundant entry.
    */
   readonly rehash?: boolean;
+  /**
+   * Set by a change of one's own password (`PUT /users/current/password`): write only while the
+   * account is still active at this instant (not revoked, and `lockedUntil` not after it), decided
+   * in the same atomic step as the compare-and-set. A concurrent failed attempt that locked the
+   * account meanwhile then wins, and the store answers false. Stores that implement
+   * `recordSuccessfulAttempt` must honour it; older stores may ignore it (see there).
+   */
+  readonly activeAt?: Date;
 }
+
+/** What `UserStore.recordSuccessfulAttempt` is told: the hash the password was verified against, and the clock. */
+export interface SuccessfulAttemptInput {
+  /** The stored hash the library just verified the password against. */
+  readonly passwordHash: string;
+  /** The library's clock reading for this request. */
+  readonly now: Date;
+}
+
+/**
+ * What `UserStore.recordSuccessfulAttempt` found, in the same atomic step: `'ok'` (active, same
+ * hash: the counter and any temporary-lock history were cleared), or why nothing changed:
+ * `'revoked'`, `'locked'` (`lockedUntil` after `now`), `'password-changed'` (the hash is no
+ * longer the verified one).
+ */
+export type SuccessfulAttemptOutcome = 'ok' | 'revoked' | 'locked' | 'password-changed';
 
 /**
  * Where the host keeps its users. Required members are needed by the router itself;
@@ -187,6 +211,23 @@ export interface UserStore {
    * any temporary lock, after a successful login. Does not touch `isRevoked`. A no-op for unknown users.
    */
   clearFailedAttempts?(id: string, options?: StoreCallOptions): Awaitable<void>;
+
+  /**
+   * Optional; orders a success against concurrent failures (recommended, and the library's stores
+   * have it). After a right password, atomically: when the account is still active at
+   * `input.now` (not revoked, not locked) and its hash still equals `input.passwordHash`, clears
+   * the counter, the temporary-lock history and any run-out lock, and answers `'ok'`; otherwise
+   * changes nothing and answers what it found. Null for an unknown user. Run against
+   * `recordFailedAttempt` on the same user from any number of app instances, one of the two comes
+   * first: a success never clears a counter that a failure already took to the threshold.
+   * Implementing it also promises to honour `PasswordWrite.activeAt`.
+   *
+   * Without it the library falls back to `clearFailedAttempts` and then reads the user again,
+   * refusing the success when the account is no longer active or the hash changed: that narrows
+   * the race but cannot close it (a failure between the two calls can still lock an account that
+   * then answers 200, and in temporary mode the clear can lift a lock set just before it).
+   */
+  recordSuccessfulAttempt?(id: string, input: SuccessfulAttemptInput, options?: StoreCallOptions): Awaitable<SuccessfulAttemptOutcome | null>;
 
   /**
    * Optional; used by the reinstate/revoke helpers and the CLI. `setRevoked(id, true)` is an

@@ -5,7 +5,7 @@
  * one Node.js process; a SQL store gets the same guarantees from single statements.
  */
 // #region store
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, UserStore } from 'express-rbac-password';
+import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, SuccessfulAttemptInput, SuccessfulAttemptOutcome, UserStore } from 'express-rbac-password';
 import type { LegacyUserRow, LegacyUsersTable } from './legacy-table.ts';
 
 function toUser(row: LegacyUserRow): PasswordUser {
@@ -38,6 +38,8 @@ export class LegacyUserStore implements UserStore {
   setPassword(id: string, write: PasswordWrite): boolean {
     const row = this.table.rows.get(id);
     if (row === undefined || row.pw_hash !== write.previousHash) return false;
+    // A change of one's own password loses to a lockout that got here first.
+    if (write.activeAt !== undefined && closedAt(row, write.activeAt.getTime()) !== null) return false;
     const history = write.previousHash === null ? this.history(row) : [write.previousHash, ...this.history(row)];
     row.pw_history = JSON.stringify(history.slice(0, write.historySize));
     row.pw_hash = write.passwordHash;
@@ -82,6 +84,17 @@ export class LegacyUserStore implements UserStore {
     if (row !== undefined) Object.assign(row, { failed_logins: 0, locked_until_ms: null, lock_count: 0 });
   }
 
+  /** After a right password: clears the counter only while the account is active and the hash unchanged. */
+  recordSuccessfulAttempt(id: string, input: SuccessfulAttemptInput): SuccessfulAttemptOutcome | null {
+    const row = this.table.rows.get(id);
+    if (row === undefined) return null;
+    const closed = closedAt(row, input.now.getTime());
+    if (closed !== null) return closed;
+    if (row.pw_hash !== input.passwordHash) return 'password-changed';
+    Object.assign(row, { failed_logins: 0, locked_until_ms: null, lock_count: 0 });
+    return 'ok';
+  }
+
   setRevoked(id: string, revoked: boolean): boolean {
     const row = this.table.rows.get(id);
     if (row === undefined) return false;
@@ -98,5 +111,10 @@ export class LegacyUserStore implements UserStore {
   private history(row: LegacyUserRow): string[] {
     return JSON.parse(row.pw_history) as string[];
   }
+}
+
+function closedAt(row: LegacyUserRow, nowMs: number): 'revoked' | 'locked' | null {
+  if (row.disabled === 1) return 'revoked';
+  return row.locked_until_ms !== null && row.locked_until_ms > nowMs ? 'locked' : null;
 }
 // #endregion

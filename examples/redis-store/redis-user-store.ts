@@ -3,10 +3,19 @@
  * is one Lua script, so it is atomic across every connection and app instance.
  */
 import { randomUUID } from 'node:crypto';
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, StoreCallOptions, UserStore } from 'express-rbac-password';
+import type {
+  FailedAttemptInput,
+  FailedAttemptResult,
+  PasswordUser,
+  PasswordWrite,
+  StoreCallOptions,
+  SuccessfulAttemptInput,
+  SuccessfulAttemptOutcome,
+  UserStore,
+} from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, SET_PASSWORD, SET_REVOKED } from './user-scripts.ts';
+import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_REVOKED } from './user-scripts.ts';
 
 /** What `createUser` takes. */
 export interface NewRedisUser {
@@ -73,6 +82,7 @@ export class RedisUserStore implements UserStore {
         String(Math.max(0, Math.floor(write.historySize))),
         flag(write.reinstate),
         flag(write.rehash),
+        write.activeAt === undefined ? '' : String(write.activeAt.getTime()),
       ],
     });
     return written === 1;
@@ -99,6 +109,12 @@ export class RedisUserStore implements UserStore {
   async clearFailedAttempts(id: string, options?: StoreCallOptions): Promise<void> {
     options?.signal.throwIfAborted();
     await this.redis.eval(CLEAR_FAILED_ATTEMPTS, { keys: [this.keys.user(id)], arguments: [] });
+  }
+
+  async recordSuccessfulAttempt(id: string, input: SuccessfulAttemptInput, options?: StoreCallOptions): Promise<SuccessfulAttemptOutcome | null> {
+    options?.signal.throwIfAborted();
+    const reply = await this.redis.eval(RECORD_SUCCESSFUL_ATTEMPT, { keys: [this.keys.user(id)], arguments: [input.passwordHash, String(input.now.getTime())] });
+    return reply === null ? null : (reply as SuccessfulAttemptOutcome);
   }
 
   async setRevoked(id: string, revoked: boolean, options?: StoreCallOptions): Promise<boolean> {

@@ -6,7 +6,8 @@
 
 /**
  * KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size,
- * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is).
+ * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is),
+ * activeAt ms ('' for none: with it, write only while the account is neither revoked nor locked then).
  */
 export const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -15,6 +16,10 @@ if ARGV[3] == '1' then
   if current then return 0 end
 elseif current ~= ARGV[2] then
   return 0
+end
+if ARGV[7] ~= '' then
+  local state = redis.call('HMGET', KEYS[1], 'isRevoked', 'lockedUntil')
+  if state[1] == '1' or (state[2] and tonumber(state[2]) > tonumber(ARGV[7])) then return 0 end
 end
 if ARGV[6] ~= '1' then
   local size = tonumber(ARGV[4])
@@ -73,6 +78,22 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'failedAttempts', '0', 'lockouts', '0')
 redis.call('HDEL', KEYS[1], 'lockedUntil')
 return 1
+`;
+
+/**
+ * KEYS: user. ARGV: verified hash, now (ms). Clears counter, lock and lock history only while the
+ * account is active and still has the verified hash; returns what it found: 'ok', 'revoked',
+ * 'locked', 'password-changed', or nil for an unknown user.
+ */
+export const RECORD_SUCCESSFUL_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local u = redis.call('HMGET', KEYS[1], 'isRevoked', 'lockedUntil', 'passwordHash')
+if u[1] == '1' then return 'revoked' end
+if u[2] and tonumber(u[2]) > tonumber(ARGV[2]) then return 'locked' end
+if u[3] ~= ARGV[1] then return 'password-changed' end
+redis.call('HSET', KEYS[1], 'failedAttempts', '0', 'lockouts', '0')
+redis.call('HDEL', KEYS[1], 'lockedUntil')
+return 'ok'
 `;
 
 /** KEYS: user. ARGV: revoke ('1'/'0'). Revoking is an administrator's; reinstating clears either kind, counter, lock and lock history. */

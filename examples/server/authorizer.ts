@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Authorizer, PasswordUser, Principal } from '../../lib/index.ts';
+import type { Authorizer, LoginResult, PasswordUser, Principal } from '../../lib/index.ts';
 import type { ReferenceStore } from '../../lib/cli/reference-store.ts';
 import { permits } from './permissions.ts';
 import { outranksOrEquals } from './privilege.ts';
@@ -42,11 +42,22 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
     this.#onAuthenticated = options.onAuthenticated ?? (() => {});
   }
 
-  /** Starts a session for a user who just proved their password; returns the token, once. */
-  async startSession(userId: string): Promise<string> {
+  /**
+   * Starts a session for a user who just proved their password; returns the token, once. Null
+   * when the credential it was verified against is no longer current or the account was closed
+   * meanwhile (a revoke, reset or change won the race): then no session was stored.
+   */
+  async startSession(login: Extract<LoginResult, { ok: true }>): Promise<string | null> {
     const token = randomBytes(32).toString('base64url');
-    await this.#store.state.createSession(hashAuthToken(token), userId, new Date(this.#now().getTime() + this.#timeoutMs));
-    return token;
+    const now = this.#now();
+    const stored = await this.#store.state.createSession({
+      tokenHash: hashAuthToken(token),
+      userId: login.user.id,
+      expiresAt: new Date(now.getTime() + this.#timeoutMs),
+      credential: login.credential,
+      now,
+    });
+    return stored ? token : null;
   }
 
   async authenticate(req: Request): Promise<ServerPrincipal | null> {

@@ -59,7 +59,7 @@ export async function openReferenceStore(choice: StoreChoice): Promise<Reference
 function memoryStore(): ReferenceStore {
   const users = new MemoryUserStore();
   const tokens = new MemoryTokenStore();
-  const state = new MemoryServerState();
+  const state = new MemoryServerState(users);
   return {
     kind: 'memory',
     userStore: users,
@@ -79,7 +79,7 @@ function memoryStore(): ReferenceStore {
 
 function postgresStore(kind: 'pglite' | 'postgres', db: Database): ReferenceStore {
   const stores = createPostgresStores(db.client, { createUsersTable: true });
-  const state = new PostgresServerState(db);
+  const state = new PostgresServerState(db, stores.names);
   const users = stores.userStore;
   return {
     kind,

@@ -3,7 +3,16 @@
  * synchronously, so each change is atomic within the process.
  */
 import { randomUUID } from 'node:crypto';
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, RevocationKind, UserStore } from '../types.ts';
+import type {
+  FailedAttemptInput,
+  FailedAttemptResult,
+  PasswordUser,
+  PasswordWrite,
+  RevocationKind,
+  SuccessfulAttemptInput,
+  SuccessfulAttemptOutcome,
+  UserStore,
+} from '../types.ts';
 import { warnIfProduction } from './production-warning.ts';
 
 /** A user as the memory store keeps it. Extra profile fields are kept for hosts that show them. */
@@ -99,6 +108,8 @@ export class MemoryUserStore implements UserStore {
     const row = this.#rows.get(id);
     // Compare-and-set: a concurrent change that got here first wins, this one reports false.
     if (row === undefined || row.user.passwordHash !== write.previousHash) return false;
+    // A change of one's own password loses to a concurrent lockout that got here first.
+    if (write.activeAt !== undefined && closedAt(row.user, write.activeAt) !== null) return false;
     if (write.previousHash !== null && write.historySize > 0 && write.rehash !== true) row.history.unshift(write.previousHash);
     row.history.length = Math.min(row.history.length, write.historySize);
     // An administrator's revocation outlives any reset: only their reinstate lifts it.
@@ -136,6 +147,17 @@ export class MemoryUserStore implements UserStore {
     this.#update(row, { failedAttempts: 0, lockedUntil: null });
   }
 
+  recordSuccessfulAttempt(id: string, input: SuccessfulAttemptInput): SuccessfulAttemptOutcome | null {
+    const row = this.#rows.get(id);
+    if (row === undefined) return null;
+    const closed = closedAt(row.user, input.now);
+    if (closed !== null) return closed;
+    if (row.user.passwordHash !== input.passwordHash) return 'password-changed';
+    row.lockouts = 0;
+    this.#update(row, { failedAttempts: 0, lockedUntil: null });
+    return 'ok';
+  }
+
   setRevoked(id: string, revoked: boolean): boolean {
     const row = this.#rows.get(id);
     if (row === undefined) return false;
@@ -157,4 +179,10 @@ export class MemoryUserStore implements UserStore {
 
 function result(user: MemoryUser, lockedNow: boolean): FailedAttemptResult {
   return { failedAttempts: user.failedAttempts, lockedNow, isRevoked: user.isRevoked, lockedUntil: user.lockedUntil };
+}
+
+/** Why the account is closed at `now` (revoked, or a temporary lock still running), or null when it is active. */
+function closedAt(user: MemoryUser, now: Date): 'revoked' | 'locked' | null {
+  if (user.isRevoked) return 'revoked';
+  return user.lockedUntil !== null && user.lockedUntil > now ? 'locked' : null;
 }

@@ -4,7 +4,17 @@
  * (is the account locked? did this attempt reach the threshold?) are made in SQL, so concurrent
  * requests in any number of processes see one consistent count.
  */
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, RevocationKind, StoreCallOptions, UserStore } from '../types.ts';
+import type {
+  FailedAttemptInput,
+  FailedAttemptResult,
+  PasswordUser,
+  PasswordWrite,
+  RevocationKind,
+  StoreCallOptions,
+  SuccessfulAttemptInput,
+  SuccessfulAttemptOutcome,
+  UserStore,
+} from '../types.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -145,12 +155,19 @@ export class PostgresUserStore implements UserStore {
   setPassword(id: string, write: PasswordWrite, options?: StoreCallOptions): Promise<boolean> {
     const { users, state, history, col: c } = this.#n;
     return this.#sql.runInTransaction(async () => {
+      const activeAt = write.activeAt ?? null;
+      // With activeAt, the user row is locked by a statement of its own first (as recordFailedAttempt
+      // does), so the UPDATE below takes a fresh snapshot and sees any lock a concurrent failure
+      // committed in the state table; a re-check of the row alone would see only the users table.
+      if (activeAt !== null) await this.#sql.query(`SELECT 1 FROM ${users} WHERE ${c.id} = $1 FOR UPDATE`, [id]);
       // Updating the user row first also locks it, in the same order as every other writer
       // (users, then state), so writers never deadlock each other.
       const [updated] = await this.#sql.query<{ uid: string; revoked: boolean }>(
-        `UPDATE ${users} SET ${c.passwordHash} = $2 WHERE ${c.id} = $1 AND ${c.passwordHash} IS NOT DISTINCT FROM $3
-          RETURNING ${c.id}::text AS uid, coalesce(${c.isRevoked}, false) AS revoked`,
-        [id, write.passwordHash, write.previousHash],
+        `UPDATE ${users} u SET ${c.passwordHash} = $2 WHERE u.${c.id} = $1 AND u.${c.passwordHash} IS NOT DISTINCT FROM $3
+            AND ($4::timestamptz IS NULL OR (NOT coalesce(u.${c.isRevoked}, false)
+              AND NOT EXISTS (SELECT 1 FROM ${state} s WHERE s.user_id = u.${c.id}::text AND s.locked_until > $4::timestamptz)))
+          RETURNING u.${c.id}::text AS uid, coalesce(u.${c.isRevoked}, false) AS revoked`,
+        [id, write.passwordHash, write.previousHash, activeAt],
       );
       if (updated === undefined) return false;
       const size = Math.max(0, Math.floor(write.historySize));
@@ -258,6 +275,35 @@ export class PostgresUserStore implements UserStore {
       [id],
       options?.signal,
     );
+  }
+
+  /**
+   * After a right password: clears the counter only while the account is active and the hash is
+   * the verified one, in one transaction. The user row is locked first, as `recordFailedAttempt`
+   * does, so a success and a failure on the same user take turns and each sees the other's result.
+   */
+  recordSuccessfulAttempt(id: string, input: SuccessfulAttemptInput, options?: StoreCallOptions): Promise<SuccessfulAttemptOutcome | null> {
+    const { users, state, col: c } = this.#n;
+    return this.#sql.runInTransaction(async () => {
+      const [user] = await this.#sql.query<{ uid: string; hash: string | null; revoked: boolean }>(
+        `SELECT ${c.id}::text AS uid, ${c.passwordHash} AS hash, coalesce(${c.isRevoked}, false) AS revoked FROM ${users} WHERE ${c.id} = $1 FOR UPDATE`,
+        [id],
+      );
+      if (user === undefined) return null;
+      if (user.revoked) return 'revoked';
+      // One statement: clear unless a temporary lock still runs; `locked` says which happened.
+      const [row] = await this.#sql.query<{ locked: boolean }>(
+        `WITH cur AS (SELECT locked_until FROM ${state} WHERE user_id = $1),
+           cleared AS (
+             UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL
+              WHERE user_id = $1 AND NOT coalesce(locked_until > $2::timestamptz, false) AND $3::boolean
+           )
+         SELECT coalesce((SELECT locked_until > $2::timestamptz FROM cur), false) AS locked`,
+        [user.uid, input.now, user.hash === input.passwordHash],
+      );
+      if (row?.locked === true) return 'locked';
+      return user.hash === input.passwordHash ? 'ok' : 'password-changed';
+    }, options?.signal);
   }
 
   /**

@@ -36,12 +36,14 @@ import type {
   ResetTokenRecord,
   RevocationKind,
   StoreCallOptions,
+  SuccessfulAttemptOutcome,
   TokenStore,
   UserStore,
 } from '../types.ts';
 import { revokeByAdministrator } from './admin-revocation.ts';
 import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
+import { credentialStamp } from './credential-stamp.ts';
 import { isUnusableLogin } from './login-input.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
 
@@ -90,7 +92,16 @@ export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
 
 /** The answer of `verifyLogin`. */
 export type LoginResult =
-  | { readonly ok: true; readonly user: PasswordUser }
+  | {
+      readonly ok: true;
+      readonly user: PasswordUser;
+      /**
+       * `credentialStamp` of the stored hash the password was verified against. Start the session
+       * only while the user's current hash still has this stamp and the account is active, checked
+       * in the same statement or transaction that inserts it (see the README, "Sessions").
+       */
+      readonly credential: string;
+    }
   | {
       readonly ok: false;
       readonly reason: LoginFailureReason;
@@ -365,18 +376,50 @@ export class PasswordService<P extends Principal = Principal> {
     };
     let written = false;
     try {
-      if ((user.failedAttempts ?? 0) > 0) await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
+      if ((user.failedAttempts ?? 0) > 0) {
+        // A concurrent failure may have locked the account since we read it: then it came first.
+        const outcome = await this.#recordSuccess(user);
+        if (outcome !== 'ok') await this.#refuseLostChange(principal);
+      }
       const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user, job);
       if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
       const passwordHash = await hashWith(this.#hasher, normalized, job);
-      written = await this.#passwordWrite(user, passwordHash, false, finish, current);
+      written = await this.#passwordWrite(user, passwordHash, false, finish, current, true);
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
       if (!written) this.#upgradeLater(user, current, verified, 'change', context);
     }
-    if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
+    if (!written) await this.#refuseLostChange(principal);
     await finish();
+  }
+
+  /**
+   * A change that lost a race: to a lock or revocation (the store refused the write with
+   * `activeAt`, or the success found the account closed), answered as on a closed account, or to
+   * a concurrent password write, answered 409.
+   */
+  async #refuseLostChange(principal: P): Promise<never> {
+    await this.#requireActiveCaller(principal, true);
+    throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
+  }
+
+  /**
+   * After a right password on an account whose counter is not zero: clears it in one store step
+   * ordered against concurrent failures (`recordSuccessfulAttempt`), answering what the store
+   * found. Stores without it: `clearFailedAttempts`, then a fresh read (narrows the race only).
+   */
+  async #recordSuccess(user: PasswordUser): Promise<SuccessfulAttemptOutcome | null> {
+    const now = this.#now();
+    const success = this.#users.recordSuccessfulAttempt;
+    const passwordHash = user.passwordHash as string;
+    if (typeof success === 'function') return this.#call('userStore.recordSuccessfulAttempt', (o) => success.call(this.#users, user.id, { passwordHash, now }, o));
+    await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
+    const fresh = await this.#findUser(user.id);
+    if (fresh === null) return null;
+    if (fresh.isRevoked) return 'revoked';
+    if (isLocked(fresh, this.#now())) return 'locked';
+    return fresh.passwordHash === passwordHash ? 'ok' : 'password-changed';
   }
 
   /** `#writePassword` outside a redemption; when it times out, `finish` runs if it committed after all. */
@@ -386,10 +429,11 @@ export class PasswordService<P extends Principal = Principal> {
     reinstate: boolean,
     finish: (extra: Record<string, unknown>) => Promise<void>,
     current?: string,
+    requireActive = false,
   ): Promise<boolean> {
     const late: Promise<unknown>[] = [];
     try {
-      return await this.#writePassword(user, passwordHash, reinstate, current, late);
+      return await this.#writePassword(user, passwordHash, reinstate, current, late, requireActive);
     } catch (error) {
       this.#settleLateWrite(user.id, passwordHash, late, finish);
       throw error;
@@ -440,7 +484,12 @@ export class PasswordService<P extends Principal = Principal> {
    * logins as on known ones. A revoked or locked account is never compared against its real hash:
    * every password gets the same answer after the same work.
    */
-  async verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
+  verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
+    return this.#verifyLogin(login, password, context, true);
+  }
+
+  /** `retry`: whether a success that lost to a concurrent password write may start over once, judged on the new hash. */
+  async #verifyLogin(login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
     const findByLogin = this.#users.findByLogin;
     if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
     // A login no store could hold (control characters, NUL, absurd length) is an unknown login.
@@ -464,11 +513,20 @@ export class PasswordService<P extends Principal = Principal> {
       }
       return { ok: false, reason: 'invalid-credentials' };
     }
-    if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) await this.#call('userStore.clearFailedAttempts', (o) => this.#users.clearFailedAttempts?.(user.id, o));
+    if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) {
+      // Ordered against concurrent failures: one that locked the account first wins.
+      const outcome = await this.#recordSuccess(user);
+      if (outcome === 'password-changed' && retry) return this.#verifyLogin(login, password, context, false);
+      if (outcome !== 'ok') {
+        const fresh = outcome === 'revoked' || outcome === 'locked' ? await this.#findUser(user.id) : null;
+        if (fresh !== null && this.#revealAccountState) return closedAccount(fresh, this.#now());
+        return { ok: false, reason: 'invalid-credentials' };
+      }
+    }
     await this.#call('userStore.recordLogin', (o) => this.#users.recordLogin?.(user.id, now, o));
     // The answer is decided: the upgrade runs after it, and never fails or delays it.
     this.#upgradeLater(user, normalized, verified, 'login', context);
-    return { ok: true, user };
+    return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
   }
 
   /**
@@ -597,8 +655,7 @@ export class PasswordService<P extends Principal = Principal> {
     const user = await this.#findUser(claims.sub);
     if (user === null || user.isRemote) throw invalidToken();
     // A token stays good across this process's upgrade of the same password's hash: only a real change kills it.
-    const stampedHash = passwordStamp(record.id, user.passwordHash) === record.passwordStamp ? user.passwordHash : this.#upgrades.rehashedFrom(user.id, user.passwordHash);
-    if (stampedHash === undefined || passwordStamp(record.id, stampedHash) !== record.passwordStamp) throw invalidToken();
+    if (!this.#stampMatches(record, user)) throw invalidToken();
     return { record, user };
   }
 
@@ -639,14 +696,23 @@ export class PasswordService<P extends Principal = Principal> {
    * `current` password still verifies), the write still stands and is retried on the new hash:
    * a change or reset always wins over an upgrade. A real concurrent change still answers false.
    */
-  async #writePassword(user: PasswordUser, passwordHash: string, reinstate: boolean, current: string | undefined, late: Promise<unknown>[]): Promise<boolean> {
+  async #writePassword(
+    user: PasswordUser,
+    passwordHash: string,
+    reinstate: boolean,
+    current: string | undefined,
+    late: Promise<unknown>[],
+    requireActive = false,
+  ): Promise<boolean> {
     let previousHash = user.passwordHash;
     for (let attempt = 0; attempt < 3; attempt++) {
       const expected = previousHash;
+      // A change of one's own password commits only on an account still active (a concurrent failure may have locked it).
+      const activeAt = requireActive ? { activeAt: this.#now() } : {};
       // A timed-out write hands its pending call to `late`, for the caller to find out whether it committed.
       const written = await this.#call(
         'userStore.setPassword',
-        (o) => this.#users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#policy.passwordHistory, reinstate }, o),
+        (o) => this.#users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#policy.passwordHistory, reinstate, ...activeAt }, o),
         (pending) => late.push(pending),
       );
       if (written) return true;
@@ -738,9 +804,37 @@ export class PasswordService<P extends Principal = Principal> {
     const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
     const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, user.passwordHash) };
     await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
+    await this.#confirmIssued(record, user);
     log('reset token issued for user %s by %s, expires %s', user.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
     this.#emit('reset-token-issued', user.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
     return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+  }
+
+  /**
+   * The stamp binds the hash read before the insert; a redemption (or change) may have replaced it
+   * since, and the token would be dead on arrival. So, after the insert: is the token still
+   * outstanding, and then is the hash still the stamped one? Hashes are salted and never recur, so
+   * both held at the first read: a token handed out was live then. Otherwise the token is killed
+   * (alone, when the store can) and the issue answers 409: the admin issues again.
+   */
+  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser): Promise<void> {
+    const outstanding = await this.#call('tokenStore.find', (o) => this.#tokens.find(record.id, this.#now(), o));
+    const fresh = outstanding === null ? null : await this.#findUser(user.id);
+    if (fresh !== null && this.#stampMatches(record, fresh)) return;
+    log('reset token for user %s was superseded or its password changed while it was issued; refused', user.id);
+    // A budget of one refusal revokes exactly this token; revokeForUser could kill a newer one.
+    const kill = this.#tokens.recordRefusal;
+    if (outstanding !== null && typeof kill === 'function') {
+      await this.#call('tokenStore.recordRefusal', (o) => kill.call(this.#tokens, record.id, 1, this.#now(), o)).catch(() => undefined);
+    }
+    throw new PasswordApiError('conflict', 'The password changed while the reset token was issued, so the token would not work; issue a new one');
+  }
+
+  /** Whether the token's stamp binds the user's current hash (or the hash this process upgraded it from: the same password). */
+  #stampMatches(record: ResetTokenRecord, user: PasswordUser): boolean {
+    if (passwordStamp(record.id, user.passwordHash) === record.passwordStamp) return true;
+    const upgradedFrom = this.#upgrades.rehashedFrom(user.id, user.passwordHash);
+    return upgradedFrom !== undefined && passwordStamp(record.id, upgradedFrom) === record.passwordStamp;
   }
 
   /** The work behind `requestResetLink`, after the answer. Logs ids and outcomes only, never the typed login or email. */

@@ -58,6 +58,7 @@ export const RACY_CASES = [
   'user.lockout-concurrent',
   'token.redeem-concurrent',
   'token.issue-concurrent',
+  'user.success-races-failure-at-threshold',
 ];
 
 /** Asserts that every racy case failed with a message naming it, and that no sequential case failed. */

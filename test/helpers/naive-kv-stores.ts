@@ -9,7 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { ConformanceUserInput } from '../../lib/conformance/index.ts';
 import { Mutex } from '../../lib/postgres/mutex.ts';
-import type { FailedAttemptInput, FailedAttemptResult, PasswordUser, PasswordWrite, ResetTokenRecord, TokenStore, UserStore } from '../../lib/types.ts';
+import type {
+  FailedAttemptInput,
+  FailedAttemptResult,
+  PasswordUser,
+  PasswordWrite,
+  ResetTokenRecord,
+  SuccessfulAttemptInput,
+  SuccessfulAttemptOutcome,
+  TokenStore,
+  UserStore,
+} from '../../lib/types.ts';
 
 /** The backing data: string values by key, each call one round trip. */
 export interface KeyValue {
@@ -139,6 +149,7 @@ export class NaiveUserStore implements UserStore {
     return (
       (await this.#change(id, (doc) => {
         if (doc.passwordHash !== change.previousHash) return false;
+        if (change.activeAt !== undefined && (doc.isRevoked || (doc.lockedUntil !== null && doc.lockedUntil > change.activeAt.getTime()))) return false;
         if (change.rehash !== true) {
           if (change.previousHash !== null) doc.history.unshift(change.previousHash);
           doc.history = doc.history.slice(0, change.historySize);
@@ -180,6 +191,16 @@ export class NaiveUserStore implements UserStore {
 
   async clearFailedAttempts(id: string): Promise<void> {
     await this.#change(id, (doc) => Object.assign(doc, { failedAttempts: 0, lockedUntil: null, lockouts: 0 }));
+  }
+
+  async recordSuccessfulAttempt(id: string, input: SuccessfulAttemptInput): Promise<SuccessfulAttemptOutcome | null> {
+    return this.#change(id, (doc): SuccessfulAttemptOutcome => {
+      if (doc.isRevoked) return 'revoked';
+      if (doc.lockedUntil !== null && doc.lockedUntil > input.now.getTime()) return 'locked';
+      if (doc.passwordHash !== input.passwordHash) return 'password-changed';
+      Object.assign(doc, { failedAttempts: 0, lockedUntil: null, lockouts: 0 });
+      return 'ok';
+    });
   }
 
   async setRevoked(id: string, revoked: boolean): Promise<boolean> {

@@ -20,9 +20,18 @@ export function authTokenRoutes(context: RouteContext): Router {
     handle(async (req, res) => {
       const { login, password } = req.body as { login: string; password: string };
       // The router's context: the same request id, and the same fair share of the hashing pool.
-      const result = await context.service.verifyLogin(login, password, context.callContext(req));
+      const call = context.callContext(req);
+      const result = await context.service.verifyLogin(login, password, call);
       if (!result.ok) throw loginRefusal(result, context.now());
-      const token = await context.authorizer.startSession(result.user.id);
+      let token = await context.authorizer.startSession(result);
+      if (token === null) {
+        // A revoke, reset or change won the race between the password check and the session:
+        // judge the sign-in again after it (a wrong password now counts), once.
+        const again = await context.service.verifyLogin(login, password, call);
+        if (!again.ok) throw loginRefusal(again, context.now());
+        token = await context.authorizer.startSession(again);
+        if (token === null) throw loginRefusal({ ok: false, reason: 'invalid-credentials' }, context.now());
+      }
       res.set('Cache-Control', 'no-store').status(200).json({ token });
     }),
   );
