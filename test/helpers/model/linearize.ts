@@ -3,7 +3,7 @@
  * run through the model from some state the history allows, gives every observed answer and ends
  * in the observed state (revocation, counter, password, which tokens and sessions live).
  */
-import { describeOp, step, writesPassword, type Answer, type ModelConfig, type Op, type State, type UserState } from './rules.ts';
+import { describeOp, killsTokens, step, writesPassword, type Answer, type ModelConfig, type Op, type State, type UserState } from './rules.ts';
 
 /** What the target showed of one user after a step. Tokens and sessions: only those probed. */
 export interface ObservedUser {
@@ -49,7 +49,7 @@ export interface Verdict {
 export function explain(config: ModelConfig, from: readonly State[], ops: readonly Op[], answers: readonly Answer[], observed: readonly ObservedUser[]): Verdict {
   const explanations: Explanation[] = [];
   const tried: string[] = [];
-  const racing = (i: number) => ops.some((other, j) => j !== i && writesPassword(other));
+  const racing = (i: number, kind: (op: Op) => boolean) => ops.some((other, j) => j !== i && kind(other));
   const walk = (state: State, order: number[], remaining: number[], trail: string[]) => {
     if (remaining.length === 0) {
       const diff = stateDiff(state, observed);
@@ -59,7 +59,7 @@ export function explain(config: ModelConfig, from: readonly State[], ops: readon
     }
     for (const i of remaining) {
       const op = ops[i] as Op;
-      const outcomes = step(config, state, op, racing(i));
+      const outcomes = step(config, state, op, racing(i, writesPassword), racing(i, killsTokens));
       const fitting = outcomes.filter((o) => o.answer === answers[i]);
       if (fitting.length === 0) {
         tried.push(`${[...trail, `#${i} ${describeOp(op)}`].join(' ; ')} => model answers ${outcomes.map((o) => o.answer).join('|')}, saw ${answers[i]}`);

@@ -2,7 +2,8 @@
  * The model: the documented rules of issue, redeem, change, sign-in, revoke and reinstate for one
  * user, as a pure function `step(config, state, op) -> outcomes`. Each outcome is an answer and the
  * state after it. There is exactly one outcome per op, except where the README allows two answers
- * under concurrency: 409 for a change, or an issue, that lost the race to a password write.
+ * under concurrency: 409 for a change that lost the race to another password write, or for an
+ * issue whose token another op of the batch ended before the issue answered.
  *
  * Rules (README, issue 11): a reset lifts a lockout revocation but not an administrator's (the
  * password is still set, and the answer says the user stays revoked); revoking kills the user's
@@ -83,9 +84,11 @@ export function initialUser(password: string): UserState {
  * What `op` may answer from `state`, and the state after. `racingWriter` says whether another
  * password write (redeem or change) runs in the same concurrent batch: only then may a change
  * answer 409 (it read the password before the other write and its compare-and-set lost), or an
- * issue (its token's stamp binds the hash the write replaced).
+ * issue (its token's stamp binds the hash the write replaced). `racingTokenKiller`: whether another
+ * op of the batch ends tokens (an issue, a revoke, or a password write): only then may an issue
+ * answer 409.
  */
-export function step(config: ModelConfig, state: State, op: Op, racingWriter = false): Outcome[] {
+export function step(config: ModelConfig, state: State, op: Op, racingWriter = false, racingTokenKiller = false): Outcome[] {
   const user = state[op.user] as UserState;
   const next = (answer: Answer, changes: Partial<UserState> = {}): Outcome => ({ answer, state: state.map((u, i) => (i === op.user ? { ...u, ...changes } : u)) });
   const reused = (password: string) => password === user.password || user.history.includes(password);
@@ -98,9 +101,11 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
   switch (op.type) {
     case 'issue': {
       const outcomes = [next('ok', { token: { ref: op.token, refusals: 0 } })];
-      // Issue 18: an issue whose stamp no longer binds the hash once inserted (a redemption or a
-      // change wrote meanwhile) kills its own token and answers 409; the write killed the rest.
-      if (racingWriter) outcomes.push(next('conflict', { token: null }));
+      // Issue 18: an issue whose token is no longer outstanding, or whose stamp no longer binds the
+      // hash, once inserted (another issue, a revoke, a redemption or a change came between) kills
+      // its own token and answers 409, so a 200 always carries a live token. Its insert had
+      // superseded the older token, so none is left from before.
+      if (racingTokenKiller) outcomes.push(next('conflict', { token: null }));
       return outcomes;
     }
     case 'redeem': {
@@ -141,6 +146,11 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
 /** Whether the op writes a password when it succeeds (for `racingWriter`). */
 export function writesPassword(op: Op): boolean {
   return op.type === 'redeem' || op.type === 'change';
+}
+
+/** Whether the op may end the user's reset tokens (for `racingTokenKiller`). */
+export function killsTokens(op: Op): boolean {
+  return writesPassword(op) || op.type === 'issue' || op.type === 'revoke';
 }
 
 /** One line per op, for failure reports. */
