@@ -83,8 +83,8 @@ export function initialUser(password: string): UserState {
 /**
  * What `op` may answer from `state`, and the state after. `racingWriter` says whether another
  * password write (redeem or change) runs in the same concurrent batch: only then may a change
- * answer 409 (it read the password before the other write and its compare-and-set lost), or an
- * issue (its token's stamp binds the hash the write replaced). `racingTokenKiller`: whether another
+ * answer 409 (it read the password before the other write and its compare-and-set lost).
+ * `racingTokenKiller`: whether another
  * op of the batch ends tokens (an issue, a revoke, or a password write): only then may an issue
  * answer 409.
  */
