@@ -88,7 +88,7 @@ export function initialUser(password: string): UserState {
  * op of the batch ends tokens (an issue, a revoke, or a password write): only then may an issue
  * answer 409.
  */
-export function step(config: ModelConfig, state: State, op: Op, racingWriter = false, racingTokenKiller = false): Outcome[] {
+export function step(config: ModelConfig, state: State, op: Op, racingWriter = false, racingTokenKiller = false, authenticated = false): Outcome[] {
   const user = state[op.user] as UserState;
   const next = (answer: Answer, changes: Partial<UserState> = {}): Outcome => ({ answer, state: state.map((u, i) => (i === op.user ? { ...u, ...changes } : u)) });
   const reused = (password: string) => password === user.password || user.history.includes(password);
@@ -120,13 +120,15 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
       return [next(lift ? 'ok' : 'ok-still-revoked', { ...written(op.password), sessions: [], ...(lift ? { revoked: null, failed: 0 } : {}) })];
     }
     case 'change': {
-      if (config.sessions && (op.session === null || !user.sessions.includes(op.session))) return [next('unauthenticated')];
+      const live = op.session !== null && user.sessions.includes(op.session);
+      if (config.sessions && !authenticated && !live) return [next('unauthenticated')];
       if (user.revoked !== null) return [next('revoked')];
       if (op.password === WEAK_PASSWORD) return [next('policy')];
       if (op.current !== user.password) return [next('denied', failure())];
       // The right current password clears the counter before the new one is judged.
       if (reused(op.password)) return [next('policy', { failed: 0 })];
-      const kept = config.sessions && op.session !== null ? [op.session] : [];
+      // The caller's own session is kept, if it still lives (it was authenticated earlier: see `authenticates`).
+      const kept = config.sessions && live && op.session !== null ? [op.session] : [];
       const outcomes = [next('ok', { ...written(op.password), failed: 0, sessions: kept })];
       if (racingWriter) outcomes.push(next('conflict', { failed: 0 }));
       return outcomes;
@@ -146,6 +148,15 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
 /** Whether the op writes a password when it succeeds (for `racingWriter`). */
 export function writesPassword(op: Op): boolean {
   return op.type === 'redeem' || op.type === 'change';
+}
+
+/**
+ * Whether the op is a request authenticated by a session before it acts (a change over HTTP): it
+ * then linearizes as two steps, the session check and the change, and other ops may come between
+ * (a revoke or reset that ends the session after the check; the change then acts on what they left).
+ */
+export function authenticates(config: ModelConfig, op: Op): boolean {
+  return config.sessions && op.type === 'change';
 }
 
 /** Whether the op may end the user's reset tokens (for `racingTokenKiller`). */
