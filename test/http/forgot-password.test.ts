@@ -303,6 +303,8 @@ describe('POST /auth/forgot matches exactly', () => {
     const mike = users.createUser({ login: 'mike', email: 'mike@example.com' });
     // A store comparing upper-cased addresses, as a case-insensitive collation would: MIKE == MıKE.toUpperCase().
     const folding: UserStore = Object.assign(Object.create(users) as UserStore, {
+      // Bound: the memory store's private fields are not reachable through a prototype (the issue confirms its token with findById).
+      findById: (id: string) => users.findById(id),
       findByEmail: (email: string) => users.listUsers().find((u) => u.email?.toUpperCase() === email.toUpperCase()) ?? null,
     });
     for (const userStore of [users, folding]) {

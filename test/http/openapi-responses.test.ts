@@ -78,6 +78,17 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     const revoked = await request(t.app).post(issuePath(t, t.admin.id)).set('X-Authentication', revokedCaller).expect(401);
     assert.equal(revoked.body.kind, `${NAMESPACE}user-revoked`);
 
+    // A redemption of the older token commits between the issue's read of the hash and its insert: 409, issue again.
+    const racing = await app();
+    const older = await issue(racing);
+    const insert = racing.tokens.issue.bind(racing.tokens);
+    racing.tokens.issue = (record) => {
+      racing.tokens.issue = insert;
+      return racing.router.service.resetPassword(older, OTHER_GOOD_PASSWORD).then(() => insert(record));
+    };
+    const conflict = await request(racing.app).post(issuePath(racing)).set('X-Authentication', racing.auth.admin).expect(409);
+    assert.equal(conflict.body.kind, `${NAMESPACE}conflict`);
+
     const broken = await app();
     breakStore(broken.users, 'findById');
     await request(broken.app).post(issuePath(broken)).set('X-Authentication', broken.auth.admin).expect(503).expect('Retry-After', /^\d+$/);
