@@ -126,10 +126,11 @@ export function step(config: ModelConfig, state: State, op: Op, racingWriter = f
       if (op.password === WEAK_PASSWORD) return [next('policy')];
       if (op.current !== user.password) return [next('denied', failure())];
       // The right current password clears the counter before the new one is judged.
-      if (reused(op.password)) return [next('policy', { failed: 0 })];
       // The caller's own session is kept, if it still lives (it was authenticated earlier: see `authenticates`).
       const kept = config.sessions && live && op.session !== null ? [op.session] : [];
-      const outcomes = [next('ok', { ...written(op.password), failed: 0, sessions: kept })];
+      const outcomes = reused(op.password) ? [next('policy', { failed: 0 })] : [next('ok', { ...written(op.password), failed: 0, sessions: kept })];
+      // Lost to a concurrent password write (found when clearing the counter, or by the write's
+      // compare-and-set): 409, nothing written. Clearing the counter then is moot: the write that won clears it too.
       if (racingWriter) outcomes.push(next('conflict', { failed: 0 }));
       return outcomes;
     }
