@@ -3,7 +3,7 @@
  * run through the model from some state the history allows, gives every observed answer and ends
  * in the observed state (revocation, counter, password, which tokens and sessions live).
  */
-import { authenticates, describeOp, killsTokens, step, writesPassword, type Answer, type ModelConfig, type Op, type State, type UserState } from './rules.ts';
+import { authenticates, describeOp, killsTokens, step, writesPassword, type ModelConfig, type Op, type State, type UserState } from './rules.ts';
 
 /** What the target showed of one user after a step. Tokens and sessions: only those probed. */
 export interface ObservedUser {
@@ -51,7 +51,7 @@ export interface Verdict {
  * steps in an order (its session check, later its action), so its check may come before an op
  * that ends its session and its action after it.
  */
-export function explain(config: ModelConfig, from: readonly State[], ops: readonly Op[], answers: readonly Answer[], observed: readonly ObservedUser[]): Verdict {
+export function explain(config: ModelConfig, from: readonly State[], ops: readonly Op[], answers: readonly string[], observed: readonly ObservedUser[]): Verdict {
   const explanations: Explanation[] = [];
   const tried: string[] = [];
   const racing = (i: number, kind: (op: Op) => boolean) => ops.some((other, j) => j !== i && kind(other));

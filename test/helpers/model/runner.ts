@@ -55,7 +55,7 @@ export async function runModel(target: Target, options: ModelRunOptions): Promis
       }
       ops += batch.length;
       const observed = await observeAll(target, users, handles, states, batch);
-      const answers = results.map((r) => r.answer) as never[];
+      const answers = results.map((r) => r.answer);
       const verdict = explain(target.config, states, batch, answers, observed);
       if (verdict.explanations.length > 0) {
         states = distinctStates(verdict.explanations.map((e) => e.state));
