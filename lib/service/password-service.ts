@@ -116,7 +116,7 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #reuseRefusals: number;
   #dummyHash: Promise<string> | undefined;
 
-  /** Internal: hosts get a service from `createPasswordService` or `router.service`, which check the options first. */
+  /** @internal Hosts get a service from `createPasswordService` or `router.service`, which check the options first. */
   constructor(config: PasswordConfig<P>) {
     this.#users = config.userStore;
     this.#tokens = config.tokenStore;

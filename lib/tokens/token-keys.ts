@@ -13,7 +13,8 @@ function fail(option: string, message: string): never {
 /** JWT algorithms the library accepts. `none` is never among them. */
 export type TokenAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256';
 
-type KeyMaterial = string | Buffer | KeyObject;
+/** Key bytes: a string (UTF-8), a Buffer, or a Node.js KeyObject. */
+export type KeyMaterial = string | Buffer | KeyObject;
 
 /**
  * A signing or verification key. A bare string, Buffer or secret KeyObject is an HS256 secret of

@@ -42,7 +42,8 @@ export const DEFAULT_LEGACY_LIMITS: Required<LegacyHashLimits> = Object.freeze({
 export const MAX_HASH_LENGTH = 1024;
 
 /** The pool job's input, with `order` optional (salt first by default). */
-type IteratedDigestInput = Omit<WorkerJobPayloads['iterated-digest'], 'order'> & { readonly order?: WorkerJobPayloads['iterated-digest']['order'] };
+/** The input of `VerifierTools.iteratedDigest`: the pool job's payload, with `order` optional. */
+export type IteratedDigestInput = Omit<WorkerJobPayloads['iterated-digest'], 'order'> & { readonly order?: WorkerJobPayloads['iterated-digest']['order'] };
 
 /** Key-derivation helpers a verifier's `verify` gets. Each runs in the hashing pool, never on the main thread. */
 export interface VerifierTools {
