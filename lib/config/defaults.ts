@@ -80,7 +80,7 @@ export type RangedOption =
   | 'maxPendingResetLinks';
 
 /** Freezes `value` and every object in it: a host must not change a default for everyone. */
-function deepFreeze<T extends object>(value: T): T {
+function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const member of Object.values(value)) if (typeof member === 'object' && member !== null && !Object.isFrozen(member)) deepFreeze(member);
   return Object.freeze(value);
 }
