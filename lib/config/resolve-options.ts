@@ -51,8 +51,8 @@ const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId'
 const HOUR_MS = 3_600_000;
 
 /**
- * Checks `options` for `createPasswordService` (`for: 'service'`) or `createPasswordRouter`
- * (`for: 'router'`, which adds the HTTP options) and returns the frozen configuration. Throws one
+ * Checks `options` for `createPasswordService` (`target: 'service'`) or `createPasswordRouter`
+ * (`target: 'router'`, which adds the HTTP options) and returns the frozen configuration. Throws one
  * `PasswordOptionsError` listing every problem.
  */
 export function resolveOptions<P extends Principal>(options: PasswordRouterOptions<P>, target: 'service' | 'router'): PasswordConfig<P> {
