@@ -1,10 +1,10 @@
 /** express-rbac-password: the password endpoints of an RBAC service as an Express router. */
 export { createPasswordRouter, type PasswordRouter } from './http/router.ts';
 export { createErrorHandler } from './http/error-response.ts';
-export { createJsonBody } from './http/json-body.ts';
+export { createJsonBody, type BodyValidationError, type BodyValidator } from './http/json-body.ts';
 export {
-  PasswordService,
   createPasswordService,
+  type PasswordService,
   type IssuedResetToken,
   type LoginFailureReason,
   type PasswordWriteResult,
@@ -14,18 +14,32 @@ export {
 } from './service/password-service.ts';
 export { credentialStamp } from './service/credential-stamp.ts';
 export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
+export { DEFAULTS, OPTION_RANGES, type OptionRange, type RangedOption } from './config/defaults.ts';
+export { publicUrlProblem } from './config/public-url.ts';
 export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';
 export { DIRECT_CALL_FAIRNESS_KEY } from './hashing/hash-options.ts';
-export { ERROR_KINDS, HasherBusyError, HasherKeyBusyError, PasswordApiError, StoreUnavailableError, type ErrorKind } from './errors.ts';
+export {
+  BreachCheckError,
+  ERROR_KINDS,
+  HashRefusedError,
+  HasherBusyError,
+  HasherClosedError,
+  HasherKeyBusyError,
+  HasherTimeoutError,
+  HasherWorkerExitError,
+  PasswordApiError,
+  PasswordOptionsError,
+  StoreUnavailableError,
+  type ErrorKind,
+  type OptionProblem,
+  type OptionProblemCode,
+} from './errors.ts';
 export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
 export {
   createBcryptHasher,
   createWorkerPoolHasher,
   DEFAULT_FAIRNESS_KEY,
-  HasherClosedError,
-  HasherTimeoutError,
-  HasherWorkerExitError,
   type BcryptHasher,
   type BcryptHasherOptions,
   type WorkerPoolHasher,
@@ -37,12 +51,12 @@ export {
   argon2idVerifier,
   bcryptVerifier,
   DEFAULT_LEGACY_LIMITS,
-  HashRefusedError,
   LEGACY_SCHEMES,
   pbkdf2Verifier,
   scryptVerifier,
   verifier,
   type Argon2idVerifierOptions,
+  type IteratedDigestInput,
   type BcryptVerifierOptions,
   type LegacyHashesOption,
   type LegacyHashLimits,
@@ -55,10 +69,32 @@ export {
   type VerifierTools,
 } from './hashing/legacy/index.ts';
 export type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from './hashing/worker-source.ts';
-export { BreachCheckError, type BreachCheckErrorMode, type BreachedPasswordChecker } from './breached/checker.ts';
+export type { BreachCheckErrorMode, BreachedPasswordChecker } from './breached/checker.ts';
 export { createPwnedPasswordsChecker, PWNED_PASSWORDS_URL, type PwnedPasswordsOptions } from './breached/pwned-passwords.ts';
 export type { ResetLinkContext, ResetLinkRequest, SendResetLink } from './self-service/reset-links.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
-export type { TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
-export * from './policy/index.ts';
+export type { KeyMaterial, TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
+export {
+  checkLoginRules,
+  checkPasswordRules,
+  breachedPasswordFailure,
+  DEFAULT_PASSWORD_POLICY,
+  describePasswordPolicy,
+  LOGIN_RULE_IDS,
+  NIST_800_63B_REV4,
+  normalizePassword,
+  PASSWORD_RULE_IDS,
+  resolvePasswordPolicy,
+  reusedPasswordFailure,
+  type BlocklistSetting,
+  type CompletePasswordPolicySettings,
+  type LoginFailure,
+  type LoginRuleId,
+  type PasswordCheckContext,
+  type PasswordPolicySettings,
+  type PasswordRuleId,
+  type PolicyFailure,
+  type PolicyRuleDescription,
+  type ResolvedPasswordPolicy,
+} from './policy/index.ts';
 export type * from './types.ts';

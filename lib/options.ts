@@ -1,6 +1,7 @@
 /**
- * The options of `createPasswordService` / `createPasswordRouter`, checked once at construction.
- * A wrong or misspelled option throws a TypeError that says how to fix it.
+ * The options of `createPasswordService` / `createPasswordRouter`. `resolveOptions`
+ * (config/resolve-options.ts) checks them once at construction and reports every problem at once
+ * in a `PasswordOptionsError`; the defaults are in `DEFAULTS` (config/defaults.ts).
  */
 import type { Request } from 'express';
 import type { CallContext, PasswordChangeVia, PasswordEvent } from './events.ts';
@@ -8,7 +9,6 @@ import type { LegacyHashesOption } from './hashing/legacy/resolve.ts';
 import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
 import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
-import { closestName } from './closest-name.ts';
 import type { BreachedPasswordChecker } from './breached/checker.ts';
 import type { SendResetLink } from './self-service/reset-links.ts';
 
@@ -129,74 +129,4 @@ export interface PasswordRouterOptions<P extends Principal = Principal> extends 
    * login; `undefined` or `''` falls back to the default.
    */
   readonly hashFairnessKey?: (req: Request) => string | undefined;
-}
-
-const SERVICE_KEYS = [
-  'userStore',
-  'tokenStore',
-  'authorizer',
-  'tokenKey',
-  'previousTokenKeys',
-  'tokenIssuer',
-  'clockToleranceSeconds',
-  'passwordResetExpiration',
-  'bcryptCost',
-  'hasher',
-  'legacyHashes',
-  'maxBcryptCost',
-  'upgradeHashes',
-  'policy',
-  'failedAttemptsLockout',
-  'lockout',
-  'revealAccountState',
-  'resetReuseRefusals',
-  'storeTimeoutMs',
-  'publicUrl',
-  'now',
-  'onEvent',
-  'onPasswordChanged',
-  'breachedPasswords',
-  'sendResetLink',
-  'resetLinkCooldownSeconds',
-  'maxPendingResetLinks',
-  'normalizeIdentifier',
-] as const;
-const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId', 'hashFairnessKey'] as const;
-
-/** Throws a TypeError naming the option and the fix. */
-export function optionError(option: string, problem: string): never {
-  throw new TypeError(`express-rbac-password: option ${option} ${problem}`);
-}
-
-/** Refuses unknown keys, suggesting the closest known one. */
-export function rejectUnknownOptions(options: object, forRouter: boolean): void {
-  const known: readonly string[] = forRouter ? ROUTER_KEYS : SERVICE_KEYS;
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const suggestion = closestName(key, known);
-    optionError(key, `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
-  }
-}
-
-/** Checks that a numeric option is a finite number within [min, max] (and an integer when asked). */
-export function numberOption(name: string, value: unknown, fallback: number, range: { min: number; max: number; integer?: boolean }): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max || (range.integer === true && !Number.isInteger(value))) {
-    optionError(name, `must be ${range.integer === true ? 'an integer' : 'a number'} from ${range.min} to ${range.max}; got ${String(value)}.`);
-  }
-  return value;
-}
-
-/** Checks that an option is a function when given. */
-export function functionOption<T>(name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && typeof value !== 'function') optionError(name, 'must be a function.');
-  return value;
-}
-
-/** Checks that a required store/authorizer has the named methods. */
-export function requireMethods(name: string, value: unknown, methods: readonly string[]): void {
-  if (value === null || typeof value !== 'object') optionError(name, `is required: an object with ${methods.join(', ')}.`);
-  for (const method of methods) {
-    if (typeof (value as Record<string, unknown>)[method] !== 'function') optionError(name, `must implement ${method}() (see the ${name} interface in the README).`);
-  }
 }

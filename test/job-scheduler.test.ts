@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HasherBusyError, HasherKeyBusyError } from '../lib/errors.ts';
-import { HasherClosedError } from '../lib/hashing/hasher-errors.ts';
+import { HasherClosedError } from '../lib/errors.ts';
 import { createJobScheduler, type Job, type JobSchedulerOptions, type WorkerEvents } from '../lib/hashing/job-scheduler.ts';
 
 interface FakeWorker {

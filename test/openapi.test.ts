@@ -11,7 +11,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import express from 'express';
 import { ERROR_KINDS, MemoryTokenStore, MemoryUserStore, createPasswordRouter, type ErrorKind } from '../lib/index.ts';
 import { requestSchemas as enforcedSchemas } from '../lib/http/schemas.ts';
-import { createOpenApiDocument, errorComponentName, openApiDocument, requestSchemas, type OpenApiDocument } from '../lib/openapi/index.ts';
+import { createOpenApiDocument, openApiDocument, type OpenApiDocument } from '../lib/openapi/index.ts';
+// Internal names, no longer exported by `express-rbac-password/openapi`.
+import { errorComponentName } from '../lib/openapi/document.ts';
+import { requestSchemas } from '../lib/openapi/request-schemas.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -23,14 +23,4 @@ export interface BreachedPasswordChecker {
   readonly onError?: BreachCheckErrorMode;
 }
 
-/** Why a check failed; `reason` is a short non-secret code for logs and events. */
-export class BreachCheckError extends Error {
-  override readonly name = 'BreachCheckError';
-  constructor(
-    readonly reason: 'timeout' | 'network' | 'http-status' | 'malformed-response' | 'too-large',
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
-}
+export { BreachCheckError } from '../errors.ts';

@@ -5,7 +5,7 @@
  * requested, so the answer's size does not tell an observer which suffix was looked for.
  */
 import { createHash } from 'node:crypto';
-import { optionError, numberOption } from '../options.ts';
+import { optionError, numberOption } from '../config/option-problems.ts';
 import { BreachCheckError, type BreachCheckErrorMode, type BreachedPasswordChecker } from './checker.ts';
 
 /** The public service. */
@@ -32,12 +32,12 @@ const LINE = /^([0-9A-Fa-f]{35}):(\d{1,15})$/;
 /** Creates the checker to pass as the `breachedPasswords` option. Throws at once on a bad option. */
 export function createPwnedPasswordsChecker(options: PwnedPasswordsOptions = {}): BreachedPasswordChecker {
   const base = parseBaseUrl(options.baseUrl ?? PWNED_PASSWORDS_URL);
-  const timeoutMs = numberOption('breachedPasswords.timeoutMs', options.timeoutMs, 3000, { min: 1, max: 60_000, integer: true });
+  const timeoutMs = numberOption('breachedPasswords.timeoutMs', options.timeoutMs, 3000, { min: 1, max: 60_000, integer: true, unit: 'ms' });
   const minimumCount = numberOption('breachedPasswords.minimumCount', options.minimumCount, 1, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true });
   const onError = options.onError ?? 'allow';
-  if (onError !== 'allow' && onError !== 'refuse') optionError('breachedPasswords.onError', 'must be "allow" or "refuse".');
+  if (onError !== 'allow' && onError !== 'refuse') optionError('breachedPasswords.onError', 'invalid-value', 'must be "allow" or "refuse".');
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') optionError('breachedPasswords.fetch', 'must be a fetch function.');
+  if (typeof fetchImpl !== 'function') optionError('breachedPasswords.fetch', 'invalid-value', 'must be a fetch function.');
 
   return {
     onError,
@@ -56,10 +56,10 @@ function parseBaseUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    return optionError('breachedPasswords.baseUrl', `must be an absolute http(s) URL, e.g. ${PWNED_PASSWORDS_URL}.`);
+    return optionError('breachedPasswords.baseUrl', 'invalid-value', `must be an absolute http(s) URL, e.g. ${PWNED_PASSWORDS_URL}.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') optionError('breachedPasswords.baseUrl', 'must use http or https.');
-  if (url.search !== '' || url.hash !== '') optionError('breachedPasswords.baseUrl', 'must not have a query or fragment.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') optionError('breachedPasswords.baseUrl', 'invalid-value', 'must use http or https.');
+  if (url.search !== '' || url.hash !== '') optionError('breachedPasswords.baseUrl', 'invalid-value', 'must not have a query or fragment.');
   // Relative resolution keeps the mirror's path: https://mirror/pwned + range/ABCDE -> https://mirror/pwned/range/ABCDE.
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;

@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { LockoutOption } from '../options.ts';
 import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
 import { closestName } from '../closest-name.ts';
+// The library's own defaults, ranges and URL check, through its public exports, as a host would read them.
+import { DEFAULTS, OPTION_RANGES, publicUrlProblem, type RangedOption } from '../index.ts';
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.ts';
 
 /** Where the reference deployment keeps its data. */
@@ -126,6 +128,11 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     }
     return parsed;
   };
+  /** A variable for a library option: the library's default and range, so the two cannot drift. */
+  const option = (name: string, key: RangedOption & keyof typeof DEFAULTS): number => {
+    const { min, max, integer } = OPTION_RANGES[key];
+    return number(name, DEFAULTS[key], min, max, integer);
+  };
   const choice = <T extends string>(name: string, options: readonly T[], fallback: T): T => {
     const raw = value(name);
     if (raw === undefined) return fallback;
@@ -203,12 +210,12 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     host,
     port,
     store,
-    passwordResetExpiration: number('RBAC_PASSWORD_RESET_EXPIRATION', 24, 1 / 3600, 24 * 365, false),
-    failedAttemptsLockout: number('RBAC_FAILED_ATTEMPTS_LOCKOUT', 10, 0, 1000, true),
-    lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, 'revoke') },
-    revealAccountState: flag('RBAC_REVEAL_ACCOUNT_STATE') ?? false,
-    resetReuseRefusals: number('RBAC_RESET_REUSE_REFUSALS', 5, 1, 100, true),
-    bcryptCost: number('RBAC_BCRYPT_COST', 12, 4, 31, true),
+    passwordResetExpiration: option('RBAC_PASSWORD_RESET_EXPIRATION', 'passwordResetExpiration'),
+    failedAttemptsLockout: option('RBAC_FAILED_ATTEMPTS_LOCKOUT', 'failedAttemptsLockout'),
+    lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, DEFAULTS.lockout.mode) },
+    revealAccountState: flag('RBAC_REVEAL_ACCOUNT_STATE') ?? DEFAULTS.revealAccountState,
+    resetReuseRefusals: option('RBAC_RESET_REUSE_REFUSALS', 'resetReuseRefusals'),
+    bcryptCost: option('RBAC_BCRYPT_COST', 'bcryptCost'),
     legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),
     policy: Object.freeze(policy) as PasswordPolicySettings,
     publicUrl,
@@ -249,16 +256,10 @@ function readLegacyHashes(raw: string | undefined, problems: string[]): LegacySc
  */
 function readPublicUrl(raw: string | undefined, host: string, port: number, problems: string[]): string | undefined {
   if (raw !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      problems.push(`RBAC_PUBLIC_URL must be an absolute URL of the reset page, e.g. https://rbac.example.com/rbac-api/v1/reset-password; got "${raw}"`);
-      return undefined;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('RBAC_PUBLIC_URL must use http or https');
-    if (url.hash !== '' || url.search !== '') problems.push('RBAC_PUBLIC_URL must not have a query or fragment: the token is put in the fragment');
-    return url.toString();
+    // The library's check, so the server accepts exactly the URLs the library does (a query is kept).
+    const problem = publicUrlProblem(raw, 'RBAC_PUBLIC_URL');
+    if (problem !== undefined) problems.push(problem.message);
+    return problem === undefined ? new URL(raw).toString() : undefined;
   }
   if (port === 0 || ['0.0.0.0', '::', '[::]'].includes(host)) return undefined;
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

@@ -3,4 +3,4 @@
  * pass, on plain `node:assert`, for any test runner. The memory and PostgreSQL stores run it too.
  */
 export { conformanceCases, runConformance, CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS } from './conformance-cases.ts';
-export type { ConformanceCase, ConformanceOptions, ConformanceStorePair, ConformanceStores, ConformanceUserInput, TestRegistrar } from './types.ts';
+export type { ConformanceCase, ConformanceOptions, ConformanceStorePair, ConformanceStores, ConformanceUserInput, SkipContext, TestRegistrar } from './types.ts';

@@ -2,9 +2,10 @@
  * The bcrypt cost (log2 of the key-expansion rounds) both hashers accept, checked once at
  * construction so a typo fails at startup rather than on the first password change.
  */
+import { DEFAULTS, OPTION_RANGES } from '../config/defaults.ts';
 
-/** The cost used when none is given: about 0.4 s per hash on one core of this project's machines. */
-export const DEFAULT_BCRYPT_COST = 12;
+/** The cost used when none is given (`DEFAULTS.bcryptCost`): about 0.4 s per hash on one core of this project's machines. */
+export const DEFAULT_BCRYPT_COST = DEFAULTS.bcryptCost;
 
 /** The longest password, in UTF-8 bytes, that bcrypt reads in full; it ignores the rest. */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;
@@ -14,9 +15,10 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
  * Returns the cost so callers can validate and assign in one step.
  */
 export function assertBcryptCost(cost: unknown): number {
-  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 4 || cost > 31) {
+  const { min, max } = OPTION_RANGES.bcryptCost;
+  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < min || cost > max) {
     throw new RangeError(
-      `bcrypt cost must be an integer from 4 to 31 (got ${typeof cost === 'number' ? String(cost) : typeof cost}); ` +
+      `bcrypt cost must be an integer from ${min} to ${max} (got ${typeof cost === 'number' ? String(cost) : typeof cost}); ` +
         'use at least 10 in production (each step doubles the work) and 4 only in tests',
     );
   }
@@ -48,5 +50,5 @@ export function bcryptNeedsRehash(hash: string, cost: number): boolean {
  * doubles the work, so an imported `$2b$31$` hash would otherwise hold a worker for days.
  */
 export function defaultMaxBcryptCost(cost: number): number {
-  return Math.max(cost, Math.min(cost + 3, 16));
+  return Math.max(cost, Math.min(cost + DEFAULTS.maxBcryptCostHeadroom, DEFAULTS.maxBcryptCostCeiling));
 }

@@ -8,7 +8,7 @@
  */
 import { HasherBusyError, HasherKeyBusyError } from '../errors.ts';
 import { FairQueue } from './fair-queue.ts';
-import { HasherClosedError } from './hasher-errors.ts';
+import { HasherClosedError } from '../errors.ts';
 
 /** One unit of work: what to run (`kind`, `payload`) on behalf of whom (`key`). */
 export interface Job {

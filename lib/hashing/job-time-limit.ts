@@ -4,18 +4,12 @@
  * worker that hangs) is answered with `HasherTimeoutError` and its worker is terminated, so it
  * cannot hold a slot for hours.
  */
+import { DEFAULTS } from '../config/defaults.ts';
 
 /** Default limit: far above any sane bcrypt compare (cost 16 takes about 6 s), far below "hours". */
-export const DEFAULT_JOB_TIMEOUT_MS = 60_000;
+export const DEFAULT_JOB_TIMEOUT_MS = DEFAULTS.jobTimeoutMs;
 
-/** Rejects a pool job that ran past `jobTimeoutMs`. Answered like any hasher failure (server error). */
-export class HasherTimeoutError extends Error {
-  override readonly name = 'HasherTimeoutError';
-  readonly code = 'ERR_HASHER_TIMEOUT';
-  constructor(readonly timeoutMs: number) {
-    super(`a password hashing job ran longer than ${timeoutMs} ms and was stopped`);
-  }
-}
+export { HasherTimeoutError } from '../errors.ts';
 
 /** Checks the `jobTimeoutMs` option: a whole number of milliseconds, at least 1. */
 export function resolveJobTimeout(value: unknown): number {

@@ -11,12 +11,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { HashOptions, Hasher } from '../types.ts';
 import { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, bcryptNeedsRehash, DEFAULT_BCRYPT_COST, isBcryptHash } from './bcrypt-cost.ts';
-import { HasherWorkerExitError } from './hasher-errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
+import { HasherWorkerExitError } from '../errors.ts';
 import { HasherTimeoutError, resolveJobTimeout } from './job-time-limit.ts';
 import { createJobScheduler, type Job, type JobSchedulerStats, type SchedulerWorker, type WorkerEvents } from './job-scheduler.ts';
 import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
 
-export { HasherClosedError, HasherWorkerExitError } from './hasher-errors.ts';
+export { HasherClosedError, HasherWorkerExitError } from '../errors.ts';
 
 /**
  * Queued jobs allowed per worker when `maxQueue` is not given. At the default cost of 12 a hash
@@ -24,7 +25,7 @@ export { HasherClosedError, HasherWorkerExitError } from './hasher-errors.ts';
  * the usual 10 s client and proxy timeouts. A deeper queue would only turn quick 503s (which
  * carry `Retry-After`) into slow timeouts, while holding more passwords in memory.
  */
-export const DEFAULT_QUEUE_PER_WORKER = 16;
+export const DEFAULT_QUEUE_PER_WORKER = DEFAULTS.queuePerWorker;
 
 /** Options of `createWorkerPoolHasher`. */
 export interface WorkerPoolHasherOptions {

@@ -1,6 +1,7 @@
 /** Turns any error reaching the router into the API's JSON error body, without leaking secrets. */
 import type { NextFunction, Request, Response } from 'express';
-import { HasherBusyError, HasherKeyBusyError, PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { HasherBusyError, HasherClosedError, HasherKeyBusyError, HasherWorkerExitError, PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 import { createLogger } from '../log.ts';
 
 const log = createLogger('http');
@@ -17,18 +18,17 @@ export function toApiError(error: unknown): PasswordApiError {
   if (error instanceof StoreUnavailableError) {
     return new PasswordApiError('server-error', 'The service is temporarily unavailable; try again later', { status: 503, retryAfterSeconds: 1 });
   }
-  const busyCode = (error as { code?: unknown } | null)?.code;
-  if (error instanceof HasherKeyBusyError || busyCode === 'ERR_HASHER_KEY_BUSY') {
+  // By class, never by a `code` string: any object can carry a code.
+  if (error instanceof HasherKeyBusyError) {
     // Checked before the general case: this client, not the service, is over its share.
     return new PasswordApiError('too-many-requests', 'Too many password requests from this client at once; try again shortly', {
       retryAfterSeconds: retryAfter(error),
     });
   }
-  if (error instanceof HasherBusyError || busyCode === 'ERR_HASHER_BUSY') {
+  if (error instanceof HasherBusyError) {
     return new PasswordApiError('server-error', 'Too many password requests at once; try again shortly', { status: 503, retryAfterSeconds: retryAfter(error) });
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ERR_HASHER_CLOSED' || code === 'ERR_HASHER_WORKER_EXIT') {
+  if (error instanceof HasherClosedError || error instanceof HasherWorkerExitError) {
     // The pool is shutting down or lost a worker: temporary, like a store outage.
     return new PasswordApiError('server-error', 'The service is temporarily unavailable; try again later', { status: 503, retryAfterSeconds: 1 });
   }
@@ -66,7 +66,7 @@ function retryAfter(error: unknown): number {
  * The router's error handler: JSON `{kind, msg, details?}` with the kind's status. Exported so a
  * host can answer its own routes' errors (e.g. a `PasswordApiError` it throws) the same way.
  */
-export function createErrorHandler(namespace = 'puppetlabs.rbac/') {
+export function createErrorHandler(namespace: string = DEFAULTS.errorNamespace) {
   return function passwordErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) {
       next(error);

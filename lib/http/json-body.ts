@@ -4,15 +4,31 @@
  * (they may be passwords). Exported so a host's own routes can do the same.
  */
 import { isUtf8 } from 'node:buffer';
-import type { ValidateFunction } from 'ajv';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { PasswordApiError } from '../errors.ts';
 
+/** One schema error, as ajv reports it (the fields the 400 answer uses). */
+export interface BodyValidationError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: object;
+}
+
 /**
- * Returns a factory: given a compiled ajv validator, the middlewares that leave a checked body in
+ * A compiled schema check: true when the body is valid, else false with `errors` set. An ajv
+ * `ValidateFunction` is one; stated here so ajv's types (and its semver) stay out of ours.
+ */
+export interface BodyValidator {
+  (body: unknown): boolean;
+  readonly errors?: readonly BodyValidationError[] | null;
+}
+
+/**
+ * Returns a factory: given a compiled validator (such as ajv's), the middlewares that leave a checked body in
  * `req.body` or pass a 400 (`malformed-request`, `schema-violation`) or 413 to the error handler.
  */
-export function createJsonBody(options: { readonly limit?: number | string } = {}): (validate: ValidateFunction) => RequestHandler[] {
+export function createJsonBody(options: { readonly limit?: number | string } = {}): (validate: BodyValidator) => RequestHandler[] {
   const parse = express.json({ limit: options.limit ?? '16kb', strict: true, type: () => true, verify: requireUtf8 });
   return (validate) => [
     function requireJson(req, _res, next) {

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createLogger } from '../log.ts';
-import { functionOption, optionError, rejectUnknownOptions, type PasswordRouterOptions } from '../options.ts';
+import { resolveOptions } from '../config/resolve-options.ts';
+import type { PasswordRouterOptions } from '../options.ts';
 import { PasswordService } from '../service/password-service.ts';
 import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
@@ -52,22 +53,19 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 
 /** Creates the router. Throws at once on a wrong or misspelled option. */
 export function createPasswordRouter<P extends Principal = Principal>(options: PasswordRouterOptions<P>): PasswordRouter<P> {
-  if (options === null || typeof options !== 'object') optionError('(options)', 'must be an object.');
-  rejectUnknownOptions(options, true);
-  const { errorNamespace = 'puppetlabs.rbac/', bodyLimit = '16kb', requestId, hashFairnessKey, ...serviceOptions } = options;
-  if (typeof errorNamespace !== 'string') optionError('errorNamespace', 'must be a string, e.g. "puppetlabs.rbac/" or "".');
-  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') optionError('bodyLimit', 'must be a byte count or a string such as "16kb".');
-  const idOf = functionOption('requestId', requestId) ?? defaultRequestId;
-  const chosenKey = functionOption('hashFairnessKey', hashFairnessKey);
+  const config = resolveOptions(options, 'router');
+  const http = config.http as NonNullable<typeof config.http>;
+  const idOf = http.requestId ?? defaultRequestId;
+  const chosenKey = http.hashFairnessKey;
   const keyOf = (req: Request): string => {
     const key = chosenKey?.(req);
     return typeof key === 'string' && key !== '' ? key : clientAddressKey(req);
   };
-  const service = new PasswordService<P>(serviceOptions, false);
+  const service = new PasswordService<P>(config);
 
   const router = express.Router() as PasswordRouter<P>;
   /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
-  const jsonBody = createJsonBody({ limit: bodyLimit });
+  const jsonBody = createJsonBody({ limit: http.bodyLimit });
   const body = (schema: SchemaName) => jsonBody(requestValidators[schema]);
   const context = (req: Request): CallContext => ({ requestId: idOf(req), fairnessKey: keyOf(req) });
 
@@ -144,7 +142,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   const selfService = service.selfServiceReset;
   if (selfService !== null) router.post('/auth/forgot', ...body('forgotPassword'), forgotPasswordRoute(service, selfService, context));
 
-  router.use(createErrorHandler(errorNamespace));
+  router.use(createErrorHandler(http.errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   Object.defineProperty(router, 'callContext', { value: context, enumerable: true });

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document of the router's routes, built from the same schema modules the
  * router enforces (`request-schemas.ts`) and answers with (`response-schemas.ts`).
  */
+import { DEFAULTS } from '../config/defaults.ts';
 import { ERROR_KINDS, type ErrorKind } from '../errors.ts';
 import { requestSchemas } from './request-schemas.ts';
 import {
@@ -82,7 +83,7 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 /** Builds the document; `openApiDocument` is this with the defaults. */
 export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDocument {
-  const namespace = options.errorNamespace ?? 'puppetlabs.rbac/';
+  const namespace = options.errorNamespace ?? DEFAULTS.errorNamespace;
   const securitySchemes = options.securitySchemes ?? DEFAULT_SECURITY_SCHEMES;
   const authenticated = Object.keys(securitySchemes).map((name) => ({ [name]: [] }));
 

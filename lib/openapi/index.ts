@@ -1,15 +1,8 @@
 /**
- * `express-rbac-password/openapi`: the OpenAPI 3.1 document of the router, and the request
- * schemas the router enforces. The same document ships as `express-rbac-password/openapi.json`.
+ * `express-rbac-password/openapi`: the OpenAPI 3.1 document of the router (`openApiDocument`,
+ * with the defaults), the function that builds it for other settings (`createOpenApiDocument`),
+ * and that function's options. `OpenApiDocument` and `JsonValue` are exported as types only, to
+ * name what it returns. The same document ships as `express-rbac-password/openapi.json`; the
+ * request and response schemas are in the document's `components.schemas`.
  */
-export {
-  createOpenApiDocument,
-  errorComponentName,
-  openApiDocument,
-  OPENAPI_DOCUMENT_VERSION,
-  type JsonValue,
-  type OpenApiDocument,
-  type OpenApiDocumentOptions,
-} from './document.ts';
-export { requestSchemas, MAX_FIELD_LENGTH, type RequestSchemaName } from './request-schemas.ts';
-export { errorKindSchema, errorSchema, messageSchema, passwordValidationSchema, policyFailureSchema, resetTokenSchema } from './response-schemas.ts';
+export { createOpenApiDocument, openApiDocument, type JsonValue, type OpenApiDocument, type OpenApiDocumentOptions } from './document.ts';

@@ -4,6 +4,7 @@
  * kinds it may carry.
  */
 import { LOGIN_RULE_IDS, PASSWORD_RULE_IDS } from '../policy/index.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 import type { ErrorKind } from '../errors.ts';
 
 /** `{"msg"}`: the success answer of `POST /auth/reset` and `PUT /users/current/password`. */
@@ -108,7 +109,7 @@ export function errorSchema(): object {
     type: 'object',
     required: ['kind', 'msg'],
     properties: {
-      kind: { type: 'string', description: 'The error kind, prefixed with the router’s `errorNamespace` (default `puppetlabs.rbac/`).' },
+      kind: { type: 'string', description: `The error kind, prefixed with the router’s \`errorNamespace\` (default \`${DEFAULTS.errorNamespace}\`).` },
       msg: { type: 'string', description: 'A human-readable message. Never contains a password, token, hash or key.' },
       details: { description: 'Present for some kinds: `schema-violation` and `password-policy-violation`.' },
     },

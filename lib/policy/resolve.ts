@@ -3,6 +3,7 @@
  * misconfiguration fails at startup with a message that says how to fix it rather than on the
  * first password change.
  */
+import { closestName } from '../closest-name.ts';
 import { foldEntries, ReadonlyStringSet, shippedCommonPasswords } from './blocklist.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicySettings } from './settings.ts';
 
@@ -51,10 +52,13 @@ function fail(message: string): never {
   throw new TypeError(`password policy: ${message}`);
 }
 
-/** "password_minimum_length" or "Password-Minimum-Length" -> "passwordMinimumLength", when that is a known option. */
+/**
+ * The closest known option: the product's snake_case names ("password_minimum_length") are
+ * camel-cased first, then typos are matched by `closestName`, as for the service's own options.
+ */
 function suggestion(key: string): string {
   const camel = key.toLowerCase().replace(/[-_\s]+(.)/g, (_m, c: string) => c.toUpperCase());
-  const match = KNOWN_OPTIONS.find((known) => known.toLowerCase() === camel.toLowerCase());
+  const match = closestName(camel, KNOWN_OPTIONS);
   return match === undefined ? '' : ` Did you mean "${match}"?`;
 }
 

@@ -3,8 +3,9 @@
  * Client, or PGlite). `pg` and PGlite are optional peer dependencies; nothing here imports them.
  */
 export { createPostgresStores, type PostgresStores } from './create-postgres-stores.ts';
-export { PostgresUserStore, type ManagedUser, type NewUser } from './user-store.ts';
-export { PostgresTokenStore } from './token-store.ts';
+// Types only: the classes are made by createPostgresStores (their constructors take its internal SQL executor).
+export type { PostgresUserStore, ManagedUser, NewUser } from './user-store.ts';
+export type { PostgresTokenStore } from './token-store.ts';
 export type { PostgresStoreOptions, UserColumnNames, ResolvedNames } from './options.ts';
 export {
   LATEST_SCHEMA_VERSION,

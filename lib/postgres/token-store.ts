@@ -24,6 +24,7 @@ export class PostgresTokenStore implements TokenStore {
   readonly #tokens: string;
 
   /** Prefer `createPostgresStores`, so `redeem`'s `apply` shares the transaction with the user store. */
+  /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
   constructor(sql: SqlExecutor, names: ResolvedNames) {
     this.#sql = sql;
     this.#tokens = names.tokens;

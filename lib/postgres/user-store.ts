@@ -67,6 +67,7 @@ export class PostgresUserStore implements UserStore {
   readonly #select: string;
 
   /** Prefer `createPostgresStores`, which shares one executor between the user and token stores. */
+  /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
   constructor(sql: SqlExecutor, names: ResolvedNames) {
     this.#sql = sql;
     this.#n = names;

@@ -9,13 +9,14 @@ import type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType }
 import { hashOptionsOf, hashWith, verifyWith } from '../hashing/hash-options.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
-import { functionOption, numberOption, optionError, rejectUnknownOptions, requireMethods, type PasswordServiceOptions } from '../options.ts';
+import type { PasswordConfig, ResolvedLockout } from '../config/password-config.ts';
+import { resolveOptions } from '../config/resolve-options.ts';
+import type { PasswordServiceOptions } from '../options.ts';
 import {
   breachedPasswordFailure,
   checkLoginRules,
   checkPasswordRules,
   normalizePassword,
-  resolvePasswordPolicy,
   reusedPasswordFailure,
   type LoginFailure,
   type PolicyFailure,
@@ -25,7 +26,6 @@ import { loginFailure } from '../policy/login-rules.ts';
 import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { ResetLinkThrottle, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
-import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type {
   Authorizer,
   FailedAttemptInput,
@@ -49,7 +49,6 @@ import { AbortRedemption, storeCall } from './store-call.ts';
 
 const log = createLogger('service');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOUR_MS = 3_600_000;
 /** How long to wait for a timed-out password write to settle before reading whether it committed. */
 const LATE_WRITE_WAIT_MS = 60_000;
 
@@ -111,11 +110,6 @@ export type LoginResult =
       readonly lockedUntil?: Date;
     };
 
-interface ResolvedLockout {
-  readonly threshold: number;
-  readonly action: FailedAttemptInput['action'];
-}
-
 /** The core service. Create it with `createPasswordService` or get it from `router.service`. */
 export class PasswordService<P extends Principal = Principal> {
   readonly authorizer: Authorizer<P>;
@@ -145,43 +139,22 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #reuseRefusals: number;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(options: PasswordServiceOptions<P>, checkKeys = true) {
-    if (options === null || typeof options !== 'object') optionError('(options)', 'must be an object.');
-    if (checkKeys) rejectUnknownOptions(options, false);
-    requireMethods('userStore', options.userStore, ['findById', 'setPassword']);
-    requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']);
-    requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
-    if (options.authorizer.canCreateUsers !== undefined && typeof options.authorizer.canCreateUsers !== 'function') {
-      optionError('authorizer', 'canCreateUsers must be a method when present (see the Authorizer interface in the README).');
-    }
-    this.#users = options.userStore;
-    this.#tokens = options.tokenStore;
-    this.authorizer = options.authorizer;
-
-    const tolerance = numberOption('clockToleranceSeconds', options.clockToleranceSeconds, 0, { min: 0, max: 300 });
-    const issuer = options.tokenIssuer ?? 'express-rbac-password';
-    if (typeof issuer !== 'string' || issuer.length === 0) optionError('tokenIssuer', 'must be a non-empty string.');
-    this.#codec = new ResetTokenCodec(resolveTokenKeys(options.tokenKey, options.previousTokenKeys), issuer, tolerance);
-    const hours = numberOption('passwordResetExpiration', options.passwordResetExpiration, 24, { min: 1 / 3600, max: 24 * 365 });
-    this.#lifetimeMs = Math.round(hours * HOUR_MS);
-    this.#timeoutMs = numberOption('storeTimeoutMs', options.storeTimeoutMs, 5000, { min: 1, max: 600_000, integer: true });
-
-    this.#hashing = setUpHashing(options as PasswordServiceOptions<never>);
+  /** @internal Hosts get a service from `createPasswordService` or `router.service`, which check the options first. */
+  constructor(config: PasswordConfig<P>) {
+    this.#users = config.userStore;
+    this.#tokens = config.tokenStore;
+    this.authorizer = config.authorizer;
+    this.#codec = new ResetTokenCodec([...config.tokenKeys], config.tokenIssuer, config.clockToleranceSeconds);
+    this.#lifetimeMs = config.resetTokenLifetimeMs;
+    this.#timeoutMs = config.storeTimeoutMs;
+    this.#hashing = setUpHashing(config.hashing);
     this.#hasher = this.#hashing.hasher;
-
-    try {
-      this.#policy = resolvePasswordPolicy(options.policy);
-    } catch (error) {
-      optionError('policy', (error as Error).message);
-    }
-    if (this.#policy.passwordHistory > 0 && typeof this.#users.getPasswordHistory !== 'function') {
-      optionError('policy.passwordHistory', 'needs userStore.getPasswordHistory(); implement it or set passwordHistory: 0.');
-    }
-    this.#lockout = resolveLockout(options, this.#users);
-    this.#publicUrl = resolvePublicUrl(options.publicUrl);
-    this.#now = functionOption('now', options.now) ?? (() => new Date());
-    this.#onEvent = functionOption('onEvent', options.onEvent);
-    this.#onPasswordChanged = functionOption('onPasswordChanged', options.onPasswordChanged);
+    this.#policy = config.policy;
+    this.#lockout = config.lockout;
+    this.#publicUrl = config.publicUrl === undefined ? undefined : new URL(config.publicUrl);
+    this.#now = config.now;
+    this.#onEvent = config.onEvent;
+    this.#onPasswordChanged = config.onPasswordChanged;
     this.#upgrades = new HashUpgrades({
       users: this.#users,
       hasher: this.#hasher,
@@ -190,16 +163,12 @@ export class PasswordService<P extends Principal = Principal> {
       call: (operation, call) => this.#call(operation, call),
       emit: (type, userId, actorId, context, details) => this.#emit(type, userId, actorId, context, details),
     });
-    this.#breached = resolveBreachChecker(options.breachedPasswords);
-    this.#sendResetLink = resolveSendResetLink(options, this.#users, this.#publicUrl);
-    this.#linkThrottle = new ResetLinkThrottle(
-      numberOption('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds, 60, { min: 0, max: 86_400 }) * 1000,
-      numberOption('maxPendingResetLinks', options.maxPendingResetLinks, 100, { min: 1, max: 100_000, integer: true }),
-    );
-    this.#normalizeIdentifier = functionOption('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC'));
-    if (options.revealAccountState !== undefined && typeof options.revealAccountState !== 'boolean') optionError('revealAccountState', 'must be true or false.');
-    this.#revealAccountState = options.revealAccountState ?? false;
-    this.#reuseRefusals = numberOption('resetReuseRefusals', options.resetReuseRefusals, 5, { min: 1, max: 100, integer: true });
+    this.#breached = config.breachedPasswords;
+    this.#sendResetLink = config.sendResetLink;
+    this.#linkThrottle = new ResetLinkThrottle(config.resetLinkCooldownMs, config.maxPendingResetLinks);
+    this.#normalizeIdentifier = config.normalizeIdentifier;
+    this.#revealAccountState = config.revealAccountState;
+    this.#reuseRefusals = config.resetReuseRefusals;
   }
 
   /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
@@ -1029,7 +998,7 @@ export class PasswordService<P extends Principal = Principal> {
 
 /** Creates the core service without HTTP (for the CLI, jobs, or a host's own routes). */
 export function createPasswordService<P extends Principal = Principal>(options: PasswordServiceOptions<P>): PasswordService<P> {
-  return new PasswordService(options);
+  return new PasswordService(resolveOptions(options, 'service'));
 }
 
 function parseUserId(sid: string): string {
@@ -1062,37 +1031,6 @@ function isLocked(user: PasswordUser, now: Date): boolean {
   return user.lockedUntil instanceof Date && user.lockedUntil > now;
 }
 
-function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserStore): ResolvedLockout | null {
-  const threshold = numberOption('failedAttemptsLockout', options.failedAttemptsLockout, 10, { min: 0, max: 1000, integer: true });
-  if (threshold === 0) return null;
-  if (typeof users.recordFailedAttempt !== 'function' || typeof users.clearFailedAttempts !== 'function') {
-    optionError('failedAttemptsLockout', 'needs userStore.recordFailedAttempt() and clearFailedAttempts(); implement them or set failedAttemptsLockout: 0.');
-  }
-  const lockout = options.lockout ?? { mode: 'revoke' };
-  if (lockout.mode === 'revoke') return { threshold, action: { mode: 'revoke' } };
-  if (lockout.mode !== 'temporary') optionError('lockout.mode', 'must be "revoke" or "temporary".');
-  const initial = numberOption('lockout.initialDelaySeconds', lockout.initialDelaySeconds, 60, { min: 1, max: 86_400 });
-  const max = numberOption('lockout.maxDelaySeconds', lockout.maxDelaySeconds, 3600, { min: initial, max: 30 * 86_400 });
-  return { threshold, action: { mode: 'temporary', baseMs: initial * 1000, maxMs: max * 1000 } };
-}
-
-function resolveBreachChecker(value: BreachedPasswordChecker | undefined): BreachedPasswordChecker | undefined {
-  if (value === undefined) return undefined;
-  requireMethods('breachedPasswords', value, ['isBreached']);
-  if (value.onError !== undefined && value.onError !== 'allow' && value.onError !== 'refuse') optionError('breachedPasswords.onError', 'must be "allow" or "refuse".');
-  return value;
-}
-
-function resolveSendResetLink(options: PasswordServiceOptions<Principal>, users: UserStore, publicUrl: URL | undefined): SendResetLink | undefined {
-  const send = functionOption('sendResetLink', options.sendResetLink);
-  if (send === undefined) return undefined;
-  if (publicUrl === undefined) optionError('sendResetLink', 'needs publicUrl, the reset page the mailed link points at.');
-  if (typeof users.findByLogin !== 'function' && typeof users.findByEmail !== 'function') {
-    optionError('sendResetLink', 'needs userStore.findByLogin() or userStore.findByEmail() to find the account a request names.');
-  }
-  return send;
-}
-
 /** A non-secret reason for logs and events: a breach check's code, else the error's class name. */
 function breachReason(error: unknown): string {
   const cause = error instanceof StoreUnavailableError ? error.cause : error;
@@ -1105,17 +1043,4 @@ function breachReason(error: unknown): string {
 function describeError(error: unknown): string {
   if (error instanceof StoreUnavailableError) return `${error.operation}: ${(error.cause as Error | null)?.name ?? 'error'}`;
   return (error as Error | null)?.name ?? 'error';
-}
-
-function resolvePublicUrl(value: string | undefined): URL | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return optionError('publicUrl', 'must be an absolute http(s) URL, e.g. https://rbac.example.com/reset-password.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') optionError('publicUrl', 'must use http or https.');
-  if (url.hash !== '') optionError('publicUrl', 'must not have a fragment: the token goes there.');
-  return url;
 }

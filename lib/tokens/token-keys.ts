@@ -3,12 +3,18 @@
  * jsonwebtoken signs and verifies HS256 about 35x faster with a KeyObject than with a string.
  */
 import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto';
-import { optionError as fail } from '../options.ts';
+import { optionError } from '../config/option-problems.ts';
+
+/** Key problems: the key is never echoed. */
+function fail(option: string, message: string): never {
+  return optionError(option, 'invalid-value', message);
+}
 
 /** JWT algorithms the library accepts. `none` is never among them. */
 export type TokenAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256';
 
-type KeyMaterial = string | Buffer | KeyObject;
+/** Key bytes: a string (UTF-8), a Buffer, or a Node.js KeyObject. */
+export type KeyMaterial = string | Buffer | KeyObject;
 
 /**
  * A signing or verification key. A bare string, Buffer or secret KeyObject is an HS256 secret of
@@ -86,7 +92,7 @@ function resolveOne(option: string, input: TokenKeyInput, needsSigning: boolean)
 /** Resolves and checks the current key and the retired ones; throws a TypeError that says how to fix them. */
 export function resolveTokenKeys(current: TokenKeyInput | undefined, previous: readonly TokenKeyInput[] = []): ResolvedTokenKey[] {
   if (current === undefined || current === null) {
-    fail('tokenKey', 'is required: an HS256 secret of at least 32 bytes, or { algorithm: "RS256" | "ES256", privateKey }. There is no default.');
+    optionError('tokenKey', 'required', 'is required: an HS256 secret of at least 32 bytes, or { algorithm: "RS256" | "ES256", privateKey }. There is no default.');
   }
   if (!Array.isArray(previous)) fail('previousTokenKeys', 'must be an array of keys.');
   const keys = [resolveOne('tokenKey', current, true), ...previous.map((k, i) => resolveOne(`previousTokenKeys[${i}]`, k, false))];

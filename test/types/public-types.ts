@@ -2,9 +2,16 @@
  * Compile-time tests of the public types, checked by `npm run typecheck` (tsc, never run).
  * Each `@ts-expect-error` must stay an error: if a type loosens, tsc reports the unused directive.
  */
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { Request } from 'express';
+import type { PostgresTokenStore, PostgresUserStore } from '../../lib/postgres/index.ts';
 import {
   checkLoginRules,
+  createJsonBody,
+  DEFAULTS,
+  type OptionProblemCode,
+  type PasswordOptionsError,
+  type PasswordService,
   createPasswordRouter,
   pbkdf2Verifier,
   verifier,
@@ -162,3 +169,27 @@ verifier({
   // @ts-expect-error iteratedDigest knows sha256 and sha512 only
   verify: async (password, _hash, tools) => (await tools.iteratedDigest({ algorithm: 'md5', password, salt: Buffer.alloc(1), iterations: 1 })).length > 0,
 });
+
+// PasswordService, PostgresUserStore and PostgresTokenStore are types only: the factories make them.
+export function serviceOf(router: ReturnType<typeof createPasswordRouter>): PasswordService {
+  return router.service;
+}
+// @ts-expect-error PasswordService is exported as a type, not a constructor
+export const constructedService = new PasswordService({} as never);
+// @ts-expect-error PostgresUserStore is exported as a type, not a constructor
+export const constructedStore = new PostgresUserStore({} as never, {} as never);
+export type StoresAreTyped = [PostgresUserStore, PostgresTokenStore];
+
+// createJsonBody takes any validator of our own shape; an ajv ValidateFunction fits it.
+export const ajvValidator: ValidateFunction = new Ajv().compile({ type: 'object' });
+createJsonBody()(ajvValidator);
+createJsonBody()(Object.assign((body: unknown) => typeof body === 'object', { errors: null }));
+
+// Option problems carry stable codes.
+export function codesOf(error: PasswordOptionsError): readonly OptionProblemCode[] {
+  return error.problems.map((p) => p.code);
+}
+// @ts-expect-error not an option problem code
+export const badCode: OptionProblemCode = 'unknown';
+// @ts-expect-error DEFAULTS is read-only
+DEFAULTS.bcryptCost = 4;

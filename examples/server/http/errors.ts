@@ -1,12 +1,12 @@
 /**
  * The server's own routes answer errors exactly as the library's router does: the library's
- * error handler, with JSON `{"kind", "msg", "details"?}` and the `puppetlabs.rbac/` namespace.
+ * error handler, with JSON `{"kind", "msg", "details"?}` and the library's default namespace.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { createErrorHandler, PasswordApiError } from '../../../lib/index.ts';
+import { createErrorHandler, DEFAULTS, PasswordApiError } from '../../../lib/index.ts';
 
-/** The namespace of every error kind, as the library's default. */
-export const ERROR_NAMESPACE = 'puppetlabs.rbac/';
+/** The namespace of every error kind: the library's default (`puppetlabs.rbac/`). */
+export const ERROR_NAMESPACE = DEFAULTS.errorNamespace;
 
 /** Express error handler for the server's routes. Logs kinds and error classes only, never values. */
 export const apiErrorHandler = createErrorHandler(ERROR_NAMESPACE);

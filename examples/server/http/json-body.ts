@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RequestHandler } from 'express';
-import { createJsonBody } from '../../../lib/index.ts';
+import { createJsonBody, DEFAULTS } from '../../../lib/index.ts';
 
 const MAX_FIELD = 4096;
 const string = { type: 'string', minLength: 1, maxLength: MAX_FIELD } as const;
@@ -39,7 +39,7 @@ const schemas = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validators = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, ajv.compile(schema)])) as Record<keyof typeof schemas, ValidateFunction>;
-const body = createJsonBody({ limit: '16kb' });
+const body = createJsonBody({ limit: DEFAULTS.bodyLimit });
 
 /** Middlewares that leave a checked body in `req.body`, or pass a 400 to the error handler (the library's own parser). */
 export function jsonBody(schema: keyof typeof schemas): RequestHandler[] {

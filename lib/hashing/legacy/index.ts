@@ -9,6 +9,7 @@ export {
   DEFAULT_LEGACY_LIMITS,
   HashRefusedError,
   verifier,
+  type IteratedDigestInput,
   type LegacyHashLimits,
   type PasswordVerifier,
   type PoolRunner,

@@ -4,24 +4,14 @@
  * hashing pool through `VerifierTools`, whose caps refuse absurd parameters before any work.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { HashRefusedError } from '../../errors.ts';
 import type { HashOptions } from '../../types.ts';
 import type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from '../worker-source.ts';
 
 /** Runs a job of the hashing pool's worker program. */
 export type PoolRunner = <K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K], options?: HashOptions) => Promise<WorkerJobResults[K]>;
 
-/**
- * Thrown by a verifier (or its tools) to refuse a hash without verifying it: parameters above
- * the cap, or a hash too malformed to check. The sign-in fails like a wrong password, and the
- * log says why once, never with the hash.
- */
-export class HashRefusedError extends Error {
-  override readonly name = 'HashRefusedError';
-  readonly code = 'ERR_HASH_REFUSED';
-  constructor(reason: string) {
-    super(reason);
-  }
-}
+export { HashRefusedError };
 
 /** The caps a verifier's tools enforce before any work. Every field is optional; see `DEFAULT_LEGACY_LIMITS`. */
 export interface LegacyHashLimits {
@@ -52,7 +42,8 @@ export const DEFAULT_LEGACY_LIMITS: Required<LegacyHashLimits> = Object.freeze({
 export const MAX_HASH_LENGTH = 1024;
 
 /** The pool job's input, with `order` optional (salt first by default). */
-type IteratedDigestInput = Omit<WorkerJobPayloads['iterated-digest'], 'order'> & { readonly order?: WorkerJobPayloads['iterated-digest']['order'] };
+/** The input of `VerifierTools.iteratedDigest`: the pool job's payload, with `order` optional. */
+export type IteratedDigestInput = Omit<WorkerJobPayloads['iterated-digest'], 'order'> & { readonly order?: WorkerJobPayloads['iterated-digest']['order'] };
 
 /** Key-derivation helpers a verifier's `verify` gets. Each runs in the hashing pool, never on the main thread. */
 export interface VerifierTools {

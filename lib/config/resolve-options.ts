@@ -1,0 +1,219 @@
+/**
+ * `resolveOptions`: the user's options in, one frozen `PasswordConfig` out. Every option is
+ * checked here, and every problem is reported at once in one `PasswordOptionsError`, each with
+ * a stable code. Defaults come from `DEFAULTS`, ranges from `OPTION_RANGES`.
+ */
+import type { BreachedPasswordChecker } from '../breached/checker.ts';
+import { closestName } from '../closest-name.ts';
+import { defaultMaxBcryptCost } from '../hashing/bcrypt-cost.ts';
+import { resolveLegacyVerifiers } from '../hashing/legacy/resolve.ts';
+import type { PasswordRouterOptions, PasswordServiceOptions } from '../options.ts';
+import { resolvePasswordPolicy, type ResolvedPasswordPolicy } from '../policy/resolve.ts';
+import { resolveTokenKeys } from '../tokens/token-keys.ts';
+import type { Hasher, Principal, UserStore } from '../types.ts';
+import { DEFAULTS, OPTION_RANGES, type RangedOption } from './defaults.ts';
+import { booleanOption, functionOption, numberOption, optionError, OptionProblems, received, requireMethods } from './option-problems.ts';
+import type { HashingConfig, HttpConfig, PasswordConfig, ResolvedLockout } from './password-config.ts';
+import { publicUrlProblem } from './public-url.ts';
+
+const SERVICE_KEYS = [
+  'userStore',
+  'tokenStore',
+  'authorizer',
+  'tokenKey',
+  'previousTokenKeys',
+  'tokenIssuer',
+  'clockToleranceSeconds',
+  'passwordResetExpiration',
+  'bcryptCost',
+  'hasher',
+  'legacyHashes',
+  'maxBcryptCost',
+  'upgradeHashes',
+  'policy',
+  'failedAttemptsLockout',
+  'lockout',
+  'revealAccountState',
+  'resetReuseRefusals',
+  'storeTimeoutMs',
+  'publicUrl',
+  'now',
+  'onEvent',
+  'onPasswordChanged',
+  'breachedPasswords',
+  'sendResetLink',
+  'resetLinkCooldownSeconds',
+  'maxPendingResetLinks',
+  'normalizeIdentifier',
+] as const satisfies readonly (keyof PasswordServiceOptions)[];
+const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId', 'hashFairnessKey'] as const satisfies readonly (keyof PasswordRouterOptions)[];
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Checks `options` for `createPasswordService` (`target: 'service'`) or `createPasswordRouter`
+ * (`target: 'router'`, which adds the HTTP options) and returns the frozen configuration. Throws one
+ * `PasswordOptionsError` listing every problem.
+ */
+export function resolveOptions<P extends Principal>(options: PasswordRouterOptions<P>, target: 'service' | 'router'): PasswordConfig<P> {
+  if (options === null || typeof options !== 'object') optionError('(options)', 'not-an-object', `must be an object; got ${received(options)}.`);
+  const problems = new OptionProblems();
+  const known: readonly string[] = target === 'router' ? ROUTER_KEYS : SERVICE_KEYS;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const suggestion = closestName(key, known);
+    problems.add(key, 'unknown-option', `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
+  }
+  const number = (name: Exclude<RangedOption, 'maxBcryptCost'> & keyof PasswordServiceOptions, value: unknown): number =>
+    problems.attempt(() => numberOption(name, value, DEFAULTS[name], OPTION_RANGES[name]), DEFAULTS[name]);
+  const fn = <T>(name: string, value: T | undefined): T | undefined => problems.attempt(() => functionOption(name, value), undefined);
+
+  problems.attempt(() => requireMethods('userStore', options.userStore, ['findById', 'setPassword']), undefined);
+  problems.attempt(() => requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']), undefined);
+  problems.attempt(() => {
+    requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
+    if (options.authorizer.canCreateUsers !== undefined && typeof options.authorizer.canCreateUsers !== 'function') {
+      optionError('authorizer', 'missing-method', 'canCreateUsers must be a method when present (see the Authorizer interface in the README).');
+    }
+  }, undefined);
+  // Checks that need the user store's members are skipped when the store itself is wrong: they would only repeat it.
+  const users = problems.has('userStore') ? undefined : options.userStore;
+
+  const tokenKeys = problems.attempt(() => resolveTokenKeys(options.tokenKey, options.previousTokenKeys), []);
+  const tokenIssuer = options.tokenIssuer ?? DEFAULTS.tokenIssuer;
+  if (typeof tokenIssuer !== 'string' || tokenIssuer.length === 0) problems.add('tokenIssuer', 'wrong-type', `must be a non-empty string; got ${received(tokenIssuer)}.`);
+  const clockToleranceSeconds = number('clockToleranceSeconds', options.clockToleranceSeconds);
+  const hours = number('passwordResetExpiration', options.passwordResetExpiration);
+  const storeTimeoutMs = number('storeTimeoutMs', options.storeTimeoutMs);
+  const hashing = resolveHashing(options, problems);
+  const policy = problems.attempt(() => resolvePolicy(options.policy, users), undefined);
+  const lockout = problems.attempt(() => resolveLockout(options, users), null);
+  const publicUrl = options.publicUrl === undefined ? undefined : publicUrlProblem(options.publicUrl);
+  if (publicUrl !== undefined) problems.add(publicUrl.option, publicUrl.code, publicUrl.message.slice(publicUrl.option.length + 1));
+  const breachedPasswords = problems.attempt(() => resolveBreachChecker(options.breachedPasswords), undefined);
+  const sendResetLink = fn('sendResetLink', options.sendResetLink);
+  if (sendResetLink !== undefined) {
+    if (options.publicUrl === undefined) problems.add('sendResetLink', 'conflict', 'needs publicUrl, the reset page the mailed link points at.');
+    if (users !== undefined && typeof users.findByLogin !== 'function' && typeof users.findByEmail !== 'function') {
+      problems.add('sendResetLink', 'missing-method', 'needs userStore.findByLogin() or userStore.findByEmail() to find the account a request names.');
+    }
+  }
+  const config: PasswordConfig<P> = {
+    userStore: options.userStore,
+    tokenStore: options.tokenStore,
+    authorizer: options.authorizer,
+    tokenKeys: Object.freeze(tokenKeys),
+    tokenIssuer,
+    clockToleranceSeconds,
+    resetTokenLifetimeMs: Math.round(hours * HOUR_MS),
+    storeTimeoutMs,
+    hashing,
+    policy: policy as ResolvedPasswordPolicy,
+    lockout,
+    revealAccountState: problems.attempt(() => booleanOption('revealAccountState', options.revealAccountState, DEFAULTS.revealAccountState), false),
+    resetReuseRefusals: number('resetReuseRefusals', options.resetReuseRefusals),
+    publicUrl: options.publicUrl,
+    now: fn('now', options.now) ?? (() => new Date()),
+    onEvent: fn('onEvent', options.onEvent),
+    onPasswordChanged: fn('onPasswordChanged', options.onPasswordChanged),
+    breachedPasswords,
+    sendResetLink,
+    resetLinkCooldownMs: number('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds) * 1000,
+    maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
+    normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
+    http: target === 'router' ? resolveHttp(options, problems) : undefined,
+  };
+  problems.throwIfAny();
+  return Object.freeze(config);
+}
+
+function resolveHttp(options: PasswordRouterOptions<Principal>, problems: OptionProblems): HttpConfig {
+  const { errorNamespace = DEFAULTS.errorNamespace, bodyLimit = DEFAULTS.bodyLimit } = options;
+  if (typeof errorNamespace !== 'string')
+    problems.add('errorNamespace', 'wrong-type', `must be a string, e.g. "${DEFAULTS.errorNamespace}" or ""; got ${received(errorNamespace)}.`);
+  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
+    problems.add('bodyLimit', 'wrong-type', `must be a byte count or a string such as "${DEFAULTS.bodyLimit}"; got ${received(bodyLimit)}.`);
+  }
+  return Object.freeze({
+    errorNamespace,
+    bodyLimit,
+    requestId: problems.attempt(() => functionOption('requestId', options.requestId), undefined),
+    hashFairnessKey: problems.attempt(() => functionOption('hashFairnessKey', options.hashFairnessKey), undefined),
+  });
+}
+
+/** The hashing options; the pools themselves are made by the service, once all options passed. */
+function resolveHashing(options: PasswordServiceOptions<Principal>, problems: OptionProblems): HashingConfig {
+  const hasher = options.hasher;
+  if (hasher !== undefined && options.bcryptCost !== undefined) {
+    problems.add('bcryptCost', 'conflict', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
+  }
+  const hasherOk =
+    hasher === undefined ||
+    problems.attempt(() => {
+      requireMethods('hasher', hasher, ['hash', 'verify']);
+      return true;
+    }, false);
+  const upgradeHashes = problems.attempt(() => booleanOption('upgradeHashes', options.upgradeHashes, DEFAULTS.upgradeHashes), true);
+  const configured =
+    hasher === undefined ? problems.attempt(() => numberOption('bcryptCost', options.bcryptCost, DEFAULTS.bcryptCost, OPTION_RANGES.bcryptCost), DEFAULTS.bcryptCost) : null;
+  // The cap applies to every bcrypt hash, whichever hasher checks it: a host's own hasher (say,
+  // a wrapper of createBcryptHasher) must not be held for days by an imported `$2b$31$` either.
+  const bcryptCost = configured ?? (hasherOk && hasher !== undefined ? problems.attempt(() => bcryptCostOfHasher(hasher), null) : null);
+  const range = { ...OPTION_RANGES.maxBcryptCost, min: bcryptCost ?? OPTION_RANGES.maxBcryptCost.min };
+  const fallbackMax = defaultMaxBcryptCost(bcryptCost ?? DEFAULTS.bcryptCost);
+  const maxBcryptCost = problems.attempt(() => numberOption('maxBcryptCost', options.maxBcryptCost, fallbackMax, range), fallbackMax);
+  let verifiers: HashingConfig['verifiers'] = [];
+  try {
+    verifiers = Object.freeze(resolveLegacyVerifiers(options.legacyHashes, bcryptCost !== null));
+  } catch (error) {
+    const message = (error as Error).message;
+    problems.add('legacyHashes', error instanceof TypeError ? 'missing-method' : 'invalid-value', error instanceof TypeError ? `cannot be used: ${message}` : message);
+  }
+  return Object.freeze({ hasher, bcryptCost: bcryptCost ?? DEFAULTS.bcryptCost, maxBcryptCost, verifiers, upgradeHashes });
+}
+
+/** The bcrypt cost of the library's own hashers (they carry `cost` and recognize bcrypt), else null. */
+function bcryptCostOfHasher(hasher: Hasher): number | null {
+  const cost = (hasher as { cost?: unknown }).cost;
+  if (hasher.scheme !== 'bcrypt' || typeof cost !== 'number' || typeof hasher.recognizes !== 'function') return null;
+  return numberOption('hasher.cost', cost, cost, OPTION_RANGES.bcryptCost);
+}
+
+function resolvePolicy(settings: PasswordServiceOptions['policy'], users: UserStore | undefined): ResolvedPasswordPolicy {
+  let policy: ResolvedPasswordPolicy;
+  try {
+    policy = resolvePasswordPolicy(settings);
+  } catch (error) {
+    return optionError('policy', 'invalid-value', (error as Error).message);
+  }
+  if (users !== undefined && policy.passwordHistory > 0 && typeof users.getPasswordHistory !== 'function') {
+    optionError('policy.passwordHistory', 'missing-method', 'needs userStore.getPasswordHistory(); implement it or set passwordHistory: 0.');
+  }
+  return policy;
+}
+
+function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserStore | undefined): ResolvedLockout | null {
+  const threshold = numberOption('failedAttemptsLockout', options.failedAttemptsLockout, DEFAULTS.failedAttemptsLockout, OPTION_RANGES.failedAttemptsLockout);
+  if (threshold === 0) return null;
+  if (users !== undefined && (typeof users.recordFailedAttempt !== 'function' || typeof users.clearFailedAttempts !== 'function')) {
+    optionError('failedAttemptsLockout', 'missing-method', 'needs userStore.recordFailedAttempt() and clearFailedAttempts(); implement them or set failedAttemptsLockout: 0.');
+  }
+  const lockout = options.lockout ?? DEFAULTS.lockout;
+  if (lockout === null || typeof lockout !== 'object')
+    optionError('lockout', 'not-an-object', `must be { mode: "revoke" } or { mode: "temporary", ... }; got ${received(lockout)}.`);
+  if (lockout.mode === 'revoke') return { threshold, action: { mode: 'revoke' } };
+  if (lockout.mode !== 'temporary') optionError('lockout.mode', 'invalid-value', `must be "revoke" or "temporary"; got ${received((lockout as { mode?: unknown }).mode)}.`);
+  const initial = numberOption('lockout.initialDelaySeconds', lockout.initialDelaySeconds, DEFAULTS.lockoutInitialDelaySeconds, OPTION_RANGES.lockoutInitialDelaySeconds);
+  const max = numberOption('lockout.maxDelaySeconds', lockout.maxDelaySeconds, DEFAULTS.lockoutMaxDelaySeconds, { ...OPTION_RANGES.lockoutMaxDelaySeconds, min: initial });
+  return { threshold, action: { mode: 'temporary', baseMs: initial * 1000, maxMs: max * 1000 } };
+}
+
+function resolveBreachChecker(value: BreachedPasswordChecker | undefined): BreachedPasswordChecker | undefined {
+  if (value === undefined) return undefined;
+  requireMethods('breachedPasswords', value, ['isBreached']);
+  if (value.onError !== undefined && value.onError !== 'allow' && value.onError !== 'refuse') {
+    optionError('breachedPasswords.onError', 'invalid-value', `must be "allow" or "refuse"; got ${received(value.onError)}.`);
+  }
+  return value;
+}
