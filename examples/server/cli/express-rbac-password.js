@@ -4,7 +4,7 @@
 // express-rbac-password` works right after `npm ci`, and never runs a stale build.
 import { existsSync } from 'node:fs';
 
-const source = new URL('../lib/cli/main.ts', import.meta.url);
+const source = new URL('./main.ts', import.meta.url);
 let cli;
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');

@@ -3,7 +3,7 @@
  * error handler, with JSON `{"kind", "msg", "details"?}` and the `puppetlabs.rbac/` namespace.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { createErrorHandler, PasswordApiError } from '../../../lib/index.ts';
+import { createErrorHandler, PasswordApiError } from 'express-rbac-password';
 
 /** The namespace of every error kind, as the library's default. */
 export const ERROR_NAMESPACE = 'puppetlabs.rbac/';

@@ -4,12 +4,10 @@
  * seeding and the CLI need. Memory, PGlite or a PostgreSQL server, chosen by the environment.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryTokenStore } from '../memory/memory-token-store.ts';
-import { MemoryUserStore, type MemoryUser } from '../memory/memory-user-store.ts';
-import { createPostgresStores, type NewUser } from '../postgres/index.ts';
-import type { TokenStore, UserStore } from '../types.ts';
+import { MemoryTokenStore, MemoryUserStore, type MemoryUser, type TokenStore, type UserStore } from 'express-rbac-password';
+import { createPostgresStores, type NewUser } from 'express-rbac-password/postgres';
 import { openPglite, openPostgres, type Database } from './database.ts';
-import type { StoreChoice } from './environment.ts';
+import type { StoreChoice } from '../config/environment.ts';
 import { MemoryServerState, PostgresServerState, type ServerState } from './server-state.ts';
 
 /** A user with the profile fields of the product's user object: the memory store's shape, which the PostgreSQL store's users also have. */

@@ -3,7 +3,7 @@
  * signing secret), users' permissions, and auth tokens (sessions). Auth tokens are stored only
  * as a SHA-256 digest, so a database dump never holds a usable token.
  */
-import type { SqlClient } from '../postgres/index.ts';
+import type { SqlClient } from 'express-rbac-password/postgres';
 import type { Database } from './database.ts';
 
 /** One auth token's record. `userId` is whose it is. */
