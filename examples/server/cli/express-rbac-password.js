@@ -1,16 +1,12 @@
 #!/usr/bin/env node
-// The `express-rbac-password` command. An installed package runs the compiled CLI in dist/. A clone
-// of the repository runs its TypeScript source through tsx (a dev dependency), so `npx
-// express-rbac-password` works right after `npm ci`, and never runs a stale build.
-import { existsSync } from 'node:fs';
+// The `express-rbac-password` command: the reference deployment's admin CLI, run from its
+// TypeScript source through tsx (a dev dependency of the repository). The published package ships
+// no CLI; in a clone, `npm ci` links this file as node_modules/.bin/express-rbac-password because
+// the repository installs examples/server as a local dev dependency (see its package.json).
+import { fileURLToPath } from 'node:url';
 
-const source = new URL('./main.ts', import.meta.url);
-let cli;
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import(source.href);
-} else {
-  cli = await import(new URL('../dist/cli/main.js', import.meta.url).href);
-}
+const { register } = await import('tsx/esm/api');
+// The repository's tsconfig maps `express-rbac-password` to lib/, whatever the working directory.
+register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
+const cli = await import(new URL('./main.ts', import.meta.url).href);
 process.exitCode = await cli.runCli(process.argv.slice(2));
