@@ -4,14 +4,15 @@
  * seeding and the CLI need. Memory, PGlite or a PostgreSQL server, chosen by the environment.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryTokenStore, MemoryUserStore, type MemoryUser, type TokenStore, type UserStore } from 'express-rbac-password';
+import { MemoryTokenStore, type TokenStore, type UserStore } from 'express-rbac-password';
 import { createPostgresStores, type NewUser } from 'express-rbac-password/postgres';
 import { openPglite, openPostgres, type Database } from './database.ts';
+import { MemoryAccountStore, type MemoryAccount } from './memory-accounts.ts';
 import type { StoreChoice } from '../config/environment.ts';
 import { MemoryServerState, PostgresServerState, type ServerState } from './server-state.ts';
 
-/** A user with the profile fields of the product's user object: the memory store's shape, which the PostgreSQL store's users also have. */
-export type Account = MemoryUser;
+/** A user with the profile fields of the product's user object: the memory accounts' shape, which the PostgreSQL store's users also have. */
+export type Account = MemoryAccount;
 
 /** What `createAccount` takes: the PostgreSQL store's input; ids are always generated here. */
 export type NewAccount = Omit<NewUser, 'id'>;
@@ -55,7 +56,7 @@ export async function openReferenceStore(choice: StoreChoice): Promise<Reference
 }
 
 function memoryStore(): ReferenceStore {
-  const users = new MemoryUserStore();
+  const users = new MemoryAccountStore();
   const tokens = new MemoryTokenStore();
   const state = new MemoryServerState();
   return {
