@@ -45,6 +45,9 @@ export interface ReferenceStore {
   close(): Promise<void>;
 }
 
+/** The server's profile columns in the users table: the library maps them on request (and creates them with the table). */
+const PROFILE_COLUMNS = { displayName: 'display_name', isSuperuser: 'is_superuser' } as const;
+
 const SECRET_SETTING = 'reset_token_secret';
 const newSecret = () => randomBytes(32).toString('base64url');
 
@@ -77,7 +80,7 @@ function memoryStore(): ReferenceStore {
 }
 
 function postgresStore(kind: 'pglite' | 'postgres', db: Database): ReferenceStore {
-  const stores = createPostgresStores(db.client, { createUsersTable: true });
+  const stores = createPostgresStores(db.client, { createUsersTable: true, columns: PROFILE_COLUMNS });
   const state = new PostgresServerState(db);
   const users = stores.userStore;
   return {
