@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 
 const { register } = await import('tsx/esm/api');
-// The repository's tsconfig maps `express-rbac-password` to lib/, whatever the working directory.
+// The repository's tsconfig maps `express-rbac-password` to the library's sources, whatever the working directory.
 register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
 const cli = await import(new URL('./main.ts', import.meta.url).href);
 process.exitCode = await cli.runCli(process.argv.slice(2));
