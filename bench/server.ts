@@ -66,7 +66,7 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
   const initialHash = bcrypt.hashSync(PASSWORDS[0], config.cost);
   const users = new MemoryUserStore();
   const sessions = new Map<string, BenchPrincipal>();
-  const admin = users.createUser({ login: 'bench-admin', passwordHash: initialHash, isSuperuser: true });
+  const admin = users.createUser({ login: 'bench-admin', passwordHash: initialHash });
   sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
   users.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
   for (let i = 0; i < config.changers; i += 1) {

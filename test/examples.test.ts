@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -137,5 +138,37 @@ describe('README', () => {
     const checks = checkReadmeSnippets();
     assert.ok(checks.length >= 1, 'the README marks at least one snippet');
     for (const check of checks) assert.equal(check.actual, check.expected, `README block ${check.marker}`);
+  });
+});
+
+describe('the reference server', () => {
+  // Every module specifier of a source file: static imports and exports, and dynamic imports.
+  const specifiers = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)].map((match) => match[1] as string);
+  const sources = (dir: string) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((name) => /\.(ts|js|mjs)$/.test(name))
+      .map((name) => join(root, dir, name));
+
+  it('uses the library only through its public exports, by the package name, as a host app would', () => {
+    const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const publicNames = Object.keys(exports).map((key) => `express-rbac-password${key.slice(1)}`);
+    const wrong: string[] = [];
+    for (const file of sources('examples/server')) {
+      for (const specifier of specifiers(file)) {
+        const intoLib = specifier.startsWith('.') && relative(join(root, 'lib'), resolve(dirname(file), specifier)).split(/[\\/]/)[0] !== '..';
+        const privatePath = specifier.startsWith('express-rbac-password') && !specifier.startsWith('express-rbac-password-') && !publicNames.includes(specifier);
+        if (intoLib || privatePath) wrong.push(`${relative(root, file)}: ${specifier}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it('is not imported by the library', () => {
+    const wrong = sources('lib').flatMap((file) =>
+      specifiers(file)
+        .filter((specifier) => specifier.includes('examples/'))
+        .map((specifier) => `${relative(root, file)}: ${specifier}`),
+    );
+    assert.deepEqual(wrong, []);
   });
 });

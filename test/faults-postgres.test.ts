@@ -78,7 +78,7 @@ describe('fault injection on PostgreSQL: every statement of a request fails in t
     const faulty = createPostgresStores(faultyPool(run.pool, killer, faults), { ...names, transactionMode: 'pool', statementTimeoutMs: TIMEOUT_MS });
     healthyApp = appOn(healthy);
     faultyApp = appOn(faulty);
-    adminId = (await healthy.userStore.createUser({ login: uniqueName('admin'), passwordHash: await hasher.hash(OLD), isSuperuser: true })).id;
+    adminId = (await healthy.userStore.createUser({ login: uniqueName('admin'), passwordHash: await hasher.hash(OLD) })).id;
   });
   after(async () => {
     await run?.end();

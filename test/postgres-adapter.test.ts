@@ -291,11 +291,12 @@ describe('atomic changes', () => {
 describe('user management helpers', () => {
   test('createUser, findByLogin, listUsers and recordLogin on the default table', async () => {
     await withStores(async ({ stores }) => {
-      const bob = await stores.userStore.createUser({ login: 'bob', passwordHash: 'h', email: 'bob@example.test', displayName: 'Bob', isSuperuser: true });
+      const bob = await stores.userStore.createUser({ login: 'bob', passwordHash: 'h', email: 'bob@example.test' });
       await stores.userStore.createUser({ login: 'ann', passwordHash: null, isRemote: true });
       assert.match(bob.id, /^[0-9a-f-]{36}$/);
       assert.equal(bob.email, 'bob@example.test');
-      assert.equal(bob.isSuperuser, true);
+      assert.equal(bob.isSuperuser, false);
+      assert.equal(bob.displayName, null);
       assert.ok(bob.createdAt instanceof Date);
       assert.deepEqual(
         (await stores.userStore.listUsers()).map((u) => [u.login, u.isRemote]),
@@ -309,6 +310,24 @@ describe('user management helpers', () => {
       assert.equal((await stores.userStore.findByLogin('bob'))?.lastLogin?.toISOString(), at.toISOString());
       await assert.rejects(stores.userStore.createUser({ login: 'bob', passwordHash: 'h' }), /duplicate key|unique/i);
     });
+  });
+
+  test('the default table has no profile columns unless they are mapped; mapped ones are created and round-trip', async () => {
+    await withStores(async ({ stores }) => {
+      await assert.rejects(stores.userStore.createUser({ login: 'carl', passwordHash: 'h', isSuperuser: true }), /columns\.isSuperuser is not mapped/);
+      await assert.rejects(stores.userStore.createUser({ login: 'carl', passwordHash: 'h', displayName: 'Carl' }), /columns\.displayName is not mapped/);
+    });
+    const profile = await storesInFreshSchema(await sharedPglite(), { columns: { displayName: 'full_name', isSuperuser: 'is_admin' } });
+    try {
+      const bob = await profile.stores.userStore.createUser({ login: 'bob', passwordHash: 'h', displayName: 'Bob', isSuperuser: true });
+      assert.deepEqual([bob.displayName, bob.isSuperuser], ['Bob', true]);
+      assert.deepEqual(
+        (await profile.stores.userStore.listUsers()).map((u) => [u.login, u.displayName, u.isSuperuser]),
+        [['bob', 'Bob', true]],
+      );
+    } finally {
+      await profile.cleanup();
+    }
   });
 });
 

@@ -41,7 +41,7 @@ describe('two app instances on one PostgreSQL database', { skip: SERVER_SKIP }, 
     stores = createPostgresStores(run.pool, { schema: run.schema, createUsersTable: true });
     await stores.migrate();
     const hash = await createBcryptHasher({ cost: 4 }).hash(GOOD);
-    adminId = (await stores.userStore.createUser({ login: 'admin', passwordHash: hash, isSuperuser: true })).id;
+    adminId = (await stores.userStore.createUser({ login: 'admin', passwordHash: hash })).id;
     aliceId = (await stores.userStore.createUser({ login: 'alice', passwordHash: hash })).id;
     instances.push(await startInstance(run.schema), await startInstance(run.schema));
   });

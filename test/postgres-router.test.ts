@@ -40,7 +40,7 @@ describe('the router on PostgreSQL (PGlite)', () => {
     const { stores, cleanup } = await storesInFreshSchema(await sharedPglite());
     try {
       const app = appOn(stores);
-      const admin = await stores.userStore.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD), isSuperuser: true });
+      const admin = await stores.userStore.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD) });
       const alice = await stores.userStore.createUser({ login: 'alice', passwordHash: await hasher.hash(GOOD) });
       // Revoked by the lockout, which a reset lifts (an administrator's revocation would stay).
       await stores.userStore.recordFailedAttempt(alice.id, { threshold: 1, action: { mode: 'revoke' }, now: new Date() });

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import { ConfigError, readEnvironment } from '../lib/cli/environment.ts';
+import { ConfigError, readEnvironment } from '../examples/server/config/environment.ts';
 import { ADMIN_PASSWORD, BASE_ENV, runProcess, spawnServer, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const json = { 'Content-Type': 'application/json' };

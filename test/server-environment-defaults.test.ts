@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, readEnvironment } from '../lib/cli/environment.ts';
+import { ConfigError, readEnvironment } from '../examples/server/config/environment.ts';
 import { DEFAULTS, OPTION_RANGES, publicUrlProblem } from '../lib/index.ts';
 import { BASE_ENV } from './helpers/server.ts';
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { ConfigError, readEnvironment } from '../lib/cli/environment.ts';
+import { ConfigError, readEnvironment } from '../examples/server/config/environment.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 import { ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 import { freePort, linkIn, startMailSink, type MailSink } from './helpers/smtp.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createServer } from '../examples/server/server.ts';
-import { ConfigError, readEnvironment } from '../lib/cli/environment.ts';
+import { ConfigError, readEnvironment } from '../examples/server/config/environment.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, BASE_ENV, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const json = { 'Content-Type': 'application/json' };

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ConfigError, readEnvironment } from '../lib/cli/environment.ts';
+import { ConfigError, readEnvironment } from '../examples/server/config/environment.ts';
 import { flood, sendFrom } from './helpers/http-from.ts';
 import { ADMIN_PASSWORD, BASE_ENV, startServer, type RunningServer } from './helpers/server.ts';
 

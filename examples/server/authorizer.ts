@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Authorizer, LoginResult, PasswordUser, Principal } from '../../lib/index.ts';
-import type { ReferenceStore } from '../../lib/cli/reference-store.ts';
+import type { Authorizer, LoginResult, PasswordUser, Principal } from 'express-rbac-password';
+import type { ReferenceStore } from './storage/reference-store.ts';
 import { permits } from './permissions.ts';
 import { outranksOrEquals } from './privilege.ts';
 

@@ -2,9 +2,9 @@
  * First-start work: the superuser `admin`, and the users of the `RBAC_SEED` file. Both create only
  * logins that do not exist yet, so restarts and several instances starting at once are harmless.
  */
-import { checkPasswordRules, normalizePassword, type PasswordService } from '../../lib/index.ts';
-import type { NewAccount, ReferenceStore } from '../../lib/cli/reference-store.ts';
-import type { ReferenceConfig } from '../../lib/cli/environment.ts';
+import { checkPasswordRules, normalizePassword, type PasswordService } from 'express-rbac-password';
+import type { NewAccount, ReferenceStore } from './storage/reference-store.ts';
+import type { ReferenceConfig } from './config/environment.ts';
 import type { ServerPrincipal } from './authorizer.ts';
 import { generatePassword } from './generate-password.ts';
 import type { SeedUser } from './seed-file.ts';

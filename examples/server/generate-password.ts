@@ -1,6 +1,6 @@
 /** A random password that meets the configured policy, for the first admin when none is given. */
 import { randomInt } from 'node:crypto';
-import { checkPasswordRules, type ResolvedPasswordPolicy } from '../../lib/index.ts';
+import { checkPasswordRules, type ResolvedPasswordPolicy } from 'express-rbac-password';
 
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';

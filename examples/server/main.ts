@@ -2,8 +2,8 @@
  * `npm start`: the reference server, configured by environment variables (see README.md).
  * Bad settings stop the start with a message naming each variable; exit code 1.
  */
-import { ConfigError, readEnvironment } from '../../lib/cli/environment.ts';
-import { DatabaseOpenError } from '../../lib/cli/database.ts';
+import { ConfigError, readEnvironment } from './config/environment.ts';
+import { DatabaseOpenError } from './storage/database.ts';
 import { API_BASE, createServer } from './server.ts';
 import { BootstrapError } from './bootstrap.ts';
 import { bindPort, ListenError } from './bind-port.ts';

@@ -4,7 +4,7 @@
  * `users:reset_password:*` could reset a superuser's password, sign in as them and hold every
  * permission. A superuser can be reset, revoked or reinstated only by a superuser.
  */
-import type { ReferenceStore } from '../../lib/cli/reference-store.ts';
+import type { ReferenceStore } from './storage/reference-store.ts';
 import { PERMISSION_ACTIONS, permits } from './permissions.ts';
 
 interface Holder {

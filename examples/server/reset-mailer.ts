@@ -3,11 +3,11 @@
  * with nodemailer through `RBAC_SMTP_URL`. The library itself never depends on a mailer; a host
  * passes whatever sends its mail.
  */
+import createDebug from 'debug';
 import nodemailer from 'nodemailer';
-import type { SendResetLink } from '../../lib/index.ts';
-import { createLogger } from '../../lib/log.ts';
+import type { SendResetLink } from 'express-rbac-password';
 
-const log = createLogger('server:mail');
+const log = createDebug('express-rbac-password:server:mail');
 
 /** The hook, plus `close()` for shutdown. */
 export interface ResetMailer {

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import createDebug from 'debug';
 import express, { type Request } from 'express';
-import { createPasswordRouter, createWorkerPoolHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from '../../lib/index.ts';
-import { createLogger } from '../../lib/log.ts';
-import { createOpenApiDocument } from '../../lib/openapi/index.ts';
-import type { ReferenceConfig } from '../../lib/cli/environment.ts';
-import { openReferenceStore, type ReferenceStore } from '../../lib/cli/reference-store.ts';
-import { referenceServiceOptions } from '../../lib/cli/service-options.ts';
+import { createPasswordRouter, createWorkerPoolHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from 'express-rbac-password';
+import { createOpenApiDocument } from 'express-rbac-password/openapi';
+import type { ReferenceConfig } from './config/environment.ts';
+import { openReferenceStore, type ReferenceStore } from './storage/reference-store.ts';
+import { referenceServiceOptions } from './config/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
 import { bindPort, listeningUrl } from './bind-port.ts';
 import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedSummary, seedUsers } from './bootstrap.ts';
@@ -26,8 +26,9 @@ import { readSeedFile } from './seed-file.ts';
 import { createResetMailer } from './reset-mailer.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
 
-const log = createLogger('server');
-const audit = createLogger('server:audit');
+// Under the package's debug namespace, so DEBUG=express-rbac-password:* shows the server too.
+const log = createDebug('express-rbac-password:server');
+const audit = createDebug('express-rbac-password:server:audit');
 
 /** Where everything is mounted. */
 export const API_BASE = '/rbac-api/v1';

@@ -15,11 +15,12 @@ import type {
 } from '../types.ts';
 import { warnIfProduction } from './production-warning.ts';
 
-/** A user as the memory store keeps it. Extra profile fields are kept for hosts that show them. */
+/**
+ * A user as the memory store keeps it: the fields the password endpoints use. `email` is there for
+ * self-service reset (`findByEmail`, `POST /auth/forgot`); a host keeps its other profile fields itself.
+ */
 export interface MemoryUser extends PasswordUser {
   readonly email: string | null;
-  readonly displayName: string | null;
-  readonly isSuperuser: boolean;
   readonly lastLogin: Date | null;
   readonly failedAttempts: number;
   readonly lockedUntil: Date | null;
@@ -35,9 +36,7 @@ export interface NewMemoryUser {
   readonly isRevoked?: boolean;
   /** Who revoked a user created revoked. Default `'admin'`. */
   readonly revokedBy?: RevocationKind;
-  readonly isSuperuser?: boolean;
   readonly email?: string | null;
-  readonly displayName?: string | null;
 }
 
 interface Row {
@@ -67,9 +66,7 @@ export class MemoryUserStore implements UserStore {
       isRemote: input.isRemote ?? false,
       isRevoked: input.isRevoked ?? false,
       revokedBy: input.isRevoked === true ? (input.revokedBy ?? 'admin') : null,
-      isSuperuser: input.isSuperuser ?? false,
       email: input.email ?? null,
-      displayName: input.displayName ?? null,
       lastLogin: null,
       failedAttempts: 0,
       lockedUntil: null,

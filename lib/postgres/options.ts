@@ -21,9 +21,14 @@ export interface UserColumnNames {
   readonly lastLogin?: string | null;
   /** Optional columns used by `createUser`/`listUsers`. Default none; the default table's names with `createUsersTable`. */
   readonly email?: string | null;
+  readonly createdAt?: string | null;
+  /**
+   * Optional profile columns of a host's table, read by `listUsers`/`findBy*` and written by
+   * `createUser` when mapped. Default none, also with `createUsersTable` (which then creates the
+   * mapped ones): the library itself never uses them.
+   */
   readonly displayName?: string | null;
   readonly isSuperuser?: string | null;
-  readonly createdAt?: string | null;
 }
 
 /** Options of `createPostgresStores`. */
@@ -40,7 +45,8 @@ export interface PostgresStoreOptions {
   readonly tablePrefix?: string;
   /**
    * When true, `migrate()` also creates the default users table (`CREATE TABLE IF NOT EXISTS`)
-   * and the optional columns (email, display name, superuser, last login, created at) are mapped.
+   * and its optional columns (email, last login, created at) are mapped. Profile columns
+   * (display name, superuser) are created only when `columns` maps them.
    */
   readonly createUsersTable?: boolean;
   /**
@@ -90,13 +96,11 @@ const DEFAULT_COLUMNS = {
   isRevoked: 'is_revoked',
   lastLogin: 'last_login',
   email: 'email',
-  displayName: 'display_name',
-  isSuperuser: 'is_superuser',
   createdAt: 'created_at',
 } as const;
 
 /** Columns that only exist in the default table, so they are unmapped unless asked for. */
-const OPTIONAL_COLUMNS = ['lastLogin', 'email', 'displayName', 'isSuperuser', 'createdAt'] as const;
+const OPTIONAL_COLUMNS = ['lastLogin', 'email', 'createdAt'] as const;
 
 /** Validates `options` and resolves every name; throws a `TypeError` naming the bad option. */
 export function resolveNames(options: PostgresStoreOptions): ResolvedNames {
@@ -118,7 +122,9 @@ export function resolveNames(options: PostgresStoreOptions): ResolvedNames {
       return null;
     }
     const isOptional = (OPTIONAL_COLUMNS as readonly string[]).includes(key);
-    const name = value ?? (isOptional && options.createUsersTable !== true ? undefined : DEFAULT_COLUMNS[key]);
+    // Profile columns have no default name: a host that keeps them maps them.
+    const fallback = key in DEFAULT_COLUMNS ? DEFAULT_COLUMNS[key as keyof typeof DEFAULT_COLUMNS] : undefined;
+    const name = value ?? (isOptional && options.createUsersTable !== true ? undefined : fallback);
     if (name === undefined) return null;
     assertIdentifier(`columns.${key}`, name);
     return quoteIdentifier(name);

@@ -52,7 +52,7 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
   const hasher = createBcryptHasher({ cost: 4 });
   const users = new MemoryUserStore();
   const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
-  const admin = users.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD_PASSWORD), isSuperuser: true });
+  const admin = users.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD_PASSWORD) });
   const alice = users.createUser({ login: 'alice', passwordHash: await hasher.hash(GOOD_PASSWORD), email: 'alice@example.com' });
   const remote = users.createUser({ login: 'ldap-bob', isRemote: true });
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { readEnvironment } from '../../lib/cli/environment.ts';
+import { readEnvironment } from '../../examples/server/config/environment.ts';
 import { createServer, type ReferenceServer, type ServerOptions } from '../../examples/server/server.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,7 +53,7 @@ export interface ProcessResult {
 
 /** Runs the CLI through tsx with `args`, optional stdin, and the given environment. */
 export function runCliProcess(args: readonly string[], env: Record<string, string>, stdin?: string): Promise<ProcessResult> {
-  return runProcess([path.join(ROOT, 'lib', 'cli', 'main.ts'), ...args], env, stdin);
+  return runProcess([path.join(ROOT, 'examples', 'server', 'cli', 'main.ts'), ...args], env, stdin);
 }
 
 /** Runs `tsx <args>` in the repository root until it exits. */

@@ -3,12 +3,13 @@
  * tarball ships, and installs it into small consumer projects under `fixtures/`: plain ESM
  * JavaScript, TypeScript with `module: nodenext` (type-checked with the repo's tsc), CommonJS
  * `require()` (require(esm), Node.js >= 20.19) and an Express 4 app. Each one mounts the router
- * and completes a reset. Run with `npm run test:packaging`.
+ * and completes a reset. The package ships no command: the admin CLI belongs to the reference
+ * server in examples/server, and runs only in the repository. Run with `npm run test:packaging`.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -58,9 +59,9 @@ describe('the packed package', () => {
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('ships only dist, the command, the README, the changelog and the license', () => {
+  it('ships only dist, the README, the changelog and the license: no command, no reference-server file', () => {
     const paths = packed.files.map((f) => f.path);
-    const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bin/express-rbac-password.js'].includes(p));
+    const outside = paths.filter((p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
     assert.deepEqual(outside, []);
     for (const required of [
       'LICENSE',
@@ -72,8 +73,6 @@ describe('the packed package', () => {
       'dist/openapi/index.js',
       'dist/postgres/index.js',
       'dist/conformance/index.js',
-      'bin/express-rbac-password.js',
-      'dist/cli/main.js',
     ]) {
       assert.ok(paths.includes(required), `${required} is shipped`);
     }
@@ -81,6 +80,16 @@ describe('the packed package', () => {
       paths.filter((p) => p.endsWith('.tsbuildinfo') || (p.endsWith('.ts') && !p.endsWith('.d.ts'))),
       [],
     );
+    // The reference server and its admin CLI live in examples/server and are not the library.
+    assert.deepEqual(
+      paths.filter((p) => /(^|\/)(bin|cli|examples|server)\//.test(p)),
+      [],
+    );
+    // Every shipped module is built from a file of lib/: nothing else gets into dist/.
+    const notFromLib = paths.filter((p) => /^dist\/.*\.js$/.test(p) && !existsSync(join(root, p.replace(/^dist\//, 'lib/').replace(/\.js$/, '.ts'))));
+    assert.deepEqual(notFromLib, []);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: unknown };
+    assert.equal(manifest.bin, undefined, 'the package declares no command');
   });
 
   it('ships dist/openapi.json equal to the openapi export', async () => {
@@ -89,18 +98,11 @@ describe('the packed package', () => {
     assert.deepEqual(shipped, openApiDocument);
   });
 
-  it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
-    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
+  it('npx express-rbac-password --help works in the repository, and an installed project gets no such command', async () => {
+    // The repository installs examples/server as a local dev dependency, whose bin is the admin CLI.
     assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
     await installs.get('esm-js');
-    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
-  });
-
-  it('npx express-rbac-password --help works in the built repository and in an installed project', async () => {
-    // The pack above ran the build: the repository now has dist/ (whose files tsc writes without the run bit).
-    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], root), /Usage: express-rbac-password <command>/);
-    await installs.get('esm-js');
-    assert.match(await sh('npx', ['--no-install', 'express-rbac-password', '--help'], join(work, 'esm-js')), /Usage: express-rbac-password <command>/);
+    assert.ok(!existsSync(join(work, 'esm-js', 'node_modules', '.bin', 'express-rbac-password')), 'the installed package links no command');
   });
 
   it("the README's first example runs with plain node against the installed package", async () => {

@@ -3,7 +3,7 @@
  * error handler, with JSON `{"kind", "msg", "details"?}` and the library's default namespace.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { createErrorHandler, DEFAULTS, PasswordApiError } from '../../../lib/index.ts';
+import { createErrorHandler, DEFAULTS, PasswordApiError } from 'express-rbac-password';
 
 /** The namespace of every error kind: the library's default (`puppetlabs.rbac/`). */
 export const ERROR_NAMESPACE = DEFAULTS.errorNamespace;

@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RequestHandler } from 'express';
-import { createJsonBody, DEFAULTS } from '../../../lib/index.ts';
+import { createJsonBody, DEFAULTS } from 'express-rbac-password';
 
 const MAX_FIELD = 4096;
 const string = { type: 'string', minLength: 1, maxLength: MAX_FIELD } as const;

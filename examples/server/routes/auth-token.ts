@@ -8,7 +8,7 @@
  * `Retry-After`, since it ends by itself and its cause was the failed attempts.
  */
 import { Router } from 'express';
-import { PasswordApiError, type LoginResult } from '../../../lib/index.ts';
+import { PasswordApiError, type LoginResult } from 'express-rbac-password';
 import { jsonBody } from '../http/json-body.ts';
 import { handle, type RouteContext } from './context.ts';
 

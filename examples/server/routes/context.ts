@@ -1,7 +1,7 @@
 /** What the server's route modules share. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { PasswordApiError, type CallContext, type PasswordService } from '../../../lib/index.ts';
-import type { ReferenceStore } from '../../../lib/cli/reference-store.ts';
+import { PasswordApiError, type CallContext, type PasswordService } from 'express-rbac-password';
+import type { ReferenceStore } from '../storage/reference-store.ts';
 import type { ServerPrincipal, SessionAuthorizer } from '../authorizer.ts';
 
 export interface RouteContext {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
-import { describePasswordPolicy } from '../../../lib/index.ts';
+import { describePasswordPolicy } from 'express-rbac-password';
 import type { RouteContext } from './context.ts';
 
 const PUBLIC = new URL('../public/', import.meta.url);

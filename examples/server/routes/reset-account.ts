@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import jwt from 'jsonwebtoken';
-import { PasswordApiError } from '../../../lib/index.ts';
+import { PasswordApiError } from 'express-rbac-password';
 import { jsonBody } from '../http/json-body.ts';
 import { handle, type RouteContext } from './context.ts';
 

@@ -3,8 +3,8 @@
  * `GET /users/:sid`, and the `POST /command/users/revoke|reinstate` commands.
  */
 import { Router, type Response } from 'express';
-import { PasswordApiError } from '../../../lib/index.ts';
-import type { Account } from '../../../lib/cli/reference-store.ts';
+import { PasswordApiError } from 'express-rbac-password';
+import type { Account } from '../storage/reference-store.ts';
 import { jsonBody } from '../http/json-body.ts';
 import type { ServerPrincipal } from '../authorizer.ts';
 import { permits } from '../permissions.ts';

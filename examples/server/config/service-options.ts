@@ -2,11 +2,9 @@
  * The library options of the reference deployment, built from the environment and the store.
  * The server and the CLI both use this, so a token issued by one is accepted by the other.
  */
-import { createPwnedPasswordsChecker } from '../breached/pwned-passwords.ts';
-import type { PasswordServiceOptions } from '../options.ts';
-import type { Principal } from '../types.ts';
+import { createPwnedPasswordsChecker, type PasswordServiceOptions, type Principal } from 'express-rbac-password';
 import type { ReferenceConfig } from './environment.ts';
-import type { ReferenceStore } from './reference-store.ts';
+import type { ReferenceStore } from '../storage/reference-store.ts';
 
 /** Every service option that depends only on the configuration and the store. */
 export type ReferenceServiceOptions = Omit<PasswordServiceOptions<Principal>, 'authorizer' | 'onPasswordChanged' | 'onEvent' | 'now'>;

@@ -4,13 +4,21 @@
  * applies the same policy, bcrypt cost and token key. Every bad value is reported at once, by
  * variable name, and stops the start.
  */
-import { LEGACY_SCHEMES, type LegacyScheme } from '../hashing/legacy/resolve.ts';
 import path from 'node:path';
-import type { LockoutOption } from '../options.ts';
-import { DEFAULT_PASSWORD_POLICY, NIST_800_63B_REV4, resolvePasswordPolicy, type PasswordPolicySettings } from '../policy/index.ts';
-import { closestName } from '../closest-name.ts';
-// The library's own defaults, ranges and URL check, through its public exports, as a host would read them.
-import { DEFAULTS, OPTION_RANGES, publicUrlProblem, type RangedOption } from '../index.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  DEFAULTS,
+  LEGACY_SCHEMES,
+  NIST_800_63B_REV4,
+  OPTION_RANGES,
+  publicUrlProblem,
+  resolvePasswordPolicy,
+  type LegacyScheme,
+  type LockoutOption,
+  type PasswordPolicySettings,
+  type RangedOption,
+} from 'express-rbac-password';
+import { closestName } from './closest-name.ts';
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.ts';
 
 /** Where the reference deployment keeps its data. */

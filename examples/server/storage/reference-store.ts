@@ -4,16 +4,15 @@
  * seeding and the CLI need. Memory, PGlite or a PostgreSQL server, chosen by the environment.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryTokenStore } from '../memory/memory-token-store.ts';
-import { MemoryUserStore, type MemoryUser } from '../memory/memory-user-store.ts';
-import { createPostgresStores, type NewUser } from '../postgres/index.ts';
-import type { TokenStore, UserStore } from '../types.ts';
+import { MemoryTokenStore, type TokenStore, type UserStore } from 'express-rbac-password';
+import { createPostgresStores, type NewUser } from 'express-rbac-password/postgres';
 import { openPglite, openPostgres, type Database } from './database.ts';
-import type { StoreChoice } from './environment.ts';
+import { MemoryAccountStore, type MemoryAccount } from './memory-accounts.ts';
+import type { StoreChoice } from '../config/environment.ts';
 import { MemoryServerState, PostgresServerState, type ServerState } from './server-state.ts';
 
-/** A user with the profile fields of the product's user object: the memory store's shape, which the PostgreSQL store's users also have. */
-export type Account = MemoryUser;
+/** A user with the profile fields of the product's user object: the memory accounts' shape, which the PostgreSQL store's users also have. */
+export type Account = MemoryAccount;
 
 /** What `createAccount` takes: the PostgreSQL store's input; ids are always generated here. */
 export type NewAccount = Omit<NewUser, 'id'>;
@@ -46,6 +45,9 @@ export interface ReferenceStore {
   close(): Promise<void>;
 }
 
+/** The server's profile columns in the users table: the library maps them on request (and creates them with the table). */
+const PROFILE_COLUMNS = { displayName: 'display_name', isSuperuser: 'is_superuser' } as const;
+
 const SECRET_SETTING = 'reset_token_secret';
 const newSecret = () => randomBytes(32).toString('base64url');
 
@@ -57,7 +59,7 @@ export async function openReferenceStore(choice: StoreChoice): Promise<Reference
 }
 
 function memoryStore(): ReferenceStore {
-  const users = new MemoryUserStore();
+  const users = new MemoryAccountStore();
   const tokens = new MemoryTokenStore();
   const state = new MemoryServerState(users);
   return {
@@ -78,7 +80,7 @@ function memoryStore(): ReferenceStore {
 }
 
 function postgresStore(kind: 'pglite' | 'postgres', db: Database): ReferenceStore {
-  const stores = createPostgresStores(db.client, { createUsersTable: true });
+  const stores = createPostgresStores(db.client, { createUsersTable: true, columns: PROFILE_COLUMNS });
   const state = new PostgresServerState(db, stores.names);
   const users = stores.userStore;
   return {

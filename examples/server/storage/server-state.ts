@@ -9,9 +9,8 @@
  * `endSessions` bumps in the same step as it deletes, so no session made before an end of
  * sessions is ever honoured again (not even after a reinstatement).
  */
-import { credentialStamp } from '../service/credential-stamp.ts';
-import type { PasswordUser } from '../types.ts';
-import type { ResolvedNames, SqlClient } from '../postgres/index.ts';
+import { credentialStamp, type PasswordUser } from 'express-rbac-password';
+import type { ResolvedNames, SqlClient } from 'express-rbac-password/postgres';
 import type { Database } from './database.ts';
 
 /** One auth token's record. `userId` is whose it is. */

@@ -5,10 +5,11 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger } from '../log.ts';
-import type { SqlClient } from '../postgres/index.ts';
+import createDebug from 'debug';
+import type { SqlClient } from 'express-rbac-password/postgres';
 
-const log = createLogger('cli:database');
+// The namespace it had when this file was part of the package: DEBUG=express-rbac-password:* still shows it.
+const log = createDebug('express-rbac-password:cli:database');
 
 /** An open database and how to run a transaction on it. */
 export interface Database {

@@ -7,14 +7,12 @@
  * the login rules (or taken).
  */
 import { parseArgs } from 'node:util';
-import { closestName } from '../closest-name.ts';
-import { PasswordApiError } from '../errors.ts';
-import { checkPasswordRules, normalizePassword } from '../policy/index.ts';
-import { createPasswordService, type IssuedResetToken, type PasswordService } from '../service/password-service.ts';
-import { ConfigError, readEnvironment, type ReferenceConfig } from './environment.ts';
+import { checkPasswordRules, createPasswordService, normalizePassword, PasswordApiError, type IssuedResetToken, type PasswordService } from 'express-rbac-password';
+import { closestName } from '../config/closest-name.ts';
+import { ConfigError, readEnvironment, type ReferenceConfig } from '../config/environment.ts';
 import { PasswordInputError, readNewPassword } from './read-password.ts';
-import { openReferenceStore, type Account, type ReferenceStore } from './reference-store.ts';
-import { referenceServiceOptions } from './service-options.ts';
+import { openReferenceStore, type Account, type ReferenceStore } from '../storage/reference-store.ts';
+import { referenceServiceOptions } from '../config/service-options.ts';
 
 /** Exit codes, documented in `--help`. */
 /** The CLI's calls: no request id, and a hashing fairness key of their own. */
@@ -298,7 +296,7 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-// Run when executed (the bin, or `tsx lib/cli/main.ts`), not when imported by tests.
+// Run when executed (the bin, or `tsx examples/server/cli/main.ts`), not when imported by tests.
 const invoked = process.argv[1];
 if (invoked !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(await (await import('node:fs/promises')).realpath(invoked)).href) {
   process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `express-rbac-password` command: the reference deployment's admin CLI, run from its
+// TypeScript source through tsx (a dev dependency of the repository). The published package ships
+// no CLI; in a clone, `npm ci` links this file as node_modules/.bin/express-rbac-password because
+// the repository installs examples/server as a local dev dependency (see its package.json).
+import { fileURLToPath } from 'node:url';
+
+const { register } = await import('tsx/esm/api');
+// The repository's tsconfig maps `express-rbac-password` to the library's sources, whatever the working directory.
+register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
+const cli = await import(new URL('./main.ts', import.meta.url).href);
+process.exitCode = await cli.runCli(process.argv.slice(2));
