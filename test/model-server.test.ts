@@ -36,9 +36,9 @@ function modelSuite(name: string, open: () => Promise<Target>, ciRuns: { sequent
   });
 }
 
-modelSuite('memory', () => httpTarget('server/memory', { RBAC_STORE: 'memory' }), { sequential: 2, concurrent: 4 });
+modelSuite('memory', () => httpTarget('server/memory', { RBAC_STORE: 'memory' }), { sequential: 1, concurrent: 3 });
 
-modelSuite('PGlite', () => httpTarget('server/pglite', { RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('model') }), { sequential: 1, concurrent: 3 });
+modelSuite('PGlite', () => httpTarget('server/pglite', { RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('model') }), { sequential: 1, concurrent: 2 });
 
 const database = `rbac_model_${process.pid}`;
 let created = false;
@@ -51,7 +51,7 @@ modelSuite(
     url.pathname = `/${database}`;
     return httpTarget('server/postgres', { DATABASE_URL: url.toString() });
   },
-  { sequential: 1, concurrent: 3 },
+  { sequential: 1, concurrent: 2 },
   SERVER_SKIP,
 );
 

@@ -41,7 +41,7 @@ function modelSuite(name: string, open: () => Promise<Target>, ciRuns: { sequent
   });
 }
 
-modelSuite('memory', async () => serviceTarget('service/memory', memoryStores()), { sequential: 3, concurrent: 5 });
+modelSuite('memory', async () => serviceTarget('service/memory', memoryStores()), { sequential: 2, concurrent: 4 });
 
 modelSuite(
   'PGlite',
@@ -49,7 +49,7 @@ modelSuite(
     const fixture = await storesInFreshSchema(await sharedPglite());
     return serviceTarget('service/pglite', postgresStores(fixture.stores));
   },
-  { sequential: 1, concurrent: 3 },
+  { sequential: 1, concurrent: 2 },
 );
 
 let run: ServerRun | undefined;
@@ -60,7 +60,7 @@ modelSuite(
     const fixture = await storesInFreshSchema(run.pool);
     return serviceTarget('service/postgres', postgresStores(fixture.stores));
   },
-  { sequential: 2, concurrent: 4 },
+  { sequential: 1, concurrent: 3 },
   SERVER_SKIP,
 );
 
