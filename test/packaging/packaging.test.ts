@@ -81,6 +81,12 @@ describe('the packed package', () => {
       paths.filter((p) => p.endsWith('.tsbuildinfo') || (p.endsWith('.ts') && !p.endsWith('.d.ts'))),
       [],
     );
+    // Generated data ships without a source map (the map of the password list alone was 100 kB).
+    assert.ok(paths.includes('dist/policy/generated/common-passwords.js'));
+    assert.deepEqual(
+      paths.filter((p) => p.startsWith('dist/policy/generated/') && p.endsWith('.map')),
+      [],
+    );
   });
 
   it('ships dist/openapi.json equal to the openapi export', async () => {
