@@ -19,8 +19,8 @@ import {
   verifier,
   type PasswordVerifier,
 } from '../../lib/index.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round } from '../lib/stats.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round } from '../support/stats.ts';
 
 const PASSWORD = 'Bench-Legacy-Pa55word!';
 const SAMPLES_PER_RUN = 5;
