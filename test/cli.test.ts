@@ -7,9 +7,11 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import request from 'supertest';
-import { ADMIN_PASSWORD, NEW_PASSWORD, runBinProcess, runCliInProcess, startServer, tempDir } from './helpers/server.ts';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
+import { ADMIN_PASSWORD, NEW_PASSWORD, runBinProcess, runCliInProcess, startServer } from './helpers/server.ts';
 
-const dataDir = tempDir('cli');
+// The server's first start on a bare directory is server-story's and readme-shell's; here it starts on an empty cluster.
+const dataDir = await dataDirWithEmptyCluster('cli');
 const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4', RBAC_PUBLIC_URL: 'https://rbac.example.test/rbac-api/v1/reset-password' };
 const cli = (args: string[], stdin?: string) => runCliInProcess(args, env, stdin);
 
@@ -103,7 +105,7 @@ test('create-user: the login rules (taken included), then the policy, then the u
 });
 
 test('commands on an empty data directory ask for migrate first', async () => {
-  const empty = { ...env, RBAC_DATA_DIR: tempDir('cli-empty') };
+  const empty = { ...env, RBAC_DATA_DIR: await dataDirWithEmptyCluster('cli-empty') };
   const result = await runCliInProcess(['unlock', '--login', 'admin'], empty);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /migrate/);

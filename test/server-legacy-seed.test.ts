@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
 import { NEW_PASSWORD, ROOT, runCliInProcess, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const OLD = 'Imported-Pa55word-1!';
@@ -72,7 +73,7 @@ describe('reference server: RBAC_SEED with password_hash', () => {
   });
 
   it("the CLI's set-password on an imported user: the legacy password counts as reused, the new one is stored as primary bcrypt", async () => {
-    const dataDir = tempDir('legacy-cli');
+    const dataDir = await dataDirWithEmptyCluster('legacy-cli');
     const first = await startServer({ RBAC_DATA_DIR: dataDir, RBAC_SEED: seed });
     await first.close();
     const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4' };
