@@ -10,7 +10,7 @@ import request from 'supertest';
 import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
 import { ADMIN_PASSWORD, NEW_PASSWORD, runBinProcess, runCliInProcess, startServer } from './helpers/server.ts';
 
-// The server's first start on a bare directory is server-story's and readme-shell's; here it starts on an empty cluster.
+// The server's first start on a bare directory is readme-shell's; here it starts on an empty cluster.
 const dataDir = await dataDirWithEmptyCluster('cli');
 const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4', RBAC_PUBLIC_URL: 'https://rbac.example.test/rbac-api/v1/reset-password' };
 const cli = (args: string[], stdin?: string) => runCliInProcess(args, env, stdin);

@@ -5,8 +5,8 @@
  * directory. It is built once per PGlite version in the OS's temp directory, atomically (built
  * aside, then renamed), so parallel test files and later runs share it.
  *
- * The reference server's first start on a data directory without a cluster stays covered by the
- * tests that start from a bare temporary directory (readme-shell, cli, server-story).
+ * The reference server's first start on a data directory without a cluster stays covered by
+ * readme-shell, which runs both READMEs' `npm start` on a bare temporary directory.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
