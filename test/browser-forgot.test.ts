@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { browserSkip as skip, launchChromium as launch, screenshotPath } from './helpers/browser.ts';
+import { browserSkip as skip, launchChromium as launch, screenshotPath, watchedPage } from './helpers/browser.ts';
 import { ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 import { freePort, linkIn, startMailSink, type MailSink } from './helpers/smtp.ts';
 
@@ -35,13 +35,7 @@ after(async () => {
 test('forgot password -> mail -> link -> new password', { skip, timeout: 120_000 }, async () => {
   const browser = await launch();
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    const requested: string[] = [];
-    page.on('request', (req) => requested.push(req.url()));
+    const { page, consoleErrors: errors, requested } = await watchedPage(browser);
 
     await page.goto(`${withMail.base}/reset-password`);
     await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();

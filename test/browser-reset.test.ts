@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { browserSkip as skip, launchChromium as launch, screenshotPath } from './helpers/browser.ts';
+import { browserSkip as skip, launchChromium as launch, screenshotPath, watchedPage } from './helpers/browser.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 /** The few browser globals used in page functions (the project compiles without the DOM library). */
@@ -52,13 +52,7 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
 
   const browser = await launch();
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') violations.push(message.text());
-    });
-    const requested: string[] = [];
-    page.on('request', (req) => requested.push(req.url()));
+    const { page, consoleErrors: violations, requested } = await watchedPage(browser);
     await page.goto(link);
     // The fragment is gone from the address bar, and no request carried the token in its URL.
     await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
