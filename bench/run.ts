@@ -22,9 +22,9 @@ import { memoryFigure } from './figures/memory.ts';
 import { pgClaimFigure } from './figures/pg-claim.ts';
 import { stallFigure } from './figures/stall.ts';
 import { throughputFigure } from './figures/throughput.ts';
-import type { BenchOptions, FigureReport } from './lib/figure.ts';
-import { mergeResults } from './lib/merge-results.ts';
-import { markdownTable } from './lib/stats.ts';
+import type { BenchOptions, FigureReport } from './support/figure.ts';
+import { mergeResults } from './support/merge-results.ts';
+import { markdownTable } from './support/stats.ts';
 
 const FIGURES: Record<string, (options: BenchOptions) => Promise<FigureReport>> = {
   issue: issueFigure,

@@ -1,5 +1,5 @@
 /**
- * Regenerates `lib/policy/common-passwords.ts`, the shipped blocklist of common passwords.
+ * Regenerates `lib/policy/generated/common-passwords.ts`, the shipped blocklist of common passwords.
  *
  * Run once by hand, not at build or install time, so the package never depends on the source
  * list at run time and the generated file can be reviewed in a diff:
@@ -47,7 +47,7 @@ WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`;
 const SOURCE_FILE = 'package/src/passwords.json';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = join(here, '..', 'lib', 'policy', 'common-passwords.ts');
+const target = join(here, '..', 'lib', 'policy', 'generated', 'common-passwords.ts');
 
 /** Must stay identical to `foldForComparison` in lib/policy/normalize.ts (a test checks the output is a fixed point of it). */
 function fold(text: string): string {

@@ -5,18 +5,15 @@
  * test/artifacts/. Skipped, saying why, when /usr/bin/chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { browserSkip as skip, launchChromium as launch, screenshotPath, watchedPage } from './helpers/browser.ts';
+import { ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 import { freePort, linkIn, startMailSink, type MailSink } from './helpers/smtp.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`;
 if (skip !== false) console.log(`# ${skip}`);
-const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 
 let sink: MailSink;
 let withMail: RunningServer;
@@ -35,27 +32,10 @@ after(async () => {
   await sink?.close();
 });
 
-async function launch() {
-  const { chromium } = await import('playwright-core');
-  // A persistent context is how Playwright takes a fresh --user-data-dir.
-  return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
 test('forgot password -> mail -> link -> new password', { skip, timeout: 120_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await launch();
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    const requested: string[] = [];
-    page.on('request', (req) => requested.push(req.url()));
+    const { page, consoleErrors: errors, requested } = await watchedPage(browser);
 
     await page.goto(`${withMail.base}/reset-password`);
     await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
@@ -64,7 +44,7 @@ test('forgot password -> mail -> link -> new password', { skip, timeout: 120_000
     await page.getByRole('button', { name: 'Email me a reset link' }).click();
     await page.locator('#forgot-status.success').waitFor();
     assert.match(await page.locator('#forgot-status').innerText(), /If that matches an account/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'forgot-password-sent.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('forgot-password-sent'), fullPage: true });
 
     const mail = await sink.waitFor(1);
     assert.deepEqual(mail.to, ['alice@example.com']);
@@ -83,7 +63,7 @@ test('forgot password -> mail -> link -> new password', { skip, timeout: 120_000
     await linkPage.getByRole('button', { name: 'Set the new password' }).click();
     await linkPage.locator('#status.success').waitFor();
     assert.equal(await linkPage.locator('#forgot').isVisible(), false, 'no forgot form after a successful reset');
-    await linkPage.screenshot({ path: path.join(ARTIFACTS, 'forgot-password-reset-done.png'), fullPage: true });
+    await linkPage.screenshot({ path: screenshotPath('forgot-password-reset-done'), fullPage: true });
 
     assert.ok(!requested.some((url) => url.includes(token)), 'the token never appears in a requested URL');
     assert.deepEqual(
@@ -104,7 +84,7 @@ test('without SMTP the page says to ask an administrator', { skip, timeout: 120_
     await page.locator('#ask-admin').waitFor();
     assert.match(await page.locator('#ask-admin').innerText(), /Ask an administrator/);
     assert.equal(await page.locator('#forgot').isVisible(), false);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'forgot-password-ask-admin.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('forgot-password-ask-admin'), fullPage: true });
   } finally {
     await browser.close();
   }

@@ -4,23 +4,19 @@
  * test/artifacts/. Skipped, saying why, when /usr/bin/chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
 import request from 'supertest';
-import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { browserSkip as skip, launchChromium as launch, screenshotPath, watchedPage } from './helpers/browser.ts';
+import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The few browser globals used in page functions (the project compiles without the DOM library). */
 interface Browser {
   readonly location: { readonly hash: string };
   readonly document: { readonly activeElement: unknown };
 }
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`;
 if (skip !== false) console.log(`# ${skip}`);
-const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 
 let running: RunningServer;
 before(async () => {
@@ -49,31 +45,14 @@ async function aliceTokens(): Promise<() => Promise<string>> {
     ).token;
 }
 
-/** Headless chromium with a fresh profile (a persistent context is how Playwright takes a fresh --user-data-dir). */
-async function launch(): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
 test('reset page: weak password shows failing rules, good one succeeds', { skip, timeout: 120_000 }, async () => {
   const token = await (await aliceTokens())();
   // PORT 0 gives no configured public URL, so the link is built here the way the server would.
   const link = `${running.base}/reset-password#token=${token}`;
 
-  mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await launch();
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') violations.push(message.text());
-    });
-    const requested: string[] = [];
-    page.on('request', (req) => requested.push(req.url()));
+    const { page, consoleErrors: violations, requested } = await watchedPage(browser);
     await page.goto(link);
     // The fragment is gone from the address bar, and no request carried the token in its URL.
     await page.waitForFunction(() => (globalThis as unknown as Browser).location.hash === '');
@@ -94,7 +73,7 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
       unmet.some((text) => text.includes('login')),
       unmet.join('\n'),
     );
-    await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-weak-password.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('reset-page-weak-password'), fullPage: true });
 
     // Submitting the weak one anyway shows the server's exact reasons.
     await page.getByLabel('Repeat the new password').fill('alice123');
@@ -111,7 +90,7 @@ test('reset page: weak password shows failing rules, good one succeeds', { skip,
     await page.locator('#status.success').waitFor();
     assert.match(await page.locator('#status').innerText(), /password has been set/);
     assert.ok(await page.locator('#status').evaluate((el) => el === (globalThis as unknown as Browser).document.activeElement), 'focus moves to the result');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'reset-page-success.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('reset-page-success'), fullPage: true });
 
     assert.ok(!requested.some((url) => url.includes(token)), 'the token never appears in a requested URL');
     assert.deepEqual(

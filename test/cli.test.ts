@@ -1,21 +1,26 @@
 /**
- * The CLI, spawned through tsx as a user would run it, against a PGlite data directory that the
- * server created and then released.
+ * The CLI against a PGlite data directory that the server created and then released. The commands
+ * run in-process through `runCli` with the environment and piped stdin a child would get (each
+ * spawn cost seconds of start-up); two runs go through the package's bin in a child process, so
+ * the bin, real stdout/stderr, the exit code and the lock between processes stay covered.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import request from 'supertest';
-import { ADMIN_PASSWORD, NEW_PASSWORD, runCliProcess, startServer, tempDir } from './helpers/server.ts';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
+import { ADMIN_PASSWORD, NEW_PASSWORD, runBinProcess, runCliInProcess, startServer } from './helpers/server.ts';
 
-const dataDir = tempDir('cli');
+// The server's first start on a bare directory is readme-shell's; here it starts on an empty cluster.
+const dataDir = await dataDirWithEmptyCluster('cli');
 const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4', RBAC_PUBLIC_URL: 'https://rbac.example.test/rbac-api/v1/reset-password' };
-const cli = (args: string[], stdin?: string) => runCliProcess(args, env, stdin);
+const cli = (args: string[], stdin?: string) => runCliInProcess(args, env, stdin);
 
 before(async () => {
   // The server creates the tables and the admin, and must hold the data directory while running.
   const running = await startServer({ RBAC_DATA_DIR: dataDir, RBAC_FAILED_ATTEMPTS_LOCKOUT: '2' });
   try {
-    const busy = await cli(['unlock', '--login', 'admin']);
+    // Another process: the lock keeps out other processes only (and this one holds the server).
+    const busy = await runBinProcess(['unlock', '--login', 'admin'], env);
     assert.equal(busy.code, 1);
     assert.match(busy.stderr, /in use by process \d+/);
     for (let i = 0; i < 2; i++)
@@ -29,6 +34,8 @@ test('--help, unknown commands and options, passwords on argv', async () => {
   const help = await cli(['--help']);
   assert.equal(help.code, 0);
   for (const command of ['set-password', 'create-user', 'issue-reset-token', 'unlock', 'migrate', 'purge-expired']) assert.ok(help.stdout.includes(command));
+  const spawned = await runBinProcess(['--help'], env);
+  assert.deepEqual([spawned.code, spawned.stdout, spawned.stderr], [0, help.stdout, '']);
   assert.equal((await cli(['frobnicate'])).code, 2);
   const typo = await cli(['unlok', '--login', 'admin']);
   assert.equal(typo.code, 2);
@@ -98,8 +105,8 @@ test('create-user: the login rules (taken included), then the policy, then the u
 });
 
 test('commands on an empty data directory ask for migrate first', async () => {
-  const empty = { ...env, RBAC_DATA_DIR: tempDir('cli-empty') };
-  const result = await runCliProcess(['unlock', '--login', 'admin'], empty);
+  const empty = { ...env, RBAC_DATA_DIR: await dataDirWithEmptyCluster('cli-empty') };
+  const result = await runCliInProcess(['unlock', '--login', 'admin'], empty);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /migrate/);
 });

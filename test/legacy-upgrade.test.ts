@@ -5,7 +5,7 @@
  * legacy hashes, and a change racing a sign-in's upgrade always wins.
  */
 import assert from 'node:assert/strict';
-import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
+import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { format } from 'node:util';
 import createDebug from 'debug';
@@ -18,7 +18,6 @@ import {
   MemoryUserStore,
   createBcryptHasher,
   createPasswordRouter,
-  verifier,
   type PasswordEvent,
   type PasswordUser,
   type Principal,
@@ -26,6 +25,7 @@ import {
   type UserStore,
 } from '../lib/index.ts';
 import { closePglite, openServerRun, SERVER_SKIP, sharedPglite, storesInFreshSchema, storesWithFreshPrefix, type ServerRun } from './postgres-fixtures.ts';
+import { iteratedSha256, iteratedSha256Hash } from './helpers/iterated-sha256.ts';
 
 after(closePglite);
 
@@ -35,22 +35,9 @@ const WRONG = 'Not-The-Pa55word-99';
 
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
 
-/** A host format, as the README shows it: sha256-iter$<iterations>$<salt hex>$<digest hex>. */
-const iteratedSha256 = verifier({
-  scheme: 'sha256-iter',
-  recognizes: (hash) => hash.startsWith('sha256-iter$'),
-  async verify(password, hash, tools) {
-    const [, iterations, salt, digest] = hash.split('$');
-    const actual = await tools.iteratedDigest({ algorithm: 'sha256', password, salt: Buffer.from(salt ?? '', 'hex'), iterations: Number(iterations) });
-    return tools.equal(actual, Buffer.from(digest ?? '', 'hex'));
-  },
-});
-
 /** A hash of `password` in each legacy format, made the way the old systems made them. */
 function legacyHashes(password: string): Record<string, string> {
   const salt = randomBytes(16);
-  let digest = createHash('sha256').update(salt).update(password).digest();
-  for (let i = 1; i < 1000; i++) digest = createHash('sha256').update(digest).digest();
   return {
     bcrypt: bcrypt.hashSync(password, 5).replace(/^\$2b\$/, '$2a$'),
     'pbkdf2-sha256': `$pbkdf2-sha256$i=1000$${b64(salt)}$${b64(pbkdf2Sync(password, salt, 1000, 32, 'sha256'))}`,
@@ -58,7 +45,8 @@ function legacyHashes(password: string): Record<string, string> {
     'django-pbkdf2-sha256': `pbkdf2_sha256$1000$seasalt${salt.toString('hex').slice(0, 6)}$${pbkdf2Sync(password, `seasalt${salt.toString('hex').slice(0, 6)}`, 1000, 32, 'sha256').toString('base64')}`,
     scrypt: `$scrypt$ln=10,r=8,p=1$${b64(salt)}$${b64(scryptSync(password, salt, 32, { N: 1024, r: 8, p: 1 }))}`,
     argon2id: argon2Hash(password, { algorithm: 2, memoryCost: 1024, timeCost: 2, parallelism: 1 }),
-    'sha256-iter': `sha256-iter$1000$${salt.toString('hex')}$${digest.toString('hex')}`,
+    // A host format through verifier(...), as the README shows it.
+    'sha256-iter': iteratedSha256Hash(password, salt, 1000),
   };
 }
 

@@ -4,7 +4,7 @@
  * where it was published; none was made by this library.
  */
 import assert from 'node:assert/strict';
-import { createHash, pbkdf2Sync } from 'node:crypto';
+import { pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   type PasswordVerifier,
   type PoolRunner,
 } from '../lib/index.ts';
+import { iteratedSha256, iteratedSha256Hash as reference } from './helpers/iterated-sha256.ts';
 
 const pool = createWorkerPoolHasher({ cost: 4, size: 2 });
 after(() => pool.close());
@@ -172,24 +173,8 @@ describe('argon2id needs its optional package', () => {
 });
 
 describe('verifier(...): a host format in a few lines', () => {
-  // An iterated salted SHA-256 as an operator might export it: sha256-iter$<iterations>$<salt hex>$<digest hex>.
-  const iteratedSha256 = verifier({
-    scheme: 'sha256-iter',
-    recognizes: (hash) => hash.startsWith('sha256-iter$'),
-    async verify(password, hash, tools) {
-      const [, iterations, salt, digest] = hash.split('$');
-      const actual = await tools.iteratedDigest({ algorithm: 'sha256', password, salt: Buffer.from(salt ?? '', 'hex'), iterations: Number(iterations) });
-      return tools.equal(actual, Buffer.from(digest ?? '', 'hex'));
-    },
-  });
-
-  /** The same loop computed here, on the test's own thread, as the reference. */
-  function reference(password: string, salt: Buffer, iterations: number): string {
-    let digest = createHash('sha256').update(salt).update(password).digest();
-    for (let i = 1; i < iterations; i++) digest = createHash('sha256').update(digest).digest();
-    return `sha256-iter$${iterations}$${salt.toString('hex')}$${digest.toString('hex')}`;
-  }
-
+  // An iterated salted SHA-256 as an operator might export it (test/helpers/iterated-sha256.ts), checked
+  // against `reference`, the same loop computed on the test's own thread.
   it('recognizes, verifies in the pool, and refuses iterations above the cap', async () => {
     const hash = reference('Old-Product-Pa55!', Buffer.from('a1b2c3d4', 'hex'), 5000);
     assert.equal(iteratedSha256.scheme(hash), 'sha256-iter');

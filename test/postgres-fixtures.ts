@@ -3,10 +3,11 @@
  * start), a fresh schema per case, and the real server from DATABASE_URL when it is set.
  */
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { ConformanceOptions, ConformanceStores } from '../lib/conformance/index.ts';
 import { createPostgresStores, type PostgresStoreOptions, type PostgresStores, type SqlClient } from '../lib/postgres/index.ts';
+import { emptyPglite } from './helpers/pglite-template.ts';
 
 /** The real server's address, or undefined when those tests are skipped. */
 export const DATABASE_URL = process.env['DATABASE_URL'] || undefined;
@@ -30,9 +31,9 @@ export async function onRealServer<T>(fn: (client: pg.Client) => Promise<T>): Pr
 
 let pglite: Promise<PGlite> | undefined;
 
-/** The file's one PGlite instance, started on first use. */
+/** The file's one PGlite instance, started on first use (from the empty-cluster template: no initdb). */
 export function sharedPglite(): Promise<PGlite> {
-  pglite ??= PGlite.create();
+  pglite ??= emptyPglite();
   return pglite;
 }
 

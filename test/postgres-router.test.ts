@@ -3,7 +3,7 @@
  * that is down answering 503 within the store timeout.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import express from 'express';
 import pg from 'pg';
@@ -65,9 +65,11 @@ describe('the router on PostgreSQL (PGlite)', () => {
 describe('a database that is down', () => {
   it('answers 503 server-error within the configured timeout', async () => {
     // A port that accepts connections and never answers: the slowest kind of "down".
-    const silent = createServer(() => {});
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
+    // The pool would wait 10 s for a connection: the 503 must come from storeTimeoutMs (300 ms) long before.
     const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'test', connectionTimeoutMillis: 10_000 });
     pool.on('error', () => {});
     try {
@@ -83,6 +85,8 @@ describe('a database that is down', () => {
       assert.equal(down.body.kind, 'puppetlabs.rbac/server-error');
       assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     } finally {
+      // Hang up on the pool's pending connection, which would otherwise hold this file open for the full 10 s.
+      for (const socket of sockets) socket.destroy();
       silent.close();
       void pool.end().catch(() => {});
     }

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { NEW_PASSWORD, ROOT, runCliProcess, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
+import { NEW_PASSWORD, ROOT, runCliInProcess, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 
 const OLD = 'Imported-Pa55word-1!';
 const salt = randomBytes(16);
@@ -72,14 +73,14 @@ describe('reference server: RBAC_SEED with password_hash', () => {
   });
 
   it("the CLI's set-password on an imported user: the legacy password counts as reused, the new one is stored as primary bcrypt", async () => {
-    const dataDir = tempDir('legacy-cli');
+    const dataDir = await dataDirWithEmptyCluster('legacy-cli');
     const first = await startServer({ RBAC_DATA_DIR: dataDir, RBAC_SEED: seed });
     await first.close();
     const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4' };
-    const reused = await runCliProcess(['set-password', '--login', 'dora'], env, `${OLD}\n`);
+    const reused = await runCliInProcess(['set-password', '--login', 'dora'], env, `${OLD}\n`);
     assert.notEqual(reused.code, 0);
     assert.match(reused.stderr, /must not be the current password/);
-    const set = await runCliProcess(['set-password', '--login', 'dora'], env, `${NEW_PASSWORD}\n`);
+    const set = await runCliInProcess(['set-password', '--login', 'dora'], env, `${NEW_PASSWORD}\n`);
     assert.equal(set.code, 0, set.stderr);
     const again = await startServer({ RBAC_DATA_DIR: dataDir });
     try {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { onRealServer, SERVER_SKIP } from './postgres-fixtures.ts';
-import { ADMIN_PASSWORD, NEW_PASSWORD, runCliProcess, startServer, type RunningServer } from './helpers/server.ts';
+import { ADMIN_PASSWORD, NEW_PASSWORD, runCliInProcess, startServer, type RunningServer } from './helpers/server.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'];
 const database = `rbac_server_${process.pid}`;
@@ -57,11 +57,11 @@ test('two server instances on one PostgreSQL database share users, the signing k
 
 test('the CLI works on DATABASE_URL while the servers run', { skip: SERVER_SKIP }, async () => {
   const env = { DATABASE_URL: url, RBAC_BCRYPT_COST: '4' };
-  const issued = await runCliProcess(['issue-reset-token', '--login', 'admin', '--json'], env);
+  const issued = await runCliInProcess(['issue-reset-token', '--login', 'admin', '--json'], env);
   assert.equal(issued.code, 0, issued.stderr);
   const { token } = JSON.parse(issued.stdout) as { token: string };
   const [a] = servers as [RunningServer];
   await request(a.base).post('/auth/reset').set(json).send({ token, password: 'Set-From-The-Cli-42!' }).expect(200);
-  const unknown = await runCliProcess(['unlock', '--login', 'nobody'], env);
+  const unknown = await runCliInProcess(['unlock', '--login', 'nobody'], env);
   assert.equal(unknown.code, 3);
 });

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
 import { ALICE_PASSWORD, startServer, tempDir } from './helpers/server.ts';
 
 test('restarts say what they skipped; an "admin" seed entry is reported', { timeout: 120_000 }, async () => {
-  const dataDir = tempDir('restart');
+  const dataDir = await dataDirWithEmptyCluster('restart');
   const seed = path.join(tempDir('restart-seed'), 'seed.json');
   const users = [
     { login: 'admin', password: 'Other-Admin-Pw-9!' },

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
 import { onRealServer, SERVER_SKIP } from './postgres-fixtures.ts';
 
@@ -41,7 +42,7 @@ const onServer = onRealServer;
 
 const STORES: readonly StoreSetup[] = [
   { name: 'memory', skip: false, env: async () => ({ RBAC_STORE: 'memory' }) },
-  { name: 'PGlite', skip: false, env: async () => ({ RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('security-pglite') }) },
+  { name: 'PGlite', skip: false, env: async () => ({ RBAC_STORE: 'pglite', RBAC_DATA_DIR: await dataDirWithEmptyCluster('security-pglite') }) },
   {
     name: 'PostgreSQL server',
     skip: SERVER_SKIP,

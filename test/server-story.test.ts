@@ -9,9 +9,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from './helpers/server.ts';
+import { dataDirWithEmptyCluster } from './helpers/pglite-template.ts';
+import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, type RunningServer } from './helpers/server.ts';
 
-const dataDir = tempDir('story');
+// An empty cluster, not a bare directory: the first start on one is readme-shell's (npm start, as the READMEs say).
+const dataDir = await dataDirWithEmptyCluster('story');
 const seedFile = path.join(dataDir, '..', `${path.basename(dataDir)}-seed.json`);
 writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'alice', password: ALICE_PASSWORD, email: 'alice@example.com', display_name: 'Alice' }] }));
 const PUBLIC_URL = 'https://rbac.example.test/rbac-api/v1/reset-password';

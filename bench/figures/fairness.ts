@@ -8,11 +8,11 @@
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startServerChild } from '../lib/child.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import type { FloodConfig } from '../lib/flood-child.ts';
-import { newAgent, send, type Timed } from '../lib/http-client.ts';
-import { median, quantile, round, sleep } from '../lib/stats.ts';
+import { startServerChild } from '../support/child.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import type { FloodConfig } from '../support/flood-child.ts';
+import { newAgent, send, type Timed } from '../support/http-client.ts';
+import { median, quantile, round, sleep } from '../support/stats.ts';
 import { PASSWORDS, type ServerConfig } from '../server.ts';
 
 const FLOOD_LOOPS = 64;
@@ -21,7 +21,7 @@ const FLOOD_SAMPLES = 20;
 const FLOOD_SETTLE_MS = 3000;
 const FLOODER = '127.0.0.2';
 const CLIENT = '127.0.0.3';
-const FLOOD_CHILD = fileURLToPath(new URL('../lib/flood-child.ts', import.meta.url));
+const FLOOD_CHILD = fileURLToPath(new URL('../support/flood-child.ts', import.meta.url));
 
 const signIn = (login: string) => JSON.stringify({ login, password: PASSWORDS[0] });
 

@@ -5,10 +5,10 @@
  * to prove the measurement can see such a gap. Requests go one at a time, known and unknown
  * alternating, so outside load lands on both alike; each ratio is taken within one run.
  */
-import { startServerChild } from '../lib/child.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { newAgent, send } from '../lib/http-client.ts';
-import { median, quantile, round } from '../lib/stats.ts';
+import { startServerChild } from '../support/child.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { newAgent, send } from '../support/http-client.ts';
+import { median, quantile, round } from '../support/stats.ts';
 import { FORGOT_LOOKUP_MS, FORGOT_SEND_MS, TARGET_LOGIN } from '../server.ts';
 
 const PER_CASE = 300;

@@ -5,9 +5,9 @@
  * an order that alternates between runs; the ratio is taken within each run.
  */
 import autocannon from 'autocannon';
-import { startServerChild } from '../lib/child.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round } from '../lib/stats.ts';
+import { startServerChild } from '../support/child.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round } from '../support/stats.ts';
 import { ADMIN_SESSION, TARGET_USER_ID } from '../server.ts';
 
 const CONNECTIONS = 10;

@@ -6,7 +6,7 @@
  * and off, measured alternately in the same run; the upgrade runs after the answer, so the goal
  * is a ratio of 1.
  */
-import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
+import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { hashSync as argon2Hash } from '@node-rs/argon2';
 import {
   argon2idVerifier,
@@ -16,27 +16,15 @@ import {
   MemoryUserStore,
   pbkdf2Verifier,
   scryptVerifier,
-  verifier,
   type PasswordVerifier,
 } from '../../lib/index.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round } from '../lib/stats.ts';
+import { iteratedSha256, iteratedSha256Hash } from '../../test/helpers/iterated-sha256.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round } from '../support/stats.ts';
 
 const PASSWORD = 'Bench-Legacy-Pa55word!';
 const SAMPLES_PER_RUN = 5;
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
-
-const iteratedSha256 = verifier({
-  scheme: 'sha256-iter',
-  recognizes: (hash) => hash.startsWith('sha256-iter$'),
-  async verify(password, hash, tools) {
-    const [, iterations, salt, digest] = hash.split('$');
-    return tools.equal(
-      await tools.iteratedDigest({ algorithm: 'sha256', password, salt: Buffer.from(salt ?? '', 'hex'), iterations: Number(iterations) }),
-      Buffer.from(digest ?? '', 'hex'),
-    );
-  },
-});
 
 interface Scheme {
   readonly name: string;
@@ -48,8 +36,6 @@ interface Scheme {
 /** Each scheme at the parameters its maintainers or OWASP's Password Storage Cheat Sheet recommend today. */
 function schemes(cost: number): Scheme[] {
   const salt = randomBytes(16);
-  let digest = createHash('sha256').update(salt).update(PASSWORD).digest();
-  for (let i = 1; i < 100_000; i++) digest = createHash('sha256').update(digest).digest();
   return [
     { name: `bcrypt (primary)`, params: `cost ${cost}`, hash: '', verifier: null },
     {
@@ -85,7 +71,7 @@ function schemes(cost: number): Scheme[] {
     {
       name: 'iterated salted SHA-256 (verifier(...))',
       params: '100,000 iterations (example)',
-      hash: `sha256-iter$100000$${salt.toString('hex')}$${digest.toString('hex')}`,
+      hash: iteratedSha256Hash(PASSWORD, salt, 100_000),
       verifier: iteratedSha256,
     },
   ];

@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { createWorkerPoolHasher } from '../../lib/index.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round } from '../lib/stats.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round } from '../support/stats.ts';
 
 const JOBS = 1000;
 const COST = 6;

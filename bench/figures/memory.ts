@@ -5,8 +5,8 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round, sparkline } from '../lib/stats.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round, sparkline } from '../support/stats.ts';
 import type { MemoryParams, MemoryResult } from './memory-child.ts';
 
 const CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url));

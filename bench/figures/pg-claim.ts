@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPostgresStores } from '../../lib/postgres/index.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { median, round } from '../lib/stats.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { median, round } from '../support/stats.ts';
 
 const CLIENTS = 32;
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';

@@ -13,11 +13,11 @@
  */
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
-import { startChangers } from '../lib/changers.ts';
-import { startServerChild } from '../lib/child.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { pacedProbe } from '../lib/http-client.ts';
-import { median, quantile, round, sleep } from '../lib/stats.ts';
+import { startChangers } from '../support/changers.ts';
+import { startServerChild } from '../support/child.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { pacedProbe } from '../support/http-client.ts';
+import { median, quantile, round, sleep } from '../support/stats.ts';
 import type { ServerConfig } from '../server.ts';
 
 const IN_FLIGHT = 16;

@@ -5,11 +5,11 @@
  * operations = 2 x changes answered 200. The pool's own job counter is read as a cross-check.
  */
 import { availableParallelism } from 'node:os';
-import { startChangers } from '../lib/changers.ts';
-import { startServerChild } from '../lib/child.ts';
-import type { BenchOptions, FigureReport } from '../lib/figure.ts';
-import { rawBcryptRate } from '../lib/raw-bcrypt.ts';
-import { median, round, sleep } from '../lib/stats.ts';
+import { startChangers } from '../support/changers.ts';
+import { startServerChild } from '../support/child.ts';
+import type { BenchOptions, FigureReport } from '../support/figure.ts';
+import { rawBcryptRate } from '../support/raw-bcrypt.ts';
+import { median, round, sleep } from '../support/stats.ts';
 import type { ServerConfig } from '../server.ts';
 
 const IN_FLIGHT = 16;

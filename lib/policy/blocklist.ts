@@ -1,7 +1,7 @@
 /**
  * Builds the set of folded common passwords a resolved policy checks against.
  */
-import { COMMON_PASSWORDS } from './common-passwords.ts';
+import { COMMON_PASSWORDS } from './generated/common-passwords.ts';
 import { foldForComparison } from './normalize.ts';
 
 /**

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,6 +26,22 @@ export async function launchChromium(options: { readonly javaScriptEnabled?: boo
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     ...options,
   });
+}
+
+/**
+ * The context's first tab, recording what the page tests check afterwards: the console errors
+ * (a Content-Security-Policy violation shows there) and every URL the page requested (a token must
+ * never be in one).
+ */
+export async function watchedPage(browser: BrowserContext): Promise<{ page: Page; consoleErrors: string[]; requested: string[] }> {
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  const requested: string[] = [];
+  page.on('request', (req) => requested.push(req.url()));
+  return { page, consoleErrors, requested };
 }
 
 /** Saves a full-page screenshot as test/artifacts/<name>.png. */

@@ -90,6 +90,12 @@ describe('the packed package', () => {
     assert.deepEqual(notFromLib, []);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: unknown };
     assert.equal(manifest.bin, undefined, 'the package declares no command');
+    // Generated data ships without a source map (the map of the password list alone was 100 kB).
+    assert.ok(paths.includes('dist/policy/generated/common-passwords.js'));
+    assert.deepEqual(
+      paths.filter((p) => p.startsWith('dist/policy/generated/') && p.endsWith('.map')),
+      [],
+    );
   });
 
   it('ships dist/openapi.json equal to the openapi export', async () => {
