@@ -4,7 +4,7 @@
  * `// #endregion` in that file (dedented); `#a,b` joins regions with a blank line; `path` without
  * `#region` means the whole file.
  * Run `tsx scripts/check-readme-snippets.ts` (exit 1 on a mismatch, with the expected text), or
- * import `checkReadmeSnippets` (test/examples.test.ts does).
+ * import `checkReadmeSnippets` (test/examples/examples.test.ts does).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Example: the router over a host's existing users table, through a custom `UserStore`.
- * Run it with `npx tsx examples/custom-user-store/app.ts`; `test/examples.test.ts` drives it.
+ * Run it with `npx tsx examples/custom-user-store/app.ts`; `test/examples/examples.test.ts` drives it.
  */
 import { randomUUID } from 'node:crypto';
 import express from 'express';

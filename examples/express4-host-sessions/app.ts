@@ -3,7 +3,7 @@
  * cookie sessions. A custom `Authorizer` reads those sessions; the host's login route uses the
  * library's `verifyLogin` so lockout and normalization are shared; a password change ends the
  * user's other sessions. Run it with `npx tsx examples/express4-host-sessions/app.ts`;
- * `test/examples.test.ts` drives it on Express 4.
+ * `test/examples/examples.test.ts` drives it on Express 4.
  */
 // #region imports
 import express from 'express';

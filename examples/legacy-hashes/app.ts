@@ -3,7 +3,7 @@
  * argon2id, bcrypt at another cost, and an iterated salted SHA-256 of its own), mounting the
  * router with one option. Users sign in unchanged, and each one's hash becomes bcrypt at the
  * configured cost right after the sign-in. Run it with `npx tsx examples/legacy-hashes/app.ts`
- * (it prints the demo logins); `test/examples.test.ts` drives it.
+ * (it prints the demo logins); `test/examples/examples.test.ts` drives it.
  */
 import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import express from 'express';

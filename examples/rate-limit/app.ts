@@ -2,7 +2,7 @@
  * Example: pairing the unauthenticated `POST /auth/reset` (and `validate-password`, which also
  * takes a token) with `express-rate-limit`, so one client cannot hammer token redemption or keep
  * the password hasher busy. The limiter is mounted in front of the router, on those paths only.
- * Run it with `npx tsx examples/rate-limit/app.ts`; `test/examples.test.ts` drives it.
+ * Run it with `npx tsx examples/rate-limit/app.ts`; `test/examples/examples.test.ts` drives it.
  */
 import express from 'express';
 import { createPasswordRouter, MemoryTokenStore, MemoryUserStore, type PasswordRouterOptions } from 'express-rbac-password';

@@ -1,6 +1,6 @@
 /**
  * Drives examples/express4-host-sessions: sign in with the host's cookie session, issue a reset
- * token, redeem it, and check that the user's other sessions ended. test/examples.test.ts runs
+ * token, redeem it, and check that the user's other sessions ended. test/examples/examples.test.ts runs
  * this file with `--run` in a child process on Express 4.
  */
 import assert from 'node:assert/strict';

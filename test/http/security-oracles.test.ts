@@ -3,7 +3,7 @@
  * kinds and their events, no bcrypt verdict on a locked or revoked account, validate-password
  * without stored-hash comparisons, and the per-token reuse budget. A
  * spying hasher records which stored hashes were compared, so "no oracle" is checked directly.
- * (The maximum bcrypt cost is issue 14's maxBcryptCost; test/server-security.test.ts checks it
+ * (The maximum bcrypt cost is issue 14's maxBcryptCost; test/server/security.test.ts checks it
  * through HTTP on every store.)
  */
 import assert from 'node:assert/strict';

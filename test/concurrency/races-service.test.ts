@@ -1,0 +1,227 @@
+/**
+ * Regression tests of issue 18's races 2 and 3, through the public service API on memory,
+ * PGlite and a real PostgreSQL server (DATABASE_URL; skipped, saying why, when unset). Each race
+ * is forced deterministically: a hook in the hasher or the token store runs the competing request
+ * at the exact point where it used to slip in. Each test failed on the code before the fix.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import {
+  createBcryptHasher,
+  createPasswordService,
+  MemoryTokenStore,
+  MemoryUserStore,
+  PasswordApiError,
+  type Hasher,
+  type PasswordService,
+  type PasswordUser,
+  type TokenStore,
+  type UserStore,
+} from '../../lib/index.ts';
+import { closePglite, DATABASE_URL, SERVER_SKIP, sharedPglite, storesInFreshSchema } from '../helpers/postgres-fixtures.ts';
+
+after(closePglite);
+
+const GOOD = 'Correct-Horse-42-Battery';
+const NEW = 'Another-Strong-Pa55word!';
+const THIRD = 'Third-Quiet-Lantern-8!';
+const inner = createBcryptHasher({ cost: 4 });
+
+interface Setup {
+  readonly users: UserStore & { findById(id: string): Promise<PasswordUser | null> | PasswordUser | null };
+  readonly tokens: TokenStore;
+  createUser(login: string, passwordHash: string): Promise<PasswordUser>;
+  cleanup(): Promise<void>;
+}
+
+const servers: pg.Pool[] = [];
+after(async () => {
+  for (const pool of servers) await pool.end();
+});
+
+const STORES: readonly { name: string; skip: false | string; open(): Promise<Setup> }[] = [
+  {
+    name: 'memory',
+    skip: false,
+    open: async () => {
+      const users = new MemoryUserStore();
+      return {
+        users,
+        tokens: new MemoryTokenStore({ sweepIntervalMs: 0 }),
+        createUser: async (login, passwordHash) => users.createUser({ login, passwordHash }),
+        cleanup: async () => {},
+      };
+    },
+  },
+  {
+    name: 'PGlite',
+    skip: false,
+    open: async () => {
+      const { stores, cleanup } = await storesInFreshSchema(await sharedPglite());
+      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
+    },
+  },
+  {
+    name: 'PostgreSQL server',
+    skip: SERVER_SKIP,
+    open: async () => {
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+      servers.push(pool);
+      const { stores, cleanup } = await storesInFreshSchema(pool);
+      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
+    },
+  },
+];
+
+/** A bcrypt hasher whose next `verify` (or `hash`) runs `hook` before it answers: the competing requests slip in exactly there. */
+function hookedHasher(): Hasher & { onNextVerify(hook: () => Promise<void>): void; onNextHash(hook: () => Promise<void>): void } {
+  let verifyHook: (() => Promise<void>) | undefined;
+  let hashHook: (() => Promise<void>) | undefined;
+  return {
+    maxPasswordBytes: 72,
+    async hash(password) {
+      const hashed = await inner.hash(password);
+      const hook = hashHook;
+      hashHook = undefined;
+      await hook?.();
+      return hashed;
+    },
+    async verify(password, hash) {
+      const match = await inner.verify(password, hash);
+      const hook = verifyHook;
+      verifyHook = undefined;
+      await hook?.();
+      return match;
+    },
+    onNextVerify: (hook) => {
+      verifyHook = hook;
+    },
+    onNextHash: (hook) => {
+      hashHook = hook;
+    },
+  };
+}
+
+async function setUp(setup: Setup, threshold = 3) {
+  const hasher = hookedHasher();
+  const admin = await setup.createUser(`admin-${Math.random().toString(36).slice(2)}`, await inner.hash(GOOD));
+  const alice = await setup.createUser(`alice-${Math.random().toString(36).slice(2)}`, await inner.hash(GOOD));
+  const service: PasswordService = createPasswordService({
+    userStore: setup.users,
+    tokenStore: setup.tokens,
+    authorizer: { authenticate: () => null, canResetPassword: () => true },
+    tokenKey: 'races-service-test-secret-0123456789abcdef',
+    hasher,
+    failedAttemptsLockout: threshold,
+  });
+  return { hasher, service, admin, alice };
+}
+
+const kindOf = (error: unknown) => (error instanceof PasswordApiError ? error.kind : String(error));
+
+for (const store of STORES) {
+  describe(`issue 18 races, service on ${store.name}`, { skip: store.skip }, () => {
+    test('2. a right change racing failures that lock the account does not answer success on a locked account', async () => {
+      const setup = await store.open();
+      try {
+        const { hasher, service, alice } = await setUp(setup);
+        assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
+        // Counter at 1 of 3. While the right change checks the current password, a wrong change
+        // and a wrong sign-in lock the account.
+        hasher.onNextVerify(async () => {
+          await service.changePassword({ userId: alice.id }, 'Wrong-Guess-1!x', THIRD).catch(() => undefined);
+          assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-2!x')).ok, false);
+        });
+        const outcome = await service.changePassword({ userId: alice.id }, GOOD, NEW).then(
+          () => 'ok',
+          (error: unknown) => kindOf(error),
+        );
+        const after = await setup.users.findById(alice.id);
+        assert.equal(after?.isRevoked, true, 'the lockout was lost');
+        assert.notEqual(outcome, 'ok', 'the right change answered success, yet the account ended locked');
+        assert.equal(outcome, 'user-revoked');
+        assert.equal(after?.passwordHash, alice.passwordHash, 'the change committed on a locked account');
+      } finally {
+        await setup.cleanup();
+      }
+    });
+
+    test('2. a right change whose write comes after a lockout does not commit', async () => {
+      const setup = await store.open();
+      try {
+        const { hasher, service, alice } = await setUp(setup);
+        assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
+        // The change cleared the counter; while it hashes the new password, three failures lock the account.
+        hasher.onNextHash(async () => {
+          for (let i = 1; i <= 3; i++) assert.equal((await service.verifyLogin(alice.login, `Wrong-Guess-${i}!x`)).ok, false);
+        });
+        const outcome = await service.changePassword({ userId: alice.id }, GOOD, NEW).then(
+          () => 'ok',
+          (error: unknown) => kindOf(error),
+        );
+        const after = await setup.users.findById(alice.id);
+        assert.equal(after?.isRevoked, true, 'the lockout was lost');
+        assert.equal(outcome, 'user-revoked', 'the change answered success on an account a concurrent failure locked');
+        assert.equal(after?.passwordHash, alice.passwordHash, 'the change committed on a locked account');
+      } finally {
+        await setup.cleanup();
+      }
+    });
+
+    test('2. a right sign-in racing failures that lock the account does not answer ok', async () => {
+      const setup = await store.open();
+      try {
+        const { hasher, service, alice } = await setUp(setup);
+        assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
+        hasher.onNextVerify(async () => {
+          await service.changePassword({ userId: alice.id }, 'Wrong-Guess-1!x', THIRD).catch(() => undefined);
+          assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-2!x')).ok, false);
+        });
+        const result = await service.verifyLogin(alice.login, GOOD);
+        const after = await setup.users.findById(alice.id);
+        assert.equal(after?.isRevoked, true, 'the lockout was lost');
+        assert.equal(after?.failedAttempts, 3, 'the success cleared the counter of a locked account');
+        assert.equal(result.ok, false, 'the right sign-in answered ok, yet the account ended locked');
+        assert.deepEqual(result, { ok: false, reason: 'invalid-credentials' });
+      } finally {
+        await setup.cleanup();
+      }
+    });
+
+    test('3. an issue racing a redemption of the older token never hands out a dead token', async () => {
+      const setup = await store.open();
+      try {
+        const { service, admin, alice } = await setUp(setup);
+        const older = await service.issueResetToken({ userId: admin.id }, alice.id);
+        // The redemption of the older token commits between the issue's read of the hash and its insert.
+        const issue = setup.tokens.issue.bind(setup.tokens);
+        let raced = false;
+        setup.tokens.issue = async (record, options) => {
+          if (!raced) {
+            raced = true;
+            await service.resetPassword(older.token, NEW);
+          }
+          return issue(record, options);
+        };
+        const outcome = await service.issueResetToken({ userId: admin.id }, alice.id).then(
+          (issued) => issued,
+          (error: unknown) => kindOf(error),
+        );
+        assert.ok(raced);
+        if (typeof outcome === 'string') {
+          assert.equal(outcome, 'conflict');
+        } else {
+          // A token that was handed out must work.
+          await service.resetPassword(outcome.token, THIRD).catch((error: unknown) => assert.fail(`the issued token is dead on arrival: ${kindOf(error)}`));
+        }
+        // The admin retries and gets a live token.
+        const retried = await service.issueResetToken({ userId: admin.id }, alice.id);
+        await service.resetPassword(retried.token, 'Fourth-Bright-Meadow-3!');
+        assert.equal((await service.verifyLogin(alice.login, 'Fourth-Bright-Meadow-3!')).ok, true);
+      } finally {
+        await setup.cleanup();
+      }
+    });
+  });
+}

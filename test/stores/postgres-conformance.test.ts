@@ -1,0 +1,86 @@
+/**
+ * The conformance suite on the PostgreSQL adapter: on PGlite always (default users table and a
+ * host table with custom names), and on the real server from DATABASE_URL when it is set.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runConformance } from '../../lib/conformance/index.ts';
+import {
+  closePglite,
+  conformanceOptions,
+  openServerRun,
+  SERVER_SKIP,
+  sharedPglite,
+  storesInFreshSchema,
+  storesWithFreshPrefix,
+  uniqueName,
+  type ServerRun,
+} from '../helpers/postgres-fixtures.ts';
+import { createPostgresStores, type SqlClient } from '../../lib/postgres/index.ts';
+
+after(closePglite);
+
+// PGlite is one connection in this process: the second pair is a second set of stores (their own
+// executor and transaction context) on the same instance, which is as independent as it gets.
+describe('conformance: PostgreSQL adapter on PGlite, default users table, two store pairs', () => {
+  runConformance(
+    test,
+    conformanceOptions(async () => storesInFreshSchema(await sharedPglite()), sharedPglite),
+  );
+});
+
+describe('conformance: PostgreSQL adapter on PGlite, existing users table with custom names, two store pairs', () => {
+  runConformance(
+    test,
+    conformanceOptions(async () => {
+      const db = await sharedPglite();
+      const schema = uniqueName('erp_host');
+      const stateSchema = uniqueName('erp_state');
+      await db.query(`CREATE SCHEMA "${schema}"`);
+      await db.query(`CREATE SCHEMA "${stateSchema}"`);
+      await db.query(`CREATE TABLE "${schema}"."Accounts" (
+        "AccountId" text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+        "UserName" text NOT NULL UNIQUE,
+        "PwHash" text,
+        "Remote" boolean NOT NULL DEFAULT false,
+        "Disabled" boolean NOT NULL DEFAULT false
+      )`);
+      const options = {
+        schema,
+        usersTable: 'Accounts',
+        stateSchema,
+        tablePrefix: 'acct_',
+        columns: { id: 'AccountId', login: 'UserName', passwordHash: 'PwHash', isRemote: 'Remote', isRevoked: 'Disabled' },
+      };
+      const stores = createPostgresStores(db, options);
+      await stores.migrate();
+      return {
+        stores,
+        schema,
+        options,
+        db,
+        cleanup: async () => void (await db.query(`DROP SCHEMA "${schema}", "${stateSchema}" CASCADE`)),
+      };
+    }, sharedPglite),
+  );
+});
+
+describe('conformance: PostgreSQL adapter on the real server (DATABASE_URL), two pools on one database', { skip: SERVER_SKIP }, () => {
+  let run: ServerRun | undefined;
+  let secondPool: SqlClient | undefined;
+  before(async () => {
+    run = await openServerRun();
+    secondPool = run.newPool();
+  });
+  after(async () => {
+    await run?.end();
+  });
+  const opened = () => run ?? assert.fail('server run not open');
+  runConformance(
+    test,
+    conformanceOptions(
+      async () => storesWithFreshPrefix(opened().pool, opened().schema),
+      () => secondPool ?? assert.fail('server run not open'),
+    ),
+  );
+});
