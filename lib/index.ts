@@ -13,7 +13,7 @@ export {
   type PasswordValidation,
 } from './service/password-service.ts';
 export { credentialStamp } from './service/credential-stamp.ts';
-export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
+export type { LockoutOption, PasswordChangedInfo, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
 export { DEFAULTS, OPTION_RANGES, type OptionRange, type RangedOption } from './config/defaults.ts';
 export { publicUrlProblem } from './config/public-url.ts';
 export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';

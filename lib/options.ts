@@ -19,6 +19,9 @@ export type LockoutOption =
   /** Lock for `initialDelaySeconds` (default 60), doubling on each lock up to `maxDelaySeconds` (default 3600). */
   | { readonly mode: 'temporary'; readonly initialDelaySeconds?: number; readonly maxDelaySeconds?: number };
 
+/** What `onPasswordChanged` is told besides the user: the route, the request's context, and who acted. */
+export type PasswordChangedInfo<P extends Principal = Principal> = { readonly via: PasswordChangeVia; readonly principal?: P } & CallContext;
+
 /** Everything the core service needs. */
 export interface PasswordServiceOptions<P extends Principal = Principal> {
   /** Required. Where users live. */
@@ -88,9 +91,11 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   readonly onEvent?: (event: PasswordEvent) => void | Promise<void>;
   /**
    * Called after a password changed by any route, before the answer is sent: end the user's
-   * other sessions here. Errors are logged; the password change stands.
+   * other sessions here. `principal` is the acting principal when there is one (a change of one's
+   * own password), so the session that made the change can be kept. Errors are logged; the
+   * password change stands.
    */
-  readonly onPasswordChanged?: (user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>;
+  readonly onPasswordChanged?: (user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>;
   /**
    * Checks new passwords against breach corpora (e.g. `createPwnedPasswordsChecker()`), after the
    * policy rules pass and before any hashing or token use. A breached password fails with rule

@@ -3,7 +3,8 @@
  * frozen. The service and the router read only this, never the raw options.
  */
 import type { BreachedPasswordChecker } from '../breached/checker.ts';
-import type { CallContext, PasswordChangeVia, PasswordEvent } from '../events.ts';
+import type { PasswordEvent } from '../events.ts';
+import type { PasswordChangedInfo } from '../options.ts';
 import type { PasswordVerifier } from '../hashing/legacy/verifier.ts';
 import type { ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import type { SendResetLink } from '../self-service/reset-links.ts';
@@ -54,7 +55,7 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly publicUrl: string | undefined;
   readonly now: () => Date;
   readonly onEvent: ((event: PasswordEvent) => void | Promise<void>) | undefined;
-  readonly onPasswordChanged: ((user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>) | undefined;
+  readonly onPasswordChanged: ((user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>) | undefined;
   readonly breachedPasswords: BreachedPasswordChecker | undefined;
   readonly sendResetLink: SendResetLink | undefined;
   readonly resetLinkCooldownMs: number;

@@ -127,7 +127,7 @@ export function resolveOptions<P extends Principal>(options: PasswordRouterOptio
   return Object.freeze(config);
 }
 
-function resolveHttp(options: PasswordRouterOptions<Principal>, problems: OptionProblems): HttpConfig {
+function resolveHttp<P extends Principal>(options: PasswordRouterOptions<P>, problems: OptionProblems): HttpConfig {
   const { errorNamespace = DEFAULTS.errorNamespace, bodyLimit = DEFAULTS.bodyLimit } = options;
   if (typeof errorNamespace !== 'string')
     problems.add('errorNamespace', 'wrong-type', `must be a string, e.g. "${DEFAULTS.errorNamespace}" or ""; got ${received(errorNamespace)}.`);
@@ -143,7 +143,7 @@ function resolveHttp(options: PasswordRouterOptions<Principal>, problems: Option
 }
 
 /** The hashing options; the pools themselves are made by the service, once all options passed. */
-function resolveHashing(options: PasswordServiceOptions<Principal>, problems: OptionProblems): HashingConfig {
+function resolveHashing<P extends Principal>(options: PasswordServiceOptions<P>, problems: OptionProblems): HashingConfig {
   const hasher = options.hasher;
   if (hasher !== undefined && options.bcryptCost !== undefined) {
     problems.add('bcryptCost', 'conflict', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
@@ -193,7 +193,7 @@ function resolvePolicy(settings: PasswordServiceOptions['policy'], users: UserSt
   return policy;
 }
 
-function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserStore | undefined): ResolvedLockout | null {
+function resolveLockout<P extends Principal>(options: PasswordServiceOptions<P>, users: UserStore | undefined): ResolvedLockout | null {
   const threshold = numberOption('failedAttemptsLockout', options.failedAttemptsLockout, DEFAULTS.failedAttemptsLockout, OPTION_RANGES.failedAttemptsLockout);
   if (threshold === 0) return null;
   if (users !== undefined && (typeof users.recordFailedAttempt !== 'function' || typeof users.clearFailedAttempts !== 'function')) {

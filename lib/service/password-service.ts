@@ -110,6 +110,20 @@ export type LoginResult =
       readonly lockedUntil?: Date;
     };
 
+/** How `#commitPassword` writes: who and what route, and what the write may lift. */
+interface PasswordCommit<P extends Principal> {
+  readonly via: PasswordChangeVia;
+  /** Lift a lockout (never an administrator's revocation), as a reset and an administrator's set do. */
+  readonly reinstate: boolean;
+  /** A reset: the token redeemed together with the write. */
+  readonly redeem?: string;
+  /** A change: the verified current password, so a write that lost only to its hash upgrade still stands. */
+  readonly current?: string;
+  /** The acting principal, when there is one (a change): handed to `onPasswordChanged`. */
+  readonly actor?: P;
+  readonly context: CallContext;
+}
+
 /** The core service. Create it with `createPasswordService` or get it from `router.service`. */
 export class PasswordService<P extends Principal = Principal> {
   readonly authorizer: Authorizer<P>;
@@ -254,49 +268,83 @@ export class PasswordService<P extends Principal = Principal> {
       if (left === 0) log('reset token of user %s died: its budget of reused-password refusals is spent', user.id);
       this.#rejectPolicy(user, reuse, context);
     }
-    const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
-    let stale = false;
+    const written = await this.#commitPassword(user, normalized, { via: 'reset', reinstate: true, redeem: record.id, context });
+    if (written === null) throw invalidToken();
+    return written;
+  }
+
+  /**
+   * The one password-write path of a reset, a change and an administrator's set: hash, write
+   * with a compare-and-set on the hash read (inside the token's redemption for a reset), then
+   * what follows a committed write (`#afterCommit`). Null when a concurrent password write won,
+   * or the token was redeemed meanwhile: nothing was written.
+   */
+  async #commitPassword(user: PasswordUser, normalized: string, write: PasswordCommit<P>): Promise<PasswordWriteResult | null> {
+    const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(write.context));
     const late: Promise<unknown>[] = [];
-    // The password write inside the redemption has its own timeout, shorter than the redemption's:
-    // a write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
-    // instead of leaving the token claimed (dead) with the password never written.
+    // A change of one's own password commits only on an account still active (issue 18: a concurrent failure may have locked it).
+    const store = () => this.#writePassword(user, passwordHash, write.reinstate, write.current, late, write.via === 'change');
+    try {
+      const written = write.redeem === undefined ? await store() : await this.#redeemWith(write.redeem, store, late);
+      if (!written) return null;
+    } catch (error) {
+      // The write lost to a concurrent one inside the redemption: the store rolled the claim back.
+      if (isAbortedRedemption(error)) return null;
+      // Answered 503, but the store may still commit: then what follows a change runs after all.
+      this.#settleLateWrite(user.id, passwordHash, late, async (extra) => void (await this.#afterCommit(user, write, extra)));
+      throw error;
+    }
+    return this.#afterCommit(user, write);
+  }
+
+  /**
+   * Redeems the token with the password write as its `apply`, so the token is consumed only
+   * together with the write. The write has its own timeout, shorter than the redemption's: a
+   * write that hangs then fails `apply`, so the store undoes the claim before we answer 503,
+   * instead of leaving the token claimed (dead) with the password never written. False when the
+   * token was no longer there to redeem.
+   */
+  async #redeemWith(tokenId: string, store: () => Promise<boolean>, late: Promise<unknown>[]): Promise<boolean> {
+    const apply = async (): Promise<void> => {
+      // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
+      if (!(await store())) throw new AbortRedemption('password changed concurrently');
+    };
     const redeemed = await storeCall(
       'tokenStore.redeem',
       this.#timeoutMs * 2,
-      (outer) =>
-        this.#tokens.redeem(
-          record.id,
-          this.#now(),
-          async () => {
-            const written = await this.#writePassword(user, passwordHash, true, undefined, late);
-            // The password changed since we read it (a concurrent change or reset): roll the claim back and refuse.
-            if (!written) {
-              stale = true;
-              throw new AbortRedemption('password changed concurrently');
-            }
-          },
-          outer,
-        ),
+      (outer) => this.#tokens.redeem(tokenId, this.#now(), apply, outer),
       (pending) => late.push(pending),
-    ).catch((error: unknown) => {
-      if (stale) return null;
-      this.#settleLateWrite(user.id, passwordHash, late, async (extra) => void (await this.#finishReset(user, context, extra)));
-      throw error;
-    });
-    if (redeemed === null) throw invalidToken();
-    return this.#finishReset(user, context);
+    );
+    return redeemed !== null;
   }
 
-  /** What follows a committed reset: after the commit, not inside `apply` (a failed statement there would abort a database transaction). */
-  async #finishReset(user: PasswordUser, context: CallContext, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
+  /**
+   * What follows a committed password write: after the commit, not inside a redemption's `apply`
+   * (a failed statement there would abort a database transaction). Tokens die, the events go out,
+   * the host's `onPasswordChanged` runs. A reset or an administrator's set lifts a lockout, never
+   * an administrator's revocation (`stillRevoked`).
+   */
+  async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
+    const { via, context } = write;
     await this.#revokeAfterWrite(user.id);
-    const stillRevoked = revocationOf(user) === 'admin';
-    log('password reset with token for user %s%s', user.id, stillRevoked ? ' (stays revoked by an administrator)' : '');
-    this.#emit('password-reset', user.id, null, context, nonEmpty({ ...extra, ...(stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {}) }));
-    if (!stillRevoked && (user.isRevoked || (user.failedAttempts ?? 0) > 0 || isLocked(user, this.#now()))) {
-      this.#emit('account-reinstated', user.id, null, context, { via: 'reset', revokedBy: revocationOf(user), ...extra });
+    const stillRevoked = via !== 'change' && revocationOf(user) === 'admin';
+    const kept = stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {};
+    if (via === 'reset') {
+      log('password reset with token for user %s%s', user.id, stillRevoked ? ' (stays revoked by an administrator)' : '');
+      this.#emit('password-reset', user.id, null, context, nonEmpty({ ...extra, ...kept }));
+    } else if (via === 'change') {
+      log('password changed by user %s', user.id);
+      this.#emit('password-changed', user.id, user.id, context, nonEmpty(extra));
+    } else {
+      log('password of user %s set by an administrator%s', user.id, stillRevoked ? ' (stays revoked by an administrator)' : '');
+      this.#emit('password-changed', user.id, null, context, { via, ...kept, ...extra });
     }
-    await this.#passwordChanged(user, 'reset', context);
+    // A reset also announces the clearing of a mere failure count; an administrator's set, a lift of a revocation or lock.
+    const reinstated = user.isRevoked || isLocked(user, this.#now()) || (via === 'reset' && (user.failedAttempts ?? 0) > 0);
+    if (via !== 'change' && !stillRevoked && reinstated) {
+      this.#emit('account-reinstated', user.id, null, context, { via, revokedBy: revocationOf(user), ...extra });
+    }
+    await this.#passwordChanged(user, via, context, write.actor);
     return { stillRevoked };
   }
 
@@ -337,12 +385,6 @@ export class PasswordService<P extends Principal = Principal> {
       await this.#recordFailure(user, user.id, context);
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
-    const finish = async (extra: Record<string, unknown> = {}) => {
-      await this.#revokeAfterWrite(user.id);
-      log('password changed by user %s', user.id);
-      this.#emit('password-changed', user.id, user.id, context, nonEmpty(extra));
-      await this.#passwordChanged(user, 'change', context);
-    };
     let written = false;
     try {
       if ((user.failedAttempts ?? 0) > 0) {
@@ -352,15 +394,13 @@ export class PasswordService<P extends Principal = Principal> {
       }
       const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user, job);
       if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
-      const passwordHash = await hashWith(this.#hasher, normalized, job);
-      written = await this.#passwordWrite(user, passwordHash, false, finish, current, true);
+      written = (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, actor: principal, context })) !== null;
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
       if (!written) this.#upgradeLater(user, current, verified, 'change', context);
     }
     if (!written) await this.#refuseLostChange(principal);
-    await finish();
   }
 
   /**
@@ -389,24 +429,6 @@ export class PasswordService<P extends Principal = Principal> {
     if (fresh.isRevoked) return 'revoked';
     if (isLocked(fresh, this.#now())) return 'locked';
     return fresh.passwordHash === passwordHash ? 'ok' : 'password-changed';
-  }
-
-  /** `#writePassword` outside a redemption; when it times out, `finish` runs if it committed after all. */
-  async #passwordWrite(
-    user: PasswordUser,
-    passwordHash: string,
-    reinstate: boolean,
-    finish: (extra: Record<string, unknown>) => Promise<void>,
-    current?: string,
-    requireActive = false,
-  ): Promise<boolean> {
-    const late: Promise<unknown>[] = [];
-    try {
-      return await this.#writePassword(user, passwordHash, reinstate, current, late, requireActive);
-    } catch (error) {
-      this.#settleLateWrite(user.id, passwordHash, late, finish);
-      throw error;
-    }
   }
 
   /**
@@ -499,30 +521,25 @@ export class PasswordService<P extends Principal = Principal> {
   }
 
   /**
-   * Sets a user's password directly (the admin CLI): policy applies, tokens die, a lockout is
-   * lifted. An administrator's revocation stays (see `stillRevoked`): lift it with `reinstate`.
+   * Sets a user's password directly, as an administrator (the admin CLI): policy applies, tokens
+   * die, a lockout is lifted. An administrator's revocation stays (see `stillRevoked`): lift it
+   * with `reinstate`. (Not `UserStore.setPassword`, the store's raw compare-and-set write.)
    */
-  async setPassword(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
+  async setPasswordAsAdmin(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
     const user = await this.#findUser(parseUserId(userId));
     if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
     const normalized = normalizePassword(password);
     await this.#enforcePolicy(normalized, user, context, 'admin');
-    const passwordHash = await hashWith(this.#hasher, normalized, hashOptionsOf(context));
     // The store lifts only a lockout: an administrator's revocation stays.
-    const stillRevoked = revocationOf(user) === 'admin';
-    const finish = async (extra: Record<string, unknown> = {}) => {
-      await this.#revokeAfterWrite(user.id);
-      this.#emit('password-changed', user.id, null, context, { via: 'admin', ...(stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {}), ...extra });
-      if (!stillRevoked && (user.isRevoked || isLocked(user, this.#now()))) {
-        this.#emit('account-reinstated', user.id, null, context, { via: 'admin', revokedBy: revocationOf(user), ...extra });
-      }
-      await this.#passwordChanged(user, 'admin', context);
-    };
-    const written = await this.#passwordWrite(user, passwordHash, true, finish);
-    if (!written) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
-    await finish();
-    return { stillRevoked };
+    const written = await this.#commitPassword(user, normalized, { via: 'admin', reinstate: true, context });
+    if (written === null) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
+    return written;
+  }
+
+  /** @deprecated Renamed `setPasswordAsAdmin` (this name is `UserStore.setPassword`'s, which does something else); kept for hosts that call it. */
+  setPassword(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
+    return this.setPasswordAsAdmin(userId, password, context);
   }
 
   /**
@@ -965,10 +982,10 @@ export class PasswordService<P extends Principal = Principal> {
     return result;
   }
 
-  async #passwordChanged(user: PasswordUser, via: PasswordChangeVia, context: CallContext): Promise<void> {
+  async #passwordChanged(user: PasswordUser, via: PasswordChangeVia, context: CallContext, principal?: P): Promise<void> {
     if (this.#onPasswordChanged === undefined) return;
     try {
-      await this.#onPasswordChanged(user, { via, ...context });
+      await this.#onPasswordChanged(user, { via, ...context, ...(principal === undefined ? {} : { principal }) });
     } catch (error) {
       log('onPasswordChanged failed for user %s: %s', user.id, (error as Error)?.name ?? 'error');
     }
@@ -1009,6 +1026,11 @@ function parseUserId(sid: string): string {
 /** Event details, or none at all when there are none (events keep their shape when nothing is added). */
 function nonEmpty(details: Record<string, unknown>): Record<string, unknown> | undefined {
   return Object.keys(details).length === 0 ? undefined : details;
+}
+
+/** A redemption this service rolled back on purpose, even when a store wrapped the error it saw in `apply`. */
+function isAbortedRedemption(error: unknown): boolean {
+  return error instanceof AbortRedemption || (error instanceof StoreUnavailableError && error.cause instanceof AbortRedemption);
 }
 
 function invalidToken(): PasswordApiError {
