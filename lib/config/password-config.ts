@@ -4,7 +4,7 @@
  */
 import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import type { PasswordEvent } from '../events.ts';
-import type { PasswordChangedInfo } from '../options.ts';
+import type { PasswordChangedInfo, ServiceAuthorizer } from '../options.ts';
 import type { PasswordVerifier } from '../hashing/legacy/verifier.ts';
 import type { ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import type { SendResetLink } from '../self-service/reset-links.ts';
@@ -29,7 +29,9 @@ export interface HashingConfig {
 }
 
 /** The router's own settings (absent when only the service was asked for). */
-export interface HttpConfig {
+export interface HttpConfig<P extends Principal = Principal> {
+  /** Authentication is the router's: `authorizer.authenticate` is called only there. */
+  readonly authorizer: Authorizer<P>;
   readonly errorNamespace: string;
   readonly bodyLimit: number | string;
   readonly requestId: ((req: Request) => string) | undefined;
@@ -40,7 +42,7 @@ export interface HttpConfig {
 export interface PasswordConfig<P extends Principal = Principal> {
   readonly userStore: UserStore;
   readonly tokenStore: TokenStore;
-  readonly authorizer: Authorizer<P>;
+  readonly authorizer: ServiceAuthorizer<P>;
   readonly tokenKeys: readonly ResolvedTokenKey[];
   readonly tokenIssuer: string;
   readonly clockToleranceSeconds: number;
@@ -61,5 +63,5 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly resetLinkCooldownMs: number;
   readonly maxPendingResetLinks: number;
   readonly normalizeIdentifier: (value: string) => string;
-  readonly http: HttpConfig | undefined;
+  readonly http: HttpConfig<P> | undefined;
 }

@@ -7,7 +7,8 @@ import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { closestName } from '../closest-name.ts';
 import { defaultMaxBcryptCost } from '../hashing/bcrypt-cost.ts';
 import { resolveLegacyVerifiers } from '../hashing/legacy/resolve.ts';
-import type { PasswordRouterOptions, PasswordServiceOptions } from '../options.ts';
+import type { PasswordServiceOptions } from '../options.ts';
+import type { PasswordRouterOptions } from '../http/router-options.ts';
 import { resolvePasswordPolicy, type ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Hasher, Principal, UserStore } from '../types.ts';
@@ -55,7 +56,7 @@ const HOUR_MS = 3_600_000;
  * (`target: 'router'`, which adds the HTTP options) and returns the frozen configuration. Throws one
  * `PasswordOptionsError` listing every problem.
  */
-export function resolveOptions<P extends Principal>(options: PasswordRouterOptions<P>, target: 'service' | 'router'): PasswordConfig<P> {
+export function resolveOptions<P extends Principal>(options: PasswordServiceOptions<P>, target: 'service' | 'router'): PasswordConfig<P> {
   if (options === null || typeof options !== 'object') optionError('(options)', 'not-an-object', `must be an object; got ${received(options)}.`);
   const problems = new OptionProblems();
   const known: readonly string[] = target === 'router' ? ROUTER_KEYS : SERVICE_KEYS;
@@ -71,7 +72,8 @@ export function resolveOptions<P extends Principal>(options: PasswordRouterOptio
   problems.attempt(() => requireMethods('userStore', options.userStore, ['findById', 'setPassword']), undefined);
   problems.attempt(() => requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']), undefined);
   problems.attempt(() => {
-    requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
+    // Only the router authenticates; the service decides with the permission checks alone.
+    requireMethods('authorizer', options.authorizer, target === 'router' ? ['authenticate', 'canResetPassword'] : ['canResetPassword']);
     if (options.authorizer.canCreateUsers !== undefined && typeof options.authorizer.canCreateUsers !== 'function') {
       optionError('authorizer', 'missing-method', 'canCreateUsers must be a method when present (see the Authorizer interface in the README).');
     }
@@ -121,13 +123,13 @@ export function resolveOptions<P extends Principal>(options: PasswordRouterOptio
     resetLinkCooldownMs: number('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds) * 1000,
     maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
     normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
-    http: target === 'router' ? resolveHttp(options, problems) : undefined,
+    http: target === 'router' ? resolveHttp(options as PasswordRouterOptions<P>, problems) : undefined,
   };
   problems.throwIfAny();
   return Object.freeze(config);
 }
 
-function resolveHttp<P extends Principal>(options: PasswordRouterOptions<P>, problems: OptionProblems): HttpConfig {
+function resolveHttp<P extends Principal>(options: PasswordRouterOptions<P>, problems: OptionProblems): HttpConfig<P> {
   const { errorNamespace = DEFAULTS.errorNamespace, bodyLimit = DEFAULTS.bodyLimit } = options;
   if (typeof errorNamespace !== 'string')
     problems.add('errorNamespace', 'wrong-type', `must be a string, e.g. "${DEFAULTS.errorNamespace}" or ""; got ${received(errorNamespace)}.`);
@@ -135,6 +137,7 @@ function resolveHttp<P extends Principal>(options: PasswordRouterOptions<P>, pro
     problems.add('bodyLimit', 'wrong-type', `must be a byte count or a string such as "${DEFAULTS.bodyLimit}"; got ${received(bodyLimit)}.`);
   }
   return Object.freeze({
+    authorizer: options.authorizer,
     errorNamespace,
     bodyLimit,
     requestId: problems.attempt(() => functionOption('requestId', options.requestId), undefined),

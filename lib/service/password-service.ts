@@ -11,7 +11,7 @@ import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import type { PasswordConfig, ResolvedLockout } from '../config/password-config.ts';
 import { resolveOptions } from '../config/resolve-options.ts';
-import type { PasswordServiceOptions } from '../options.ts';
+import type { PasswordServiceOptions, ServiceAuthorizer } from '../options.ts';
 import {
   breachedPasswordFailure,
   checkLoginRules,
@@ -27,8 +27,6 @@ import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { ResetLinkThrottle, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
 import { ResetTokenCodec, newTokenId, passwordStamp, type ResetTokenClaims } from '../tokens/reset-token.ts';
 import type {
-  Authorizer,
-  FailedAttemptInput,
   HashOptions,
   Hasher,
   PasswordUser,
@@ -46,6 +44,7 @@ import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import { credentialStamp } from './credential-stamp.ts';
 import { isUnusableLogin } from './login-input.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
+import { assertAccountActive, isLocked, retryAfterSeconds } from './account-state.ts';
 
 const log = createLogger('service');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -108,6 +107,8 @@ export type LoginResult =
       readonly lockedNow?: boolean;
       /** For `locked`: when the temporary lock ends. */
       readonly lockedUntil?: Date;
+      /** For `locked`: whole seconds until it ends (at least 1), for a `Retry-After` header. */
+      readonly retryAfterSeconds?: number;
     };
 
 /** How `#commitPassword` writes: who and what route, and what the write may lift. */
@@ -126,7 +127,8 @@ interface PasswordCommit<P extends Principal> {
 
 /** The core service. Create it with `createPasswordService` or get it from `router.service`. */
 export class PasswordService<P extends Principal = Principal> {
-  readonly authorizer: Authorizer<P>;
+  /** The host's permission checks (authentication is the router's). */
+  readonly #permissions: ServiceAuthorizer<P>;
   readonly #users: UserStore;
   readonly #tokens: TokenStore;
   readonly #hasher: Hasher;
@@ -157,7 +159,7 @@ export class PasswordService<P extends Principal = Principal> {
   constructor(config: PasswordConfig<P>) {
     this.#users = config.userStore;
     this.#tokens = config.tokenStore;
-    this.authorizer = config.authorizer;
+    this.#permissions = config.authorizer;
     this.#codec = new ResetTokenCodec([...config.tokenKeys], config.tokenIssuer, config.clockToleranceSeconds);
     this.#lifetimeMs = config.resetTokenLifetimeMs;
     this.#timeoutMs = config.storeTimeoutMs;
@@ -185,21 +187,13 @@ export class PasswordService<P extends Principal = Principal> {
     this.#reuseRefusals = config.resetReuseRefusals;
   }
 
-  /** The principal behind an HTTP request, or a 401. Revoked or locked principals get 401 too. */
-  async authenticate(req: Parameters<Authorizer<P>['authenticate']>[0]): Promise<P> {
-    const principal = await this.#call('authorizer.authenticate', () => this.authorizer.authenticate(req));
-    if (principal === null || principal === undefined) throw new PasswordApiError('user-unauthenticated', 'Route requires authentication');
-    if (typeof principal.userId !== 'string') throw new PasswordApiError('user-unauthenticated', 'Route requires authentication');
-    return principal;
-  }
-
   /** `POST /users/:sid/password/reset`: issues a single-use reset token for a local user. */
   async issueResetToken(principal: P, sid: string, context: CallContext = {}): Promise<IssuedResetToken> {
     await this.#requireActiveCaller(principal, false);
     const userId = parseUserId(sid);
     const user = await this.#findUser(userId);
     if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
-    const allowed = await this.#call('authorizer.canResetPassword', () => this.authorizer.canResetPassword(principal, user));
+    const allowed = await this.#call('authorizer.canResetPassword', () => this.#permissions.canResetPassword(principal, user));
     if (allowed !== true) throw new PasswordApiError('permission-denied', 'You do not have permission to reset the password of this user');
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');
     return this.#issue(user, principal.userId, context);
@@ -500,7 +494,7 @@ export class PasswordService<P extends Principal = Principal> {
       const result = await this.#recordFailure(user, null, context);
       if (result?.lockedNow === true) {
         if (!this.#revealAccountState) return { ok: false, reason: 'invalid-credentials', lockedNow: true };
-        return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
+        return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ...lockedResult(result.lockedUntil, now), lockedNow: true };
       }
       return { ok: false, reason: 'invalid-credentials' };
     }
@@ -654,11 +648,7 @@ export class PasswordService<P extends Principal = Principal> {
       if (mustExist) throw new PasswordApiError('permission-denied', 'The current user has no local account in this service');
       return null;
     }
-    if (user.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
-    if (isLocked(user, this.#now())) {
-      const seconds = Math.max(1, Math.ceil(((user.lockedUntil as Date).getTime() - this.#now().getTime()) / 1000));
-      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
-    }
+    assertAccountActive(user, this.#now());
     return user;
   }
 
@@ -719,9 +709,9 @@ export class PasswordService<P extends Principal = Principal> {
 
   /** Whether the caller may learn that a login is taken: only those allowed to create users. */
   async #mayCreateUsers(caller: P): Promise<boolean> {
-    const canCreateUsers = this.authorizer.canCreateUsers;
+    const canCreateUsers = this.#permissions.canCreateUsers;
     if (typeof canCreateUsers !== 'function') return false;
-    return (await this.#call('authorizer.canCreateUsers', () => canCreateUsers.call(this.authorizer, caller))) === true;
+    return (await this.#call('authorizer.canCreateUsers', () => canCreateUsers.call(this.#permissions, caller))) === true;
   }
 
   #ruleContext(user: PasswordUser | null): { login?: string; maxPasswordBytes?: number } {
@@ -1044,13 +1034,14 @@ function revocationOf(user: PasswordUser): RevocationKind | null {
 }
 
 /** What `revealAccountState` tells about a revoked or locked account, to any password. */
-function closedAccount(user: PasswordUser, now: Date): LoginResult {
-  if (isLocked(user, now) && !user.isRevoked) return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil as Date };
-  return { ok: false, reason: 'revoked' };
+/** A `locked` answer, with what a caller needs for `Retry-After`. */
+function lockedResult(lockedUntil: Date, now: Date): Extract<LoginResult, { ok: false }> {
+  return { ok: false, reason: 'locked', lockedUntil, retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
 }
 
-function isLocked(user: PasswordUser, now: Date): boolean {
-  return user.lockedUntil instanceof Date && user.lockedUntil > now;
+function closedAccount(user: PasswordUser, now: Date): LoginResult {
+  if (isLocked(user, now) && !user.isRevoked) return lockedResult(user.lockedUntil as Date, now);
+  return { ok: false, reason: 'revoked' };
 }
 
 /** A non-secret reason for logs and events: a breach check's code, else the error's class name. */

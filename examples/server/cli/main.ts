@@ -205,7 +205,7 @@ async function createUser(
 async function adminService(config: ReferenceConfig, store: ReferenceStore): Promise<PasswordService> {
   return createPasswordService({
     ...(await referenceServiceOptions(config, store)),
-    authorizer: { authenticate: () => null, canResetPassword: () => true, canCreateUsers: () => true },
+    authorizer: { canResetPassword: () => true, canCreateUsers: () => true },
     onPasswordChanged: async (user) => {
       await store.state.endSessions(user.id);
     },
