@@ -5,6 +5,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createLogger } from '../log.ts';
 import { resolveOptions } from '../config/resolve-options.ts';
+import { httpOptions } from './http-options.ts';
 import type { PasswordRouterOptions } from './router-options.ts';
 import { PasswordService } from '../service/password-service.ts';
 import type { CallContext } from '../events.ts';
@@ -43,7 +44,7 @@ export type PasswordRouter<P extends Principal = Principal> = Router & {
 
 /** Creates the router. Throws at once on a wrong or misspelled option. */
 export function createPasswordRouter<P extends Principal = Principal>(options: PasswordRouterOptions<P>): PasswordRouter<P> {
-  const config = resolveOptions(options, 'router');
+  const config = resolveOptions(options, httpOptions(options));
   const http = config.http as NonNullable<typeof config.http>;
   const idOf = http.requestId ?? requestIdOf;
   const authenticate = createAuthentication(http.authorizer, config.storeTimeoutMs);

@@ -382,7 +382,7 @@ export class PasswordService<P extends Principal = Principal> {
 
 /** Creates the core service without HTTP (for the CLI, jobs, or a host's own routes). */
 export function createPasswordService<P extends Principal = Principal>(options: PasswordServiceOptions<P>): PasswordService<P> {
-  return new PasswordService(resolveOptions(options, 'service'));
+  return new PasswordService(resolveOptions(options));
 }
 
 function parseUserId(sid: string): string {
