@@ -24,6 +24,7 @@ import { announcePasswordWrite, revocationOf } from './password-write-events.ts'
 import type { IssuedResetToken, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
+import { verifyLogin } from './login-verification.ts';
 import { AbortRedemption } from './store-call.ts';
 
 export type { IssuedResetToken, LoginFailureReason, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
@@ -241,7 +242,7 @@ export class PasswordService<P extends Principal = Principal> {
    * every password gets the same answer after the same work.
    */
   verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
-    return this.#c.login.verifyLogin(login, password, context, true);
+    return verifyLogin(this.#c.login, login, password, context, true);
   }
 
   /**

@@ -7,12 +7,11 @@ import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { PasswordApiError } from '../errors.ts';
 import type { CallContext } from '../events.ts';
 import { hashOptionsOf } from '../hashing/hash-options.ts';
-import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
 import { breachedPasswordFailure, checkPasswordRules, reusedPasswordFailure, type PolicyFailure, type ResolvedPasswordPolicy } from '../policy/index.ts';
 import type { HashOptions, Hasher, PasswordUser } from '../types.ts';
 import { breachReason } from './describe-error.ts';
-import type { UpgradeVia } from './hash-upgrades.ts';
+import type { ScheduleUpgrade, UpgradeVia } from './hash-upgrades.ts';
 import type { PasswordVerification } from './password-verification.ts';
 import type { ServiceParts } from './service-parts.ts';
 
@@ -24,7 +23,7 @@ export interface PolicyEnforcementDeps {
   readonly hasher: Hasher;
   readonly breached: BreachedPasswordChecker | undefined;
   readonly verification: PasswordVerification;
-  readonly upgradeLater: (user: PasswordUser, normalized: string, outcome: VerifyOutcome, via: UpgradeVia, context: CallContext) => void;
+  readonly upgradeLater: ScheduleUpgrade;
 }
 
 export class PolicyEnforcement {

@@ -3,16 +3,14 @@
  * part gets what. `PasswordService` holds the result and only orchestrates.
  */
 import type { PasswordConfig } from '../config/password-config.ts';
-import type { CallContext } from '../events.ts';
-import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import type { PasswordServiceOptions, ServiceAuthorizer } from '../options.ts';
 import type { ResolvedPasswordPolicy } from '../policy/index.ts';
 import { ResetTokenCodec } from '../tokens/reset-token.ts';
-import type { Hasher, PasswordUser, Principal } from '../types.ts';
+import type { Hasher, Principal } from '../types.ts';
 import { FailedAttempts } from './failed-attempts.ts';
-import { HashUpgrades, type UpgradeVia } from './hash-upgrades.ts';
+import { HashUpgrades, type ScheduleUpgrade } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
-import { LoginVerification } from './login-verification.ts';
+import type { LoginVerificationDeps } from './login-verification.ts';
 import { PasswordStoreWrite } from './password-store-write.ts';
 import { PasswordVerification } from './password-verification.ts';
 import { PolicyEnforcement } from './policy-enforcement.ts';
@@ -37,11 +35,11 @@ export interface ServiceComponents<P extends Principal> {
   readonly enforcement: PolicyEnforcement;
   readonly resetTokens: ResetTokens;
   readonly storeWrite: PasswordStoreWrite;
-  readonly login: LoginVerification;
+  /** What `verifyLogin` (login-verification.ts) works with. */
+  readonly login: LoginVerificationDeps;
   /** Self-service reset links, when `sendResetLink` is configured. */
   readonly links: SelfServiceLinks | undefined;
-  /** Schedules a legacy-hash upgrade after the answer (when `upgradeHashes` is on). */
-  upgradeLater(user: PasswordUser, normalized: string, outcome: VerifyOutcome, via: UpgradeVia, context: CallContext): void;
+  readonly upgradeLater: ScheduleUpgrade;
 }
 
 export function assembleService<P extends Principal>(config: PasswordConfig<P>): ServiceComponents<P> {
@@ -51,7 +49,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
   const hasher = hashing.hasher;
   const historySize = () => policy.passwordHistory;
   const upgrades = new HashUpgrades({ users: parts.users, hasher, primaryScheme: hashing.chain.primaryScheme, historySize, call: parts.call, emit: parts.emit });
-  const upgradeLater: ServiceComponents<P>['upgradeLater'] = (user, normalized, outcome, via, context) => {
+  const upgradeLater: ScheduleUpgrade = (user, normalized, outcome, via, context) => {
     if (hashing.upgrade) upgrades.schedule(user, normalized, outcome, via, context);
   };
   const verification = new PasswordVerification(hashing);
@@ -79,7 +77,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
     enforcement: new PolicyEnforcement({ parts, policy, hasher, breached: config.breachedPasswords, verification, upgradeLater }),
     resetTokens,
     storeWrite: new PasswordStoreWrite({ parts, chain: hashing.chain, upgrades, historySize }),
-    login: new LoginVerification({ parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater }),
+    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater },
     links:
       send === undefined
         ? undefined
