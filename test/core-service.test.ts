@@ -56,7 +56,21 @@ async function setUp(overrides: Partial<PasswordServiceOptions<AdminPrincipal>> 
   });
   const asAdmin: AdminPrincipal = { userId: admin.id, admin: true, session: 'admin-session' };
   const asAlice: AdminPrincipal = { userId: alice.id, admin: false, session: 'alice-session' };
-  return { service, users, tokens, admin, alice, asAdmin, asAlice, events, changed, advance: (ms: number) => void (clock += ms), now };
+  return {
+    service,
+    users,
+    tokens,
+    admin,
+    alice,
+    asAdmin,
+    asAlice,
+    events,
+    changed,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    now,
+  };
 }
 
 const types = (events: readonly PasswordEvent[]) => events.map((e) => e.type);
