@@ -6,7 +6,7 @@
  * (failed-attempts.ts), policy enforcement (policy-enforcement.ts), the constant-time compare
  * (password-verification.ts) and the store side of a password write (password-store-write.ts).
  */
-import { PasswordApiError, StoreUnavailableError } from '../errors.ts';
+import { PasswordApiError } from '../errors.ts';
 import type { CallContext, PasswordChangeVia } from '../events.ts';
 import { hashOptionsOf, hashWith } from '../hashing/hash-options.ts';
 import { createLogger } from '../log.ts';
@@ -17,20 +17,19 @@ import { checkLoginRules, checkPasswordRules, normalizePassword, reusedPasswordF
 import { loginFailure } from '../policy/login-rules.ts';
 import type { ResetLinkRequest } from '../self-service/reset-links.ts';
 import type { Hasher, PasswordUser, Principal } from '../types.ts';
-import { assertAccountActive } from './account-state.ts';
 import { reinstateByAdministrator, revokeByAdministrator } from './admin-revocation.ts';
 import { invalidToken } from './reset-tokens.ts';
-import { announcePasswordWrite, revocationOf } from './password-write-events.ts';
+import { announcePasswordWrite, callPasswordChanged, revocationOf } from './password-write-events.ts';
+import { mayCreateUsers, parseUserId, requireActiveCaller } from './callers.ts';
 import type { IssuedResetToken, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
 import { verifyLogin } from './login-verification.ts';
-import { AbortRedemption } from './store-call.ts';
+import { isAbortedRedemption } from './store-call.ts';
 
 export type { IssuedResetToken, LoginFailureReason, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 
 const log = createLogger('service');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How `#commitPassword` writes: who and what route, and what the write may lift. */
 interface PasswordCommit<P extends Principal> {
@@ -58,7 +57,7 @@ export class PasswordService<P extends Principal = Principal> {
 
   /** `POST /users/:sid/password/reset`: issues a single-use reset token for a local user. */
   async issueResetToken(principal: P, sid: string, context: CallContext = {}): Promise<IssuedResetToken> {
-    await this.#requireActiveCaller(principal, false);
+    await requireActiveCaller(this.#c.parts, principal, false);
     const userId = parseUserId(sid);
     const user = await this.#c.parts.findUser(userId);
     if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
@@ -153,13 +152,13 @@ export class PasswordService<P extends Principal = Principal> {
   async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#c.storeWrite.revokeTokens(user.id);
     const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra);
-    await this.#passwordChanged(user, write.via, write.context, write.actor);
+    await callPasswordChanged(this.#c.onPasswordChanged, user, write.via, write.context, write.actor);
     return { stillRevoked };
   }
 
   /** `PUT /users/current/password`: the signed-in user changes their own password. */
   async changePassword(principal: P, currentPassword: string, password: string, context: CallContext = {}): Promise<void> {
-    const user = await this.#requireActiveCaller(principal, true);
+    const user = await requireActiveCaller(this.#c.parts, principal, true);
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'Remote users cannot change their password here; it is managed by their identity provider');
     const normalized = normalizePassword(password);
     const current = normalizePassword(currentPassword);
@@ -196,7 +195,7 @@ export class PasswordService<P extends Principal = Principal> {
    * a concurrent password write, answered 409.
    */
   async #refuseLostChange(principal: P): Promise<never> {
-    await this.#requireActiveCaller(principal, true);
+    await requireActiveCaller(this.#c.parts, principal, true);
     throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
   }
 
@@ -207,7 +206,7 @@ export class PasswordService<P extends Principal = Principal> {
    * be a free oracle for them. Reuse is checked when the password is submitted.
    */
   async validatePassword(password: string, subject: { readonly resetToken: string } | { readonly principal: P }, context: CallContext = {}): Promise<PasswordValidation> {
-    const user = 'resetToken' in subject ? (await this.#c.resetTokens.usable(subject.resetToken)).user : await this.#requireActiveCaller(subject.principal, false);
+    const user = 'resetToken' in subject ? (await this.#c.resetTokens.usable(subject.resetToken)).user : await requireActiveCaller(this.#c.parts, subject.principal, false);
     const normalized = normalizePassword(password);
     const failures = [...checkPasswordRules(normalized, this.#c.policy, this.#c.enforcement.ruleContext(user))];
     if (failures.length === 0) failures.push(...(await this.#c.enforcement.breachFailures(normalized, user, context, false)));
@@ -226,10 +225,10 @@ export class PasswordService<P extends Principal = Principal> {
    */
   async validateLogin(login: string, caller?: P): Promise<LoginValidation> {
     if (typeof login !== 'string') throw new TypeError('validateLogin: login must be a string');
-    if (caller !== undefined) await this.#requireActiveCaller(caller, false);
+    if (caller !== undefined) await requireActiveCaller(this.#c.parts, caller, false);
     const failures = checkLoginRules(login, this.#c.policy);
     // Storage is read only for a well-formed login (a NUL would make PostgreSQL raise), and only for callers allowed to learn the answer.
-    if (failures.length === 0 && (caller === undefined || (await this.#mayCreateUsers(caller))) && (await loginTaken(this.#c.parts, login))) {
+    if (failures.length === 0 && (caller === undefined || (await mayCreateUsers(this.#c.parts, this.#c.permissions, caller))) && (await loginTaken(this.#c.parts, login))) {
       failures.push(loginFailure('login-taken'));
     }
     return { valid: failures.length === 0, failures };
@@ -350,48 +349,9 @@ export class PasswordService<P extends Principal = Principal> {
   hashPassword(password: string, context: CallContext = {}): Promise<string> {
     return hashWith(this.#c.hasher, normalizePassword(password), hashOptionsOf(context));
   }
-
-  async #requireActiveCaller(principal: P, mustExist: true): Promise<PasswordUser>;
-  async #requireActiveCaller(principal: P, mustExist: false): Promise<PasswordUser | null>;
-  async #requireActiveCaller(principal: P, mustExist: boolean): Promise<PasswordUser | null> {
-    const id = principal.userId.toLowerCase();
-    const user = UUID.test(id) ? await this.#c.parts.findUser(id) : null;
-    if (user === null) {
-      if (mustExist) throw new PasswordApiError('permission-denied', 'The current user has no local account in this service');
-      return null;
-    }
-    assertAccountActive(user, this.#c.parts.now());
-    return user;
-  }
-
-  /** Whether the caller may learn that a login is taken: only those allowed to create users. */
-  async #mayCreateUsers(caller: P): Promise<boolean> {
-    const canCreateUsers = this.#c.permissions.canCreateUsers;
-    if (typeof canCreateUsers !== 'function') return false;
-    return (await this.#c.parts.call('authorizer.canCreateUsers', () => canCreateUsers.call(this.#c.permissions, caller))) === true;
-  }
-
-  async #passwordChanged(user: PasswordUser, via: PasswordChangeVia, context: CallContext, principal?: P): Promise<void> {
-    if (this.#c.onPasswordChanged === undefined) return;
-    try {
-      await this.#c.onPasswordChanged(user, { via, ...context, ...(principal === undefined ? {} : { principal }) });
-    } catch (error) {
-      log('onPasswordChanged failed for user %s: %s', user.id, (error as Error)?.name ?? 'error');
-    }
-  }
 }
 
 /** Creates the core service without HTTP (for the CLI, jobs, or a host's own routes). */
 export function createPasswordService<P extends Principal = Principal>(options: PasswordServiceOptions<P>): PasswordService<P> {
   return new PasswordService(resolveOptions(options));
-}
-
-function parseUserId(sid: string): string {
-  if (typeof sid !== 'string' || !UUID.test(sid)) throw new PasswordApiError('invalid-uuid', 'The user id must be a UUID');
-  return sid.toLowerCase();
-}
-
-/** A redemption this service rolled back on purpose, even when a store wrapped the error it saw in `apply`. */
-function isAbortedRedemption(error: unknown): boolean {
-  return error instanceof AbortRedemption || (error instanceof StoreUnavailableError && error.cause instanceof AbortRedemption);
 }

@@ -1,11 +1,13 @@
 /**
  * What a committed password write announces: `password-reset` or `password-changed` (with
  * `stillRevoked` when an administrator's revocation stays), and `account-reinstated` when the
- * write lifted a lockout. Also after a write that committed only after its timeout (`extra`).
+ * write lifted a lockout; then the host's `onPasswordChanged`. Also after a write that committed
+ * only after its timeout (`extra`).
  */
 import type { CallContext, PasswordChangeVia } from '../events.ts';
 import { createLogger } from '../log.ts';
-import type { PasswordUser, RevocationKind } from '../types.ts';
+import type { PasswordServiceOptions } from '../options.ts';
+import type { PasswordUser, Principal, RevocationKind } from '../types.ts';
 import { isLocked } from './account-state.ts';
 import type { ServiceParts } from './service-parts.ts';
 
@@ -37,6 +39,22 @@ export function announcePasswordWrite(
   const reinstated = user.isRevoked || isLocked(user, parts.now()) || (via === 'reset' && (user.failedAttempts ?? 0) > 0);
   if (via !== 'change' && !stillRevoked && reinstated) parts.emit('account-reinstated', user.id, null, context, { via, revokedBy: revocationOf(user), ...extra });
   return { stillRevoked };
+}
+
+/** Runs the host's `onPasswordChanged` with the acting principal, when there is one; its errors are logged, and the change stands. */
+export async function callPasswordChanged<P extends Principal>(
+  hook: PasswordServiceOptions<P>['onPasswordChanged'],
+  user: PasswordUser,
+  via: PasswordChangeVia,
+  context: CallContext,
+  principal: P | undefined,
+): Promise<void> {
+  if (hook === undefined) return;
+  try {
+    await hook(user, { via, ...context, ...(principal === undefined ? {} : { principal }) });
+  } catch (error) {
+    log('onPasswordChanged failed for user %s: %s', user.id, (error as Error)?.name ?? 'error');
+  }
 }
 
 /** The kind of a revoked user's revocation (unknown reads as an administrator's), or null. */
