@@ -1,6 +1,8 @@
 /** express-rbac-password: the password endpoints of an RBAC service as an Express router. */
 export { createPasswordRouter, type PasswordRouter } from './http/router.ts';
 export { createErrorHandler } from './http/error-response.ts';
+export { asyncHandler, requestIdOf, securityHeaders } from './http/host-helpers.ts';
+export { assertAccountActive, retryAfterSeconds } from './service/account-state.ts';
 export { createJsonBody, type BodyValidationError, type BodyValidator } from './http/json-body.ts';
 export {
   createPasswordService,
@@ -13,7 +15,8 @@ export {
   type PasswordValidation,
 } from './service/password-service.ts';
 export { credentialStamp } from './service/credential-stamp.ts';
-export type { LockoutOption, PasswordRouterOptions, PasswordServiceOptions } from './options.ts';
+export type { LockoutOption, PasswordChangedInfo, PasswordServiceOptions, ServiceAuthorizer } from './options.ts';
+export type { PasswordRouterOptions } from './http/router-options.ts';
 export { DEFAULTS, OPTION_RANGES, type OptionRange, type RangedOption } from './config/defaults.ts';
 export { publicUrlProblem } from './config/public-url.ts';
 export type { CallContext, PasswordChangeVia, PasswordEvent, PasswordEventType } from './events.ts';

@@ -3,10 +3,9 @@
  * (config/resolve-options.ts) checks them once at construction and reports every problem at once
  * in a `PasswordOptionsError`; the defaults are in `DEFAULTS` (config/defaults.ts).
  */
-import type { Request } from 'express';
 import type { CallContext, PasswordChangeVia, PasswordEvent } from './events.ts';
 import type { LegacyHashesOption } from './hashing/legacy/resolve.ts';
-import type { Authorizer, Hasher, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
+import type { Authorizer, Hasher, PermissionChecks, PasswordUser, Principal, TokenStore, UserStore } from './types.ts';
 import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
 import type { BreachedPasswordChecker } from './breached/checker.ts';
@@ -19,14 +18,24 @@ export type LockoutOption =
   /** Lock for `initialDelaySeconds` (default 60), doubling on each lock up to `maxDelaySeconds` (default 3600). */
   | { readonly mode: 'temporary'; readonly initialDelaySeconds?: number; readonly maxDelaySeconds?: number };
 
+/** What `onPasswordChanged` is told besides the user: the route, the request's context, and who acted. */
+export type PasswordChangedInfo<P extends Principal = Principal> = { readonly via: PasswordChangeVia; readonly principal?: P } & CallContext;
+
+/** The service's `authorizer`: the permission checks, with an `Authorizer`'s `authenticate` allowed (and left unused). */
+export type ServiceAuthorizer<P extends Principal = Principal> = PermissionChecks<P> & { readonly authenticate?: Authorizer<P>['authenticate'] };
+
 /** Everything the core service needs. */
 export interface PasswordServiceOptions<P extends Principal = Principal> {
   /** Required. Where users live. */
   readonly userStore: UserStore;
   /** Required. Where issued reset tokens are tracked. */
   readonly tokenStore: TokenStore;
-  /** Required. The host's authentication and permission checks. */
-  readonly authorizer: Authorizer<P>;
+  /**
+   * Required. The host's permission checks (`canResetPassword`, optionally `canCreateUsers`). The
+   * service authenticates nothing; an `Authorizer` with `authenticate` is accepted as it is (the
+   * router's option), and its `authenticate` is not called here.
+   */
+  readonly authorizer: ServiceAuthorizer<P>;
   /** Required. The key that signs reset tokens: an HS256 secret of at least 32 bytes, or an RS256/ES256 key. */
   readonly tokenKey: TokenKeyInput;
   /** Retired keys (each with a `kid`) whose tokens stay valid until they expire. Default none. */
@@ -88,9 +97,11 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
   readonly onEvent?: (event: PasswordEvent) => void | Promise<void>;
   /**
    * Called after a password changed by any route, before the answer is sent: end the user's
-   * other sessions here. Errors are logged; the password change stands.
+   * other sessions here. `principal` is the acting principal when there is one (a change of one's
+   * own password), so the session that made the change can be kept. Errors are logged; the
+   * password change stands.
    */
-  readonly onPasswordChanged?: (user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>;
+  readonly onPasswordChanged?: (user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>;
   /**
    * Checks new passwords against breach corpora (e.g. `createPwnedPasswordsChecker()`), after the
    * policy rules pass and before any hashing or token use. A breached password fails with rule
@@ -112,21 +123,4 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * the result exactly. Default Unicode NFC.
    */
   readonly normalizeIdentifier?: (value: string) => string;
-}
-
-/** The options of `createPasswordRouter`: the service's, plus HTTP ones. */
-export interface PasswordRouterOptions<P extends Principal = Principal> extends PasswordServiceOptions<P> {
-  /** Namespace put in front of every error kind. Default `puppetlabs.rbac/`. */
-  readonly errorNamespace?: string;
-  /** Largest accepted JSON body, in bytes or as `"16kb"`. Default `"16kb"`; larger bodies get 413. */
-  readonly bodyLimit?: number | string;
-  /** The request id for logs and events. Default: a sane `X-Request-Id` header, else a random UUID. */
-  readonly requestId?: (req: Request) => string;
-  /**
-   * Whose hashing work a request is, for the worker pool's fair scheduling and per-key queue
-   * bound (past it: 429 `too-many-requests`). Default: the client address (`req.ip`; IPv6 by
-   * its /64), so set Express's `trust proxy` behind a proxy. Return e.g. the tenant, or the
-   * login; `undefined` or `''` falls back to the default.
-   */
-  readonly hashFairnessKey?: (req: Request) => string | undefined;
 }

@@ -338,14 +338,11 @@ export interface Principal {
   readonly userId: string;
 }
 
-/** The host's authentication and permission checks. */
-export interface Authorizer<P extends Principal = Principal> {
-  /**
-   * Required. The principal behind this request, or null when the request carries no valid
-   * credentials (answered 401 `user-unauthenticated`). Throwing answers 503.
-   */
-  authenticate(req: Request): Awaitable<P | null>;
-
+/**
+ * The host's permission checks: what the core service decides with. `createPasswordService`
+ * needs only these; the router's `Authorizer` adds authentication.
+ */
+export interface PermissionChecks<P extends Principal = Principal> {
   /**
    * Required. Whether `principal` may issue a reset token for `user` (the product's
    * `users:reset_password:<sid>` permission). False answers 403. Throwing answers 503.
@@ -359,6 +356,15 @@ export interface Authorizer<P extends Principal = Principal> {
    * Throwing answers 503.
    */
   canCreateUsers?(principal: P): Awaitable<boolean>;
+}
+
+/** The host's authentication and permission checks, as the router needs them. */
+export interface Authorizer<P extends Principal = Principal> extends PermissionChecks<P> {
+  /**
+   * Required. The principal behind this request, or null when the request carries no valid
+   * credentials (answered 401 `user-unauthenticated`). Throwing answers 503.
+   */
+  authenticate(req: Request): Awaitable<P | null>;
 }
 
 /** What the library tells a hasher about one call, besides the password. */

@@ -33,13 +33,11 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
   readonly #store: ReferenceStore;
   readonly #timeoutMs: number;
   readonly #now: () => Date;
-  readonly #onAuthenticated: (req: Request, principal: ServerPrincipal) => void;
 
-  constructor(store: ReferenceStore, options: { timeoutMinutes: number; now: () => Date; onAuthenticated?: (req: Request, principal: ServerPrincipal) => void }) {
+  constructor(store: ReferenceStore, options: { timeoutMinutes: number; now: () => Date }) {
     this.#store = store;
     this.#timeoutMs = options.timeoutMinutes * 60_000;
     this.#now = options.now;
-    this.#onAuthenticated = options.onAuthenticated ?? (() => {});
   }
 
   /**
@@ -70,7 +68,7 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
     if (userId === null) return null;
     const account = await this.#store.findAccountById(userId);
     if (account === null) return null;
-    const principal: ServerPrincipal = {
+    return {
       userId,
       tokenHash,
       isSuperuser: account.isSuperuser,
@@ -78,8 +76,6 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
       lockedUntil: account.lockedUntil ?? null,
       permissions: await this.#store.state.getPermissions(userId),
     };
-    this.#onAuthenticated(req, principal);
-    return principal;
   }
 
   /**

@@ -4,11 +4,10 @@
  * router and the server's own routes under `/rbac-api/v1`. Tests start it in-process;
  * `main.ts` starts it from the environment.
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import createDebug from 'debug';
-import express, { type Request } from 'express';
-import { createPasswordRouter, createWorkerPoolHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from 'express-rbac-password';
+import express from 'express';
+import { createPasswordRouter, createWorkerPoolHasher, requestIdOf, securityHeaders, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from 'express-rbac-password';
 import { createOpenApiDocument } from 'express-rbac-password/openapi';
 import type { ReferenceConfig } from './config/environment.ts';
 import { openReferenceStore, type ReferenceStore } from './storage/reference-store.ts';
@@ -32,7 +31,6 @@ const audit = createDebug('express-rbac-password:server:audit');
 
 /** Where everything is mounted. */
 export const API_BASE = '/rbac-api/v1';
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Options for embedding and tests. */
 export interface ServerOptions {
@@ -89,20 +87,7 @@ async function build(
   now: () => Date,
   onEvent: ServerOptions['onEvent'],
 ): Promise<ReferenceServer> {
-  // Each request's id, and the auth token it came with, so a password change can end the
-  // user's *other* sessions and keep the one that made the change.
-  const requestIds = new WeakMap<Request, string>();
-  const sessionOfRequest = new Map<string, string>();
-  const requestIdOf = (req: Request) => requestIds.get(req) ?? 'unknown';
-
-  const authorizer = new SessionAuthorizer(store, {
-    timeoutMinutes: config.sessionTimeoutMinutes,
-    now,
-    onAuthenticated: (req, principal) => {
-      const id = requestIds.get(req);
-      if (id !== undefined) sessionOfRequest.set(id, principal.tokenHash);
-    },
-  });
+  const authorizer = new SessionAuthorizer(store, { timeoutMinutes: config.sessionTimeoutMinutes, now });
   // Self-service reset only with a mail server: without one the route is off and the page says to ask an admin.
   const mailer = config.smtpUrl === undefined ? undefined : createResetMailer(config.smtpUrl, config.smtpFrom);
   const { bcryptCost: _cost, ...serviceOptions } = await referenceServiceOptions(config, store);
@@ -112,13 +97,13 @@ async function build(
     ...(mailer === undefined ? {} : { sendResetLink: mailer.sendResetLink }),
     authorizer,
     now,
-    requestId: requestIdOf,
     onEvent: (event) => {
       audit('%s user=%s actor=%s request=%s', event.type, event.userId, event.actorId ?? '-', event.requestId ?? '-');
       onEvent?.(event);
     },
     onPasswordChanged: async (user, info) => {
-      const keep = info.via === 'change' && info.requestId != null ? sessionOfRequest.get(info.requestId) : undefined;
+      // A change keeps the session that made it (the acting principal's); every other one ends.
+      const keep = info.via === 'change' ? info.principal?.tokenHash : undefined;
       const ended = await store.state.endSessions(user.id, keep);
       log('password of %s changed (%s): %d other session(s) ended', user.id, info.via, ended);
     },
@@ -137,24 +122,13 @@ async function build(
   for (const note of admin.notes) print(note);
   if (config.seedFile !== undefined) print(seedSummary(await seedUsers(seed, store, service)));
 
-  const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf, callContext: router.callContext };
+  const context: RouteContext = { store, service, authorizer, now, requestId: requestIdOf, callContext: router.callContext, authenticate: router.authenticate };
   const app = express();
   app.disable('x-powered-by');
   // Whom req.ip believes: the client address keys the hashing pool's fair share (RBAC_TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
-  app.use(API_BASE, (req, res, next) => {
-    // A client's X-Request-Id is kept for correlation unless one like it is in flight: ids must be unique here.
-    const header = req.get('x-request-id');
-    const id = header !== undefined && SANE_REQUEST_ID.test(header) && !sessionOfRequest.has(header) ? header : randomUUID();
-    requestIds.set(req, id);
-    res.on('close', () => sessionOfRequest.delete(id));
-    next();
-  });
-  // Answers of the API may carry tokens: never cached, sniffed, or leaked through Referer.
-  app.use(API_BASE, (_req, res, next) => {
-    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
-    next();
-  });
+  // Answers of the API may carry tokens: never cached, sniffed, or leaked through Referer (the router's own headers).
+  app.use(API_BASE, securityHeaders);
   const openApi = createOpenApiDocument({ serverUrl: API_BASE, selfServiceReset: mailer !== undefined });
   app.get(`${API_BASE}/openapi.json`, (_req, res) => void res.json(openApi));
   app.use(API_BASE, router);

@@ -3,7 +3,8 @@
  * frozen. The service and the router read only this, never the raw options.
  */
 import type { BreachedPasswordChecker } from '../breached/checker.ts';
-import type { CallContext, PasswordChangeVia, PasswordEvent } from '../events.ts';
+import type { PasswordEvent } from '../events.ts';
+import type { PasswordChangedInfo, ServiceAuthorizer } from '../options.ts';
 import type { PasswordVerifier } from '../hashing/legacy/verifier.ts';
 import type { ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import type { SendResetLink } from '../self-service/reset-links.ts';
@@ -28,7 +29,9 @@ export interface HashingConfig {
 }
 
 /** The router's own settings (absent when only the service was asked for). */
-export interface HttpConfig {
+export interface HttpConfig<P extends Principal = Principal> {
+  /** Authentication is the router's: `authorizer.authenticate` is called only there. */
+  readonly authorizer: Authorizer<P>;
   readonly errorNamespace: string;
   readonly bodyLimit: number | string;
   readonly requestId: ((req: Request) => string) | undefined;
@@ -39,7 +42,7 @@ export interface HttpConfig {
 export interface PasswordConfig<P extends Principal = Principal> {
   readonly userStore: UserStore;
   readonly tokenStore: TokenStore;
-  readonly authorizer: Authorizer<P>;
+  readonly authorizer: ServiceAuthorizer<P>;
   readonly tokenKeys: readonly ResolvedTokenKey[];
   readonly tokenIssuer: string;
   readonly clockToleranceSeconds: number;
@@ -54,11 +57,11 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly publicUrl: string | undefined;
   readonly now: () => Date;
   readonly onEvent: ((event: PasswordEvent) => void | Promise<void>) | undefined;
-  readonly onPasswordChanged: ((user: PasswordUser, info: { readonly via: PasswordChangeVia } & CallContext) => void | Promise<void>) | undefined;
+  readonly onPasswordChanged: ((user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>) | undefined;
   readonly breachedPasswords: BreachedPasswordChecker | undefined;
   readonly sendResetLink: SendResetLink | undefined;
   readonly resetLinkCooldownMs: number;
   readonly maxPendingResetLinks: number;
   readonly normalizeIdentifier: (value: string) => string;
-  readonly http: HttpConfig | undefined;
+  readonly http: HttpConfig<P> | undefined;
 }

@@ -7,7 +7,7 @@ import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { closestName } from '../closest-name.ts';
 import { defaultMaxBcryptCost } from '../hashing/bcrypt-cost.ts';
 import { resolveLegacyVerifiers } from '../hashing/legacy/resolve.ts';
-import type { PasswordRouterOptions, PasswordServiceOptions } from '../options.ts';
+import type { PasswordServiceOptions } from '../options.ts';
 import { resolvePasswordPolicy, type ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Hasher, Principal, UserStore } from '../types.ts';
@@ -46,19 +46,27 @@ const SERVICE_KEYS = [
   'maxPendingResetLinks',
   'normalizeIdentifier',
 ] as const satisfies readonly (keyof PasswordServiceOptions)[];
-const ROUTER_KEYS = [...SERVICE_KEYS, 'errorNamespace', 'bodyLimit', 'requestId', 'hashFairnessKey'] as const satisfies readonly (keyof PasswordRouterOptions)[];
+
+/**
+ * The router's own options on top of the service's (lib/http defines them): their names, and how
+ * to check them into the same collector, so every problem of both is reported at once.
+ */
+export interface HttpOptionLayer<P extends Principal> {
+  readonly keys: readonly string[];
+  resolve(problems: OptionProblems): HttpConfig<P>;
+}
 
 const HOUR_MS = 3_600_000;
 
 /**
- * Checks `options` for `createPasswordService` (`target: 'service'`) or `createPasswordRouter`
- * (`target: 'router'`, which adds the HTTP options) and returns the frozen configuration. Throws one
- * `PasswordOptionsError` listing every problem.
+ * Checks `options` for `createPasswordService`, or for `createPasswordRouter` when `http` (the
+ * router's own options, see lib/http/http-options.ts) is given, and returns the frozen
+ * configuration. Throws one `PasswordOptionsError` listing every problem.
  */
-export function resolveOptions<P extends Principal>(options: PasswordRouterOptions<P>, target: 'service' | 'router'): PasswordConfig<P> {
+export function resolveOptions<P extends Principal>(options: PasswordServiceOptions<P>, http?: HttpOptionLayer<P>): PasswordConfig<P> {
   if (options === null || typeof options !== 'object') optionError('(options)', 'not-an-object', `must be an object; got ${received(options)}.`);
   const problems = new OptionProblems();
-  const known: readonly string[] = target === 'router' ? ROUTER_KEYS : SERVICE_KEYS;
+  const known: readonly string[] = http === undefined ? SERVICE_KEYS : [...SERVICE_KEYS, ...http.keys];
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const suggestion = closestName(key, known);
@@ -71,7 +79,8 @@ export function resolveOptions<P extends Principal>(options: PasswordRouterOptio
   problems.attempt(() => requireMethods('userStore', options.userStore, ['findById', 'setPassword']), undefined);
   problems.attempt(() => requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']), undefined);
   problems.attempt(() => {
-    requireMethods('authorizer', options.authorizer, ['authenticate', 'canResetPassword']);
+    // Only the router authenticates; the service decides with the permission checks alone.
+    requireMethods('authorizer', options.authorizer, http === undefined ? ['canResetPassword'] : ['authenticate', 'canResetPassword']);
     if (options.authorizer.canCreateUsers !== undefined && typeof options.authorizer.canCreateUsers !== 'function') {
       optionError('authorizer', 'missing-method', 'canCreateUsers must be a method when present (see the Authorizer interface in the README).');
     }
@@ -121,29 +130,14 @@ export function resolveOptions<P extends Principal>(options: PasswordRouterOptio
     resetLinkCooldownMs: number('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds) * 1000,
     maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
     normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
-    http: target === 'router' ? resolveHttp(options, problems) : undefined,
+    http: http?.resolve(problems),
   };
   problems.throwIfAny();
   return Object.freeze(config);
 }
 
-function resolveHttp(options: PasswordRouterOptions<Principal>, problems: OptionProblems): HttpConfig {
-  const { errorNamespace = DEFAULTS.errorNamespace, bodyLimit = DEFAULTS.bodyLimit } = options;
-  if (typeof errorNamespace !== 'string')
-    problems.add('errorNamespace', 'wrong-type', `must be a string, e.g. "${DEFAULTS.errorNamespace}" or ""; got ${received(errorNamespace)}.`);
-  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
-    problems.add('bodyLimit', 'wrong-type', `must be a byte count or a string such as "${DEFAULTS.bodyLimit}"; got ${received(bodyLimit)}.`);
-  }
-  return Object.freeze({
-    errorNamespace,
-    bodyLimit,
-    requestId: problems.attempt(() => functionOption('requestId', options.requestId), undefined),
-    hashFairnessKey: problems.attempt(() => functionOption('hashFairnessKey', options.hashFairnessKey), undefined),
-  });
-}
-
 /** The hashing options; the pools themselves are made by the service, once all options passed. */
-function resolveHashing(options: PasswordServiceOptions<Principal>, problems: OptionProblems): HashingConfig {
+function resolveHashing<P extends Principal>(options: PasswordServiceOptions<P>, problems: OptionProblems): HashingConfig {
   const hasher = options.hasher;
   if (hasher !== undefined && options.bcryptCost !== undefined) {
     problems.add('bcryptCost', 'conflict', 'only applies to the default hasher; with a custom hasher, set the cost on the hasher.');
@@ -193,7 +187,7 @@ function resolvePolicy(settings: PasswordServiceOptions['policy'], users: UserSt
   return policy;
 }
 
-function resolveLockout(options: PasswordServiceOptions<Principal>, users: UserStore | undefined): ResolvedLockout | null {
+function resolveLockout<P extends Principal>(options: PasswordServiceOptions<P>, users: UserStore | undefined): ResolvedLockout | null {
   const threshold = numberOption('failedAttemptsLockout', options.failedAttemptsLockout, DEFAULTS.failedAttemptsLockout, OPTION_RANGES.failedAttemptsLockout);
   if (threshold === 0) return null;
   if (users !== undefined && (typeof users.recordFailedAttempt !== 'function' || typeof users.clearFailedAttempts !== 'function')) {

@@ -2,11 +2,11 @@
  * `createPasswordRouter`: the password endpoints as one Express router (Express 5, and 4.21+).
  * Handlers are thin: parse and check the request, call the service, answer.
  */
-import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createLogger } from '../log.ts';
 import { resolveOptions } from '../config/resolve-options.ts';
-import type { PasswordRouterOptions } from '../options.ts';
+import { httpOptions } from './http-options.ts';
+import type { PasswordRouterOptions } from './router-options.ts';
 import { PasswordService } from '../service/password-service.ts';
 import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
@@ -15,9 +15,10 @@ import { clientAddressKey } from './fairness-key.ts';
 import { createJsonBody } from './json-body.ts';
 import { requestValidators, type SchemaName } from './schemas.ts';
 import { forgotPasswordRoute } from './forgot-password.ts';
+import { createAuthentication } from './authentication.ts';
+import { asyncHandler as handle, requestIdOf, securityHeaders } from './host-helpers.ts';
 
 const log = createLogger('http');
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A token redeemed while an administrator had revoked the account: the password is set, the revocation stays. */
 const STILL_REVOKED_MSG = 'The password has been reset, but the account stays revoked: an administrator revoked it, and only an administrator can reinstate it';
 
@@ -32,30 +33,21 @@ export type PasswordRouter<P extends Principal = Principal> = Router & {
    * router's fair scheduling and per-client bound.
    */
   callContext(req: Request): CallContext;
+  /**
+   * The principal behind `req`, as the router's authenticated routes see it: the authorizer's
+   * `authenticate` under the store timeout; rejects with 401 `user-unauthenticated` when there is
+   * none (503 when the authorizer fails). For a host's own routes; pair it with
+   * `assertAccountActive` to refuse revoked and locked accounts as the router does.
+   */
+  authenticate(req: Request): Promise<P>;
 };
-
-/** Express 4 does not forward rejected promises to `next`, so every async handler goes through this. */
-function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  return function passwordRoute(req, res, next) {
-    fn(req, res).catch(next);
-  };
-}
-
-/** Headers on every answer of ours: tokens must not be cached, sniffed, or leak through Referer. */
-function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  // setHeader, not res.set({...}): Express's per-field checks cost more than the rest of a token issue.
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  next();
-}
 
 /** Creates the router. Throws at once on a wrong or misspelled option. */
 export function createPasswordRouter<P extends Principal = Principal>(options: PasswordRouterOptions<P>): PasswordRouter<P> {
-  const config = resolveOptions(options, 'router');
+  const config = resolveOptions(options, httpOptions(options));
   const http = config.http as NonNullable<typeof config.http>;
-  const idOf = http.requestId ?? defaultRequestId;
+  const idOf = http.requestId ?? requestIdOf;
+  const authenticate = createAuthentication(http.authorizer, config.storeTimeoutMs);
   const chosenKey = http.hashFairnessKey;
   const keyOf = (req: Request): string => {
     const key = chosenKey?.(req);
@@ -72,8 +64,8 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   router.use(securityHeaders);
 
   /** Authentication comes before reading any body: anonymous callers cannot make us parse one. */
-  const authenticated: RequestHandler = function authenticate(req, res, next) {
-    service.authenticate(req).then((principal) => {
+  const authenticated: RequestHandler = function requireAuthentication(req, res, next) {
+    authenticate(req).then((principal) => {
       res.locals['principal'] = principal;
       next();
     }, next);
@@ -124,7 +116,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     handle(async (req, res) => {
       const { password, reset_token: resetToken } = req.body as { password: string; reset_token?: string };
       // A valid reset token stands in for authentication; it is checked, not consumed.
-      const subject = resetToken === undefined ? { principal: await service.authenticate(req) } : { resetToken };
+      const subject = resetToken === undefined ? { principal: await authenticate(req) } : { resetToken };
       res.status(200).json(await service.validatePassword(password, subject, context(req)));
     }),
   );
@@ -146,6 +138,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   Object.defineProperty(router, 'callContext', { value: context, enumerable: true });
+  Object.defineProperty(router, 'authenticate', { value: authenticate, enumerable: true });
   log('password router created');
   return router;
 }
@@ -155,9 +148,4 @@ function wantsJson(req: Request): boolean {
   const accept = req.headers.accept;
   if (accept === undefined || accept === '*/*') return false;
   return req.accepts(['text/plain', 'application/json']) === 'application/json';
-}
-
-function defaultRequestId(req: Request): string {
-  const header = req.get('x-request-id');
-  return header !== undefined && SANE_REQUEST_ID.test(header) ? header : randomUUID();
 }

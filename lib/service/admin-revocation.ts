@@ -7,7 +7,7 @@
  * never lift the revocation: `setPassword` lifts only a lockout revocation, decided in the
  * store's own atomic step.
  */
-import type { StoreCallOptions, TokenStore, UserStore } from '../types.ts';
+import type { PasswordUser, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
 
 /** The store calls, each run under the caller's timeout wrapper (which hands the call its signal). */
 export type StoreCaller = <T>(operation: string, call: (options: StoreCallOptions) => T | Promise<T>) => Promise<T>;
@@ -25,4 +25,16 @@ export async function revokeByAdministrator(
   if (!(await call('userStore.setRevoked', (o) => setRevoked.call(users, userId, true, o)))) return false;
   await call('tokenStore.revokeForUser', (o) => tokens.revokeForUser(userId, o));
   return true;
+}
+
+/**
+ * Lifts either kind of revocation, any temporary lock and the counter. Answers the user as it was
+ * before (null when it could not be read first), or false when the user does not exist.
+ */
+export async function reinstateByAdministrator(users: UserStore, userId: string, call: StoreCaller): Promise<PasswordUser | null | false> {
+  const setRevoked = users.setRevoked;
+  if (typeof setRevoked !== 'function') throw new TypeError('express-rbac-password: reinstate needs userStore.setRevoked().');
+  const before = await call('userStore.findById', (o) => users.findById(userId, o));
+  const done = await call('userStore.setRevoked', (o) => setRevoked.call(users, userId, false, o));
+  return done ? (before ?? null) : false;
 }

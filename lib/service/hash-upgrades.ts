@@ -25,6 +25,9 @@ export interface HashUpgradeDeps {
 /** Where the upgrade was triggered, as told in the events. */
 export type UpgradeVia = 'login' | 'change' | 'admin' | 'reset';
 
+/** Schedules an upgrade of a verified legacy hash after the answer (a no-op when `upgradeHashes` is off). */
+export type ScheduleUpgrade = (user: PasswordUser, normalized: string, outcome: VerifyOutcome, via: UpgradeVia, context: CallContext) => void;
+
 /** Runs upgrades in the background and keeps track of them, so `settled()` can wait. */
 export class HashUpgrades {
   readonly #deps: HashUpgradeDeps;

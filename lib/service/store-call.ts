@@ -12,6 +12,11 @@ export class AbortRedemption extends Error {
   override readonly name = 'AbortRedemption';
 }
 
+/** A redemption the service rolled back on purpose, even when a store wrapped the error it saw in `apply`. */
+export function isAbortedRedemption(error: unknown): boolean {
+  return error instanceof AbortRedemption || (error instanceof StoreUnavailableError && error.cause instanceof AbortRedemption);
+}
+
 function wrap(operation: string, error: unknown): unknown {
   if (error instanceof StoreUnavailableError || error instanceof PasswordApiError || error instanceof AbortRedemption) return error;
   return new StoreUnavailableError(operation, error);

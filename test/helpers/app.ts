@@ -31,6 +31,8 @@ export interface TestApp {
   readonly users: MemoryUserStore;
   readonly tokens: MemoryTokenStore;
   readonly router: ReturnType<typeof createPasswordRouter<TestPrincipal>>;
+  /** The authorizer the router was given (tests mutate it to make it fail). */
+  readonly authorizer: Authorizer<TestPrincipal>;
   readonly admin: MemoryUser;
   readonly alice: MemoryUser;
   readonly remote: MemoryUser;
@@ -84,6 +86,7 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
     users,
     tokens,
     router,
+    authorizer: overrides.authorizer ?? authorizer,
     admin,
     alice,
     remote,
@@ -115,7 +118,7 @@ export function siblingApp(t: TestApp, options: Partial<PasswordRouterOptions<Te
     createPasswordRouter<TestPrincipal>({
       userStore: t.users,
       tokenStore: t.tokens,
-      authorizer: t.router.service.authorizer,
+      authorizer: t.authorizer,
       hasher: createBcryptHasher({ cost: 4 }),
       now: t.now,
       tokenKey: SECRET,

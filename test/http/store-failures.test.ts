@@ -56,7 +56,7 @@ describe('store failures', () => {
 
   it('an authorizer that throws answers 503', async () => {
     const t = await createTestApp();
-    const authorizer = t.router.service.authorizer as { authenticate: unknown };
+    const authorizer = t.authorizer as { authenticate: unknown };
     authorizer.authenticate = () => {
       throw new Error('session store down');
     };

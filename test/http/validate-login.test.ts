@@ -145,7 +145,7 @@ describe('POST /command/validate-login', () => {
 
   it('never reports login-taken when the authorizer has no canCreateUsers, or the store no findByLogin', async () => {
     const t = await createTestApp();
-    const { canCreateUsers: _dropped, ...withoutCreate } = t.router.service.authorizer;
+    const { canCreateUsers: _dropped, ...withoutCreate } = t.authorizer;
     const other = await createTestApp({ authorizer: withoutCreate });
     // The copied authorizer still reads the first app's sessions.
     const admin = t.session(other.admin.id, true, true);
@@ -168,7 +168,7 @@ describe('POST /command/validate-login', () => {
     assert.equal(snapshot(t), before);
 
     const failingAuthorizer = await createTestApp();
-    const authorizer = failingAuthorizer.router.service.authorizer as { canCreateUsers?: unknown };
+    const authorizer = failingAuthorizer.authorizer as { canCreateUsers?: unknown };
     authorizer.canCreateUsers = () => Promise.reject(new Error('directory down'));
     await validate(failingAuthorizer, 'new-user', failingAuthorizer.auth.admin).expect(503);
   });

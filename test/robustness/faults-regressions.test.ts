@@ -18,7 +18,7 @@ async function faultyRig(fault: Parameters<FaultPlan['arm']>[0]) {
   const router = createPasswordRouter<TestPrincipal>({
     userStore: faulty('userStore', t.users, plan),
     tokenStore: faulty('tokenStore', t.tokens, plan),
-    authorizer: t.router.service.authorizer,
+    authorizer: t.authorizer,
     tokenKey: SECRET,
     hasher: createBcryptHasher({ cost: 4 }),
     now: t.now,

@@ -41,7 +41,7 @@ async function rig(): Promise<Rig> {
   const router = createPasswordRouter<TestPrincipal>({
     userStore: faulty('userStore', t.users, plan),
     tokenStore: faulty('tokenStore', t.tokens, plan),
-    authorizer: faulty('authorizer', t.router.service.authorizer, plan),
+    authorizer: faulty('authorizer', t.authorizer, plan),
     tokenKey: SECRET,
     hasher,
     now: t.now,

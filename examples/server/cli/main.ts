@@ -205,7 +205,7 @@ async function createUser(
 async function adminService(config: ReferenceConfig, store: ReferenceStore): Promise<PasswordService> {
   return createPasswordService({
     ...(await referenceServiceOptions(config, store)),
-    authorizer: { authenticate: () => null, canResetPassword: () => true, canCreateUsers: () => true },
+    authorizer: { canResetPassword: () => true, canCreateUsers: () => true },
     onPasswordChanged: async (user) => {
       await store.state.endSessions(user.id);
     },
@@ -261,7 +261,7 @@ async function runWithService(
     }
   };
   if (name === 'set-password') {
-    const { stillRevoked } = await service.setPassword(account.id, password as string, CLI_CONTEXT);
+    const { stillRevoked } = await service.setPasswordAsAdmin(account.id, password as string, CLI_CONTEXT);
     out(
       stillRevoked
         ? `The password of "${account.login}" was set, and its sessions and reset tokens were ended. The account stays revoked: an administrator revoked it; run unlock to reinstate it.`

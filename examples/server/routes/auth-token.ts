@@ -22,15 +22,15 @@ export function authTokenRoutes(context: RouteContext): Router {
       // The router's context: the same request id, and the same fair share of the hashing pool.
       const call = context.callContext(req);
       const result = await context.service.verifyLogin(login, password, call);
-      if (!result.ok) throw loginRefusal(result, context.now());
+      if (!result.ok) throw loginRefusal(result);
       let token = await context.authorizer.startSession(result);
       if (token === null) {
         // A revoke, reset or change won the race between the password check and the session:
         // judge the sign-in again after it (a wrong password now counts), once.
         const again = await context.service.verifyLogin(login, password, call);
-        if (!again.ok) throw loginRefusal(again, context.now());
+        if (!again.ok) throw loginRefusal(again);
         token = await context.authorizer.startSession(again);
-        if (token === null) throw loginRefusal({ ok: false, reason: 'invalid-credentials' }, context.now());
+        if (token === null) throw loginRefusal({ ok: false, reason: 'invalid-credentials' });
       }
       res.set('Cache-Control', 'no-store').status(200).json({ token });
     }),
@@ -38,11 +38,10 @@ export function authTokenRoutes(context: RouteContext): Router {
   return router;
 }
 
-function loginRefusal(result: Extract<LoginResult, { ok: false }>, now: Date): PasswordApiError {
+function loginRefusal(result: Extract<LoginResult, { ok: false }>): PasswordApiError {
   if (result.reason === 'revoked') return new PasswordApiError('user-revoked', 'The account is revoked; ask an administrator to reinstate it or to send a password reset link');
-  if (result.reason === 'locked' && result.lockedUntil !== undefined) {
-    const seconds = Math.max(1, Math.ceil((result.lockedUntil.getTime() - now.getTime()) / 1000));
-    return new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
+  if (result.reason === 'locked' && result.retryAfterSeconds !== undefined) {
+    return new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: result.retryAfterSeconds });
   }
   return new PasswordApiError('user-unauthenticated', 'The login or password is incorrect');
 }

@@ -1,6 +1,6 @@
 /** What the server's route modules share. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { PasswordApiError, type CallContext, type PasswordService } from 'express-rbac-password';
+import { asyncHandler, assertAccountActive, type CallContext, type PasswordService } from 'express-rbac-password';
 import type { ReferenceStore } from '../storage/reference-store.ts';
 import type { ServerPrincipal, SessionAuthorizer } from '../authorizer.ts';
 
@@ -13,14 +13,12 @@ export interface RouteContext {
   requestId(req: Request): string;
   /** The request id and hashing fairness key the library's router uses for `req`. */
   callContext(req: Request): CallContext;
+  /** The router's authentication: the principal, or a 401 `user-unauthenticated`. */
+  authenticate(req: Request): Promise<ServerPrincipal>;
 }
 
-/** Express 4 and 5 alike: a rejected promise goes to the error handler. */
-export function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  return (req, res, next) => {
-    fn(req, res).catch(next);
-  };
-}
+/** Express 4 and 5 alike: a rejected promise goes to the error handler (the library's helper). */
+export const handle = asyncHandler;
 
 /**
  * Authentication for the server's routes, with the library's answers: 401 `user-unauthenticated`
@@ -28,11 +26,8 @@ export function handle(fn: (req: Request, res: Response) => Promise<void>): Requ
  */
 export function requireUser(context: RouteContext): RequestHandler {
   const check = async (req: Request, res: Response): Promise<void> => {
-    const principal = await context.service.authenticate(req);
-    if (principal.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
-    if (principal.lockedUntil !== null && principal.lockedUntil > context.now()) {
-      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later');
-    }
+    const principal = await context.authenticate(req);
+    assertAccountActive(principal, context.now());
     res.locals['principal'] = principal;
   };
   // next() is called outside the promise chain: an error thrown further down must not land here.

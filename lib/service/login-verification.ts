@@ -1,0 +1,79 @@
+/**
+ * `verifyLogin`, the helper behind a host's own login endpoint: normalization, revocation, the
+ * lockout counter, and the same hashing time and store round trip for unknown logins as for known
+ * ones. A revoked or locked account is never compared against its real hash.
+ */
+import type { CallContext } from '../events.ts';
+import { hashOptionsOf } from '../hashing/hash-options.ts';
+import { normalizePassword } from '../policy/index.ts';
+import type { PasswordUser } from '../types.ts';
+import { isLocked, retryAfterSeconds } from './account-state.ts';
+import { credentialStamp } from './credential-stamp.ts';
+import type { FailedAttempts } from './failed-attempts.ts';
+import type { ScheduleUpgrade } from './hash-upgrades.ts';
+import { isUnusableLogin } from './login-input.ts';
+import type { PasswordVerification } from './password-verification.ts';
+import type { LoginResult } from './results.ts';
+import type { ServiceParts } from './service-parts.ts';
+
+export interface LoginVerificationDeps {
+  readonly parts: ServiceParts;
+  readonly verification: PasswordVerification;
+  readonly attempts: FailedAttempts;
+  readonly revealAccountState: boolean;
+  readonly upgradeLater: ScheduleUpgrade;
+}
+
+/** `retry`: whether a success that lost to a concurrent password write may start over once, judged on the new hash. */
+export async function verifyLogin(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
+  const { parts, verification, attempts, revealAccountState } = deps;
+  const { users, call } = parts;
+  const findByLogin = users.findByLogin;
+  if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
+  // A login no store could hold (control characters, NUL, absurd length) is an unknown login.
+  const user = isUnusableLogin(login) ? null : await call('userStore.findByLogin', (o) => findByLogin.call(users, login, o));
+  const normalized = normalizePassword(typeof password === 'string' ? password : '');
+  const now = parts.now();
+  const usable = user !== null && !user.isRemote && user.passwordHash !== null;
+  const closed = usable && (user.isRevoked || isLocked(user, now));
+  const verified = await verification.verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
+  if (!usable || closed) {
+    // The same store round trip a wrong password costs (a no-op here), so timing tells nothing.
+    await attempts.roundTrip(usable ? user.id : null);
+    if (closed && revealAccountState) return closedAccount(user, now);
+    return { ok: false, reason: 'invalid-credentials' };
+  }
+  if (!verified.match) {
+    const result = await attempts.recordFailure(user, null, context);
+    if (result?.lockedNow === true) {
+      if (!revealAccountState) return { ok: false, reason: 'invalid-credentials', lockedNow: true };
+      return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ...lockedResult(result.lockedUntil, now), lockedNow: true };
+    }
+    return { ok: false, reason: 'invalid-credentials' };
+  }
+  if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) {
+    // Ordered against concurrent failures: one that locked the account first wins.
+    const outcome = await attempts.recordSuccess(user);
+    if (outcome === 'password-changed' && retry) return verifyLogin(deps, login, password, context, false);
+    if (outcome !== 'ok') {
+      const fresh = outcome === 'revoked' || outcome === 'locked' ? await parts.findUser(user.id) : null;
+      if (fresh !== null && revealAccountState) return closedAccount(fresh, parts.now());
+      return { ok: false, reason: 'invalid-credentials' };
+    }
+  }
+  await call('userStore.recordLogin', (o) => users.recordLogin?.(user.id, now, o));
+  // The answer is decided: the upgrade runs after it, and never fails or delays it.
+  deps.upgradeLater(user, normalized, verified, 'login', context);
+  return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
+}
+
+/** A `locked` answer, with what a caller needs for `Retry-After`. */
+function lockedResult(lockedUntil: Date, now: Date): Extract<LoginResult, { ok: false }> {
+  return { ok: false, reason: 'locked', lockedUntil, retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
+}
+
+/** What `revealAccountState` tells about a revoked or locked account, to any password. */
+function closedAccount(user: PasswordUser, now: Date): LoginResult {
+  if (isLocked(user, now) && !user.isRevoked) return lockedResult(user.lockedUntil as Date, now);
+  return { ok: false, reason: 'revoked' };
+}

@@ -1,0 +1,67 @@
+/**
+ * Compares a password with a stored hash in the same time whatever the hash is: missing,
+ * unrecognized, refused (a bcrypt cost too high) or too long a password all cost a dummy compare,
+ * so they answer like a wrong password. Legacy hashes go through the verifier chain.
+ */
+import { randomBytes } from 'node:crypto';
+import { verifyWith, hashWith } from '../hashing/hash-options.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
+import { createLogger } from '../log.ts';
+import type { HashOptions } from '../types.ts';
+import type { ServiceHashing } from './hashing-setup.ts';
+
+const log = createLogger('service');
+
+export class PasswordVerification {
+  readonly #hashing: ServiceHashing;
+  /** Users whose stored hash was refused unverified, so the log says so once each. */
+  readonly #refusedLogged = new Set<string>();
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(hashing: ServiceHashing) {
+    this.#hashing = hashing;
+  }
+
+  /**
+   * Compares through the hasher chain without ever truncating: a password past the primary
+   * hasher's byte limit never matches. Missing, unrecognized and refused hashes cost a dummy
+   * compare, so they answer in the same time as a wrong password.
+   */
+  async verify(normalized: string, hash: string | null, userId: string | undefined, job: HashOptions): Promise<VerifyOutcome> {
+    const hasher = this.#hashing.hasher;
+    const limit = hasher.maxPasswordBytes;
+    const tooLong = limit !== undefined && Buffer.byteLength(normalized, 'utf8') > limit;
+    if (hash === null || tooLong) {
+      await verifyWith(hasher, tooLong ? 'x' : normalized, await this.#dummy(job), job);
+      return { match: false, scheme: null, upgrade: false, refused: null };
+    }
+    const outcome = await this.#hashing.chain.verify(normalized, hash, job);
+    if (outcome.refused !== null) {
+      this.#logRefusedOnce(userId, outcome.refused);
+      await verifyWith(hasher, 'x', await this.#dummy(job), job);
+    }
+    return outcome;
+  }
+
+  /** Logs a refused stored hash once per user (the reason only, never the hash). */
+  #logRefusedOnce(userId: string | undefined, reason: string): void {
+    const key = userId ?? '(unknown)';
+    if (this.#refusedLogged.has(key)) return;
+    // Bounded: a table full of unreadable hashes must not grow this set without end.
+    if (this.#refusedLogged.size >= 10_000) this.#refusedLogged.clear();
+    this.#refusedLogged.add(key);
+    log('stored password hash of user %s cannot be verified, so it never matches: %s', key, reason);
+  }
+
+  #dummy(job: HashOptions): Promise<string> {
+    if (this.#dummyHash === undefined) {
+      const made = hashWith(this.#hashing.hasher, randomBytes(16).toString('base64url'), job);
+      // A refused or failed attempt (a busy pool) must not stay memoized: the next call tries again.
+      made.catch(() => {
+        if (this.#dummyHash === made) this.#dummyHash = undefined;
+      });
+      this.#dummyHash = made;
+    }
+    return this.#dummyHash;
+  }
+}
