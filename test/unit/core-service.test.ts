@@ -19,7 +19,7 @@ import {
   type PasswordServiceOptions,
   type PasswordUser,
   type Principal,
-} from '../lib/index.ts';
+} from '../../lib/index.ts';
 
 const SECRET = 'core-test-secret-that-is-at-least-32-bytes!';
 const FIRST = 'Correct-Horse-42-Battery';
