@@ -334,7 +334,10 @@ export class PasswordService<P extends Principal = Principal> {
     const job = hashOptionsOf(context);
     const verified = await this.#verify(current, user.passwordHash, user.id, job);
     if (!verified.match) {
-      await this.#recordFailure(user, user.id, context);
+      const failure = await this.#recordFailure(user, user.id, context);
+      // A revoke or a concurrent lock came first, so nothing was counted: answer as on a closed account.
+      const closed = failure !== null && !failure.lockedNow ? this.#closedCaller(failure) : null;
+      if (closed !== null) throw closed;
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
     const finish = async (extra: Record<string, unknown> = {}) => {
@@ -470,7 +473,7 @@ export class PasswordService<P extends Principal = Principal> {
     const verified = await this.#verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
     if (!usable || closed) {
       // The same store round trip a wrong password costs (a no-op here), so timing tells nothing.
-      await this.#failedAttemptRoundTrip(usable ? user.id : null);
+      await this.#failedAttemptRoundTrip();
       if (closed && this.#revealAccountState) return closedAccount(user, now);
       return { ok: false, reason: 'invalid-credentials' };
     }
@@ -480,6 +483,9 @@ export class PasswordService<P extends Principal = Principal> {
         if (!this.#revealAccountState) return { ok: false, reason: 'invalid-credentials', lockedNow: true };
         return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ok: false, reason: 'locked', lockedNow: true, lockedUntil: result.lockedUntil };
       }
+      // A revoke or a concurrent lock came first (nothing was counted): answered as on a closed account.
+      if (result !== null && this.#revealAccountState && this.#closedCaller(result) !== null)
+        return closedAccount({ ...user, isRevoked: result.isRevoked, lockedUntil: result.lockedUntil }, now);
       return { ok: false, reason: 'invalid-credentials' };
     }
     if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) {
@@ -637,12 +643,18 @@ export class PasswordService<P extends Principal = Principal> {
       if (mustExist) throw new PasswordApiError('permission-denied', 'The current user has no local account in this service');
       return null;
     }
-    if (user.isRevoked) throw new PasswordApiError('user-revoked', 'The account is revoked');
-    if (isLocked(user, this.#now())) {
-      const seconds = Math.max(1, Math.ceil(((user.lockedUntil as Date).getTime() - this.#now().getTime()) / 1000));
-      throw new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
-    }
+    const closed = this.#closedCaller(user);
+    if (closed !== null) throw closed;
     return user;
+  }
+
+  /** The answer to a caller whose account is revoked or locked (as the store last reported it), or null when it is active. */
+  #closedCaller(state: { readonly isRevoked: boolean; readonly lockedUntil?: Date | null }): PasswordApiError | null {
+    if (state.isRevoked) return new PasswordApiError('user-revoked', 'The account is revoked');
+    const now = this.#now();
+    if (!(state.lockedUntil instanceof Date) || state.lockedUntil <= now) return null;
+    const seconds = Math.max(1, Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000));
+    return new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: seconds });
   }
 
   /**
@@ -922,15 +934,16 @@ export class PasswordService<P extends Principal = Principal> {
     if (this.#hashing.upgrade) this.#upgrades.schedule(user, normalized, outcome, via, context);
   }
 
-  /** For logins that record no failure (unknown, revoked, locked): the same store call, changing nothing. */
-  async #failedAttemptRoundTrip(userId: string | null): Promise<void> {
+  /**
+   * For logins that record no failure (unknown, revoked, locked): the same store call, on an id
+   * that matches no user, so it can never count. Not the closed account's own id: a reinstate
+   * committing meanwhile would make that call count a failure nobody typed.
+   */
+  async #failedAttemptRoundTrip(): Promise<void> {
     const lockout = this.#lockout;
     const record = this.#users.recordFailedAttempt;
     if (lockout === null || typeof record !== 'function') return;
-    // A closed account is blocked, so the store counts nothing; an unknown id matches no user.
-    await this.#call('userStore.recordFailedAttempt', (o) =>
-      record.call(this.#users, userId ?? randomUUID(), { threshold: lockout.threshold, action: lockout.action, now: this.#now() }, o),
-    );
+    await this.#call('userStore.recordFailedAttempt', (o) => record.call(this.#users, randomUUID(), { threshold: lockout.threshold, action: lockout.action, now: this.#now() }, o));
   }
 
   #dummy(job: HashOptions): Promise<string> {
