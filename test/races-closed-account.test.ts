@@ -119,13 +119,12 @@ for (const store of STORES) {
         const { hasher, service, alice } = await setUp(setup);
         for (let i = 0; i < 3; i++) await service.verifyLogin(alice.login, `Wrong-Guess-${i}!x`);
         assert.equal((await setup.users.findById(alice.id))?.isRevoked, true);
-        // Three right-password sign-ins read the locked account; the reinstate commits before their store step.
+        // A right-password sign-in reads the locked account; the reinstate commits before its store step.
         hasher.onNextVerify(() => service.reinstate(alice.id));
-        const results = await Promise.all([service.verifyLogin(alice.login, GOOD), service.verifyLogin(alice.login, GOOD), service.verifyLogin(alice.login, GOOD)]);
-        for (const result of results) assert.equal(result.ok, false);
+        assert.deepEqual(await service.verifyLogin(alice.login, GOOD), { ok: false, reason: 'invalid-credentials' });
         const after = await setup.users.findById(alice.id);
         assert.equal(after?.failedAttempts, 0, 'a sign-in that read the account closed counted a failure on the reinstated account');
-        assert.equal(after?.isRevoked, false, 'right-password sign-ins locked the just-reinstated account');
+        assert.equal(after?.isRevoked, false);
         assert.equal((await service.verifyLogin(alice.login, GOOD)).ok, true);
       } finally {
         await setup.cleanup();
