@@ -106,5 +106,22 @@ for (const setup of STORES) {
       await current(changer).expect(200);
       await login('alice', password).expect(200);
     });
+
+    test('a sign-in that cleared the counter and then lost its session to a revoke answers as the order sign-in, revoke does', async () => {
+      await login('alice', 'Wrong-Guess-Lamp-1!').expect(401);
+      const counter = async () => (await running.server.store.userStore.findById(aliceId))?.failedAttempts;
+      assert.equal(await counter(), 1);
+      beforeNextSession(async () => {
+        await request(running.base).post('/command/users/revoke').set(as(admin)).set(json).send({ user_id: aliceId }).expect(204);
+      });
+      // The password check passed and cleared the counter; only then did the revoke commit.
+      const raced = await login('alice', password);
+      const cleared = await counter();
+      await request(running.base).post('/command/users/reinstate').set(as(admin)).set(json).send({ user_id: aliceId }).expect(204);
+      assert.equal(cleared, 0, 'the sign-in cleared the counter, so it came before the revoke');
+      assert.equal(raced.status, 200, 'the sign-in that came before the revoke was refused (no order explains a 401 with a cleared counter)');
+      assert.equal((await current(raced.body.token)).status, 401, 'the revoke did not end the session of the sign-in before it');
+      await login('alice', password).expect(200);
+    });
   });
 }
