@@ -50,6 +50,8 @@ import { AbortRedemption, storeCall } from './store-call.ts';
 const log = createLogger('service');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long to wait for a timed-out password write to settle before reading whether it committed. */
+/** How many times an issue that lost to a password write inserts again (issue 18, race 3) before it answers 409. */
+const ISSUE_ATTEMPTS = 3;
 const LATE_WRITE_WAIT_MS = 60_000;
 
 /** A freshly issued reset token. `token` is the secret to hand to the user, once. */
@@ -779,35 +781,47 @@ export class PasswordService<P extends Principal = Principal> {
 
   /** Issues a token for `user`: the admin route's and the self-service link's common path. */
   async #issue(user: PasswordUser, issuedBy: string | null, context: CallContext, via?: 'self-service'): Promise<IssuedResetToken> {
-    const issuedAt = this.#now();
-    const expiresAt = new Date(issuedAt.getTime() + this.#lifetimeMs);
-    const id = newTokenId();
-    const token = this.#codec.sign(user.id, id, issuedAt, expiresAt);
-    const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, user.passwordHash) };
-    await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
-    await this.#confirmIssued(record, user);
-    log('reset token issued for user %s by %s, expires %s', user.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
-    this.#emit('reset-token-issued', user.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
-    return { token, userId: user.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+    let current = user;
+    for (let attempt = 1; ; attempt++) {
+      const issuedAt = this.#now();
+      const expiresAt = new Date(issuedAt.getTime() + this.#lifetimeMs);
+      const id = newTokenId();
+      const token = this.#codec.sign(current.id, id, issuedAt, expiresAt);
+      const record: ResetTokenRecord = { id, userId: current.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, current.passwordHash) };
+      await this.#call('tokenStore.issue', (o) => this.#tokens.issue(record, o));
+      const stale = await this.#confirmIssued(record, current, attempt < ISSUE_ATTEMPTS);
+      if (stale !== null) {
+        current = stale;
+        continue;
+      }
+      log('reset token issued for user %s by %s, expires %s', current.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
+      this.#emit('reset-token-issued', current.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
+      return { token, userId: current.id, expiresAt, ...(this.#publicUrl === undefined ? {} : { link: this.#linkFor(token) }) };
+    }
   }
 
   /**
    * The stamp binds the hash read before the insert; a redemption (or change) may have replaced it
    * since, and the token would be dead on arrival. So, after the insert: is the token still
    * outstanding, and then is the hash still the stamped one? Hashes are salted and never recur, so
-   * both held at the first read: a token handed out was live then. Otherwise the token is killed
-   * (alone, when the store can) and the issue answers 409: the admin issues again.
+   * both held at the first read: a token handed out was live then (null: confirmed). Otherwise the
+   * token is killed (alone, when the store can). When it was still outstanding but stamped with a
+   * replaced hash, this issue came after that password write and its insert superseded whatever
+   * was issued since: it issues again on the fresh user (returned, while `mayRetry`), so it
+   * answers after those issues with a live token instead of a 409 that ended theirs. A token
+   * already superseded or revoked answers `409 conflict`: the admin issues again.
    */
-  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser): Promise<void> {
+  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser, mayRetry: boolean): Promise<PasswordUser | null> {
     const outstanding = await this.#call('tokenStore.find', (o) => this.#tokens.find(record.id, this.#now(), o));
     const fresh = outstanding === null ? null : await this.#findUser(user.id);
-    if (fresh !== null && this.#stampMatches(record, fresh)) return;
+    if (fresh !== null && this.#stampMatches(record, fresh)) return null;
     log('reset token for user %s was superseded or its password changed while it was issued; refused', user.id);
     // A budget of one refusal revokes exactly this token; revokeForUser could kill a newer one.
     const kill = this.#tokens.recordRefusal;
     if (outstanding !== null && typeof kill === 'function') {
       await this.#call('tokenStore.recordRefusal', (o) => kill.call(this.#tokens, record.id, 1, this.#now(), o)).catch(() => undefined);
     }
+    if (mayRetry && fresh !== null && !fresh.isRemote) return fresh;
     throw new PasswordApiError('conflict', 'The password changed while the reset token was issued, so the token would not work; issue a new one');
   }
 
