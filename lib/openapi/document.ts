@@ -161,7 +161,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           '403': error('The caller may not reset this user’s password, or the user is remote (LDAP/SAML).', ['permission-denied']),
           '404': error('No user with this id.', ['not-found']),
           '409': error(
-            'The new token was ended before it was handed out (a concurrent issue superseded it, or a revoke), or the password kept changing while it was issued; issue again.',
+            'The new token was ended before it was handed out (a concurrent issue superseded it, a revoke or a password write ended it), or the password kept changing while it was issued; issue again.',
             ['conflict'],
           ),
           ...serverErrors,
