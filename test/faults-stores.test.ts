@@ -204,9 +204,8 @@ async function failurePoints(scenario: Scenario): Promise<Array<{ member: string
   return r.plan.trace.map((member, index) => {
     const call = (seen.get(member) ?? 0) + 1;
     seen.set(member, call);
-    // Revoking tokens after the password was written is tidying: they are dead by their stamp. So is
-    // clearing the failed attempts after a change committed (the change stands; the failure is logged).
-    const tidying = (member === 'tokenStore.revokeForUser' || member === 'userStore.recordSuccessfulAttempt') && r.plan.trace.slice(0, index).includes('userStore.setPassword');
+    // Revoking tokens after the password was written is tidying: they are dead by their stamp.
+    const tidying = member === 'tokenStore.revokeForUser' && r.plan.trace.slice(0, index).includes('userStore.setPassword');
     const afterIssue = r.plan.trace.slice(0, index).includes('tokenStore.issue');
     return { member, call, tidying, afterIssue };
   });
