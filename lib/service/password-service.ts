@@ -342,9 +342,7 @@ export class PasswordService<P extends Principal = Principal> {
       if (closed !== null) throw closed;
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
-    let newHash = '';
     const finish = async (extra: Record<string, unknown> = {}) => {
-      await this.#clearAfterChange(user, newHash);
       await this.#revokeAfterWrite(user.id);
       log('password changed by user %s', user.id);
       this.#emit('password-changed', user.id, user.id, context, nonEmpty(extra));
@@ -352,15 +350,14 @@ export class PasswordService<P extends Principal = Principal> {
     };
     let written = false;
     try {
-      const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user, job);
-      if (reuse.length > 0) {
-        // The right current password still clears the counter, ordered against concurrent failures
-        // (one that locked the account first wins). A change that writes clears it with the write (finish).
-        if ((user.failedAttempts ?? 0) > 0 && (await this.#recordSuccess(user)) !== 'ok') await this.#refuseLostChange(principal);
-        this.#rejectPolicy(user, reuse, context);
+      if ((user.failedAttempts ?? 0) > 0) {
+        // A concurrent failure may have locked the account since we read it: then it came first.
+        const outcome = await this.#recordSuccess(user);
+        if (outcome !== 'ok') await this.#refuseLostChange(principal);
       }
+      const reuse = normalized === current ? [reusedPasswordFailure(this.#policy)] : await this.#historyFailures(normalized, user, job);
+      if (reuse.length > 0) this.#rejectPolicy(user, reuse, context);
       const passwordHash = await hashWith(this.#hasher, normalized, job);
-      newHash = passwordHash;
       written = await this.#passwordWrite(user, passwordHash, false, finish, current, true);
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
@@ -369,20 +366,6 @@ export class PasswordService<P extends Principal = Principal> {
     }
     if (!written) await this.#refuseLostChange(principal);
     await finish();
-  }
-
-  /**
-   * After a change committed: clears the counter (ordered against concurrent failures, on the new
-   * hash). Not before the write: a write that a revoke or lock then refuses would have cleared the
-   * counter of a change answered as coming after them. A failure is logged; the change stands.
-   */
-  async #clearAfterChange(user: PasswordUser, passwordHash: string): Promise<void> {
-    if ((user.failedAttempts ?? 0) === 0) return;
-    try {
-      await this.#recordSuccess({ ...user, passwordHash });
-    } catch (error) {
-      log('clearing the failed attempts of user %s after a password change failed (%s)', user.id, (error as Error)?.name ?? 'error');
-    }
   }
 
   /**
