@@ -203,6 +203,8 @@ export interface UserStore {
    * the same column) also applies the action again: guessing never goes on unchecked. N
    * concurrent calls, from any number of app instances, move the counter by exactly
    * min(N, room left) and lock exactly once. Returns null when the user does not exist.
+   * `verifyLogin` also calls it with a random id that matches no user, for an unknown login or a
+   * closed account, so that those cost the same round trip: that call must change nothing.
    */
   recordFailedAttempt?(id: string, input: FailedAttemptInput, options?: StoreCallOptions): Awaitable<FailedAttemptResult | null>;
 

@@ -58,6 +58,15 @@ export class SessionAuthorizer implements Authorizer<ServerPrincipal> {
     return stored ? token : null;
   }
 
+  /**
+   * A token of a session that is already over: never stored, so it authenticates nothing. For a
+   * sign-in whose password check came before a revoke, reset or change that ended the user's
+   * sessions, but whose session would have been stored only after it (`startSession` said null).
+   */
+  endedSession(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
   async authenticate(req: Request): Promise<ServerPrincipal | null> {
     const token = req.get('x-authentication');
     // Anything but our token shape (a reset JWT, junk) is refused without touching the store.

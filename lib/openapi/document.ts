@@ -160,7 +160,10 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           ...unauthenticated,
           '403': error('The caller may not reset this user’s password, or the user is remote (LDAP/SAML).', ['permission-denied']),
           '404': error('No user with this id.', ['not-found']),
-          '409': error('The user’s password changed while the token was issued (a redemption or change won the race), so the token would not work; issue again.', ['conflict']),
+          '409': error(
+            'The new token was ended before it was handed out (a concurrent issue superseded it, a revoke or a password write ended it), or the password kept changing while it was issued; issue again.',
+            ['conflict'],
+          ),
           ...serverErrors,
         },
       },

@@ -219,7 +219,8 @@ export class PostgresUserStore implements UserStore {
     return this.#sql.runInTransaction(async () => {
       const [user] = await this.#sql.query<{ uid: string }>(`SELECT ${c.id}::text AS uid FROM ${users} WHERE ${c.id} = $1 FOR UPDATE`, [id]);
       // An unknown id goes on through the same statements, which then change nothing: verifyLogin
-      // sends unknown logins here, so they cost what a counted attempt costs (no timing oracle).
+      // sends unknown logins and closed accounts here under a random id, so they cost what a
+      // counted attempt costs (no timing oracle) and can never count.
       await this.#sql.query(`INSERT INTO ${state} (user_id) SELECT $1::text WHERE $2::boolean ON CONFLICT (user_id) DO NOTHING`, [user?.uid ?? id, user !== undefined]);
       // $2 threshold, $3 now, $4 temporary?, $5 baseMs, $6 maxMs. `hit` is true for the one call
       // whose increment reaches the threshold, or finds the counter already there on an active

@@ -60,13 +60,16 @@ export class FailedAttempts {
     return fresh.passwordHash === passwordHash ? 'ok' : 'password-changed';
   }
 
-  /** For logins that record no failure (unknown, revoked, locked): the same store call, changing nothing. */
-  async roundTrip(userId: string | null): Promise<void> {
+  /**
+   * For logins that record no failure (unknown, revoked, locked): the same store call, on an id
+   * that matches no user, so it can never count. Not a closed account's own id: a reinstate
+   * committing meanwhile would make that call count a failure nobody typed.
+   */
+  async roundTrip(): Promise<void> {
     const { users, call, now } = this.#parts;
     const lockout = this.#lockout;
     const record = users.recordFailedAttempt;
     if (lockout === null || typeof record !== 'function') return;
-    // A closed account is blocked, so the store counts nothing; an unknown id matches no user.
-    await call('userStore.recordFailedAttempt', (o) => record.call(users, userId ?? randomUUID(), { threshold: lockout.threshold, action: lockout.action, now: now() }, o));
+    await call('userStore.recordFailedAttempt', (o) => record.call(users, randomUUID(), { threshold: lockout.threshold, action: lockout.action, now: now() }, o));
   }
 }

@@ -38,8 +38,8 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
   const closed = usable && (user.isRevoked || isLocked(user, now));
   const verified = await verification.verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
   if (!usable || closed) {
-    // The same store round trip a wrong password costs (a no-op here), so timing tells nothing.
-    await attempts.roundTrip(usable ? user.id : null);
+    // The same store round trip a wrong password costs (on no user's id), so timing tells nothing.
+    await attempts.roundTrip();
     if (closed && revealAccountState) return closedAccount(user, now);
     return { ok: false, reason: 'invalid-credentials' };
   }
@@ -48,6 +48,10 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
     if (result?.lockedNow === true) {
       if (!revealAccountState) return { ok: false, reason: 'invalid-credentials', lockedNow: true };
       return result.lockedUntil === null ? { ok: false, reason: 'revoked', lockedNow: true } : { ...lockedResult(result.lockedUntil, now), lockedNow: true };
+    }
+    // A revoke or a concurrent lock came first (nothing was counted): answered as on a closed account.
+    if (result !== null && revealAccountState && (result.isRevoked || isLocked(result, now))) {
+      return closedAccount({ ...user, isRevoked: result.isRevoked, lockedUntil: result.lockedUntil }, now);
     }
     return { ok: false, reason: 'invalid-credentials' };
   }

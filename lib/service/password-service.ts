@@ -20,6 +20,7 @@ import type { Hasher, PasswordUser, Principal } from '../types.ts';
 import { reinstateByAdministrator, revokeByAdministrator } from './admin-revocation.ts';
 import { invalidToken } from './reset-tokens.ts';
 import { announcePasswordWrite, callPasswordChanged, revocationOf } from './password-write-events.ts';
+import { assertAccountActive } from './account-state.ts';
 import { mayCreateUsers, parseUserId, requireActiveCaller } from './callers.ts';
 import type { IssuedResetToken, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 import { assembleService, type ServiceComponents } from './service-assembly.ts';
@@ -168,7 +169,9 @@ export class PasswordService<P extends Principal = Principal> {
     const job = hashOptionsOf(context);
     const verified = await this.#c.verification.verify(current, user.passwordHash, user.id, job);
     if (!verified.match) {
-      await this.#c.attempts.recordFailure(user, user.id, context);
+      const failure = await this.#c.attempts.recordFailure(user, user.id, context);
+      // A revoke or a concurrent lock came first, so nothing was counted: answer as on a closed account.
+      if (failure !== null && !failure.lockedNow) assertAccountActive(failure, this.#c.parts.now());
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
     let written = false;

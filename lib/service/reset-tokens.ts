@@ -13,6 +13,8 @@ import type { ServiceParts } from './service-parts.ts';
 import { AbortRedemption, storeCall } from './store-call.ts';
 
 const log = createLogger('service');
+/** How many times an issue that lost to a password write inserts again (issue 18, race 3) before it answers 409. */
+const ISSUE_ATTEMPTS = 3;
 
 export interface ResetTokensDeps {
   readonly parts: ServiceParts;
@@ -33,37 +35,49 @@ export class ResetTokens {
   /** Issues a token for `user`: the admin route's and the self-service link's common path. */
   async issue(user: PasswordUser, issuedBy: string | null, context: CallContext, via?: 'self-service'): Promise<IssuedResetToken> {
     const { parts, codec, lifetimeMs, publicUrl } = this.#deps;
-    const issuedAt = parts.now();
-    const expiresAt = new Date(issuedAt.getTime() + lifetimeMs);
-    const id = newTokenId();
-    const token = codec.sign(user.id, id, issuedAt, expiresAt);
-    const record: ResetTokenRecord = { id, userId: user.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, user.passwordHash) };
-    await parts.call('tokenStore.issue', (o) => parts.tokens.issue(record, o));
-    await this.#confirmIssued(record, user);
-    log('reset token issued for user %s by %s, expires %s', user.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
-    parts.emit('reset-token-issued', user.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
-    return { token, userId: user.id, expiresAt, ...(publicUrl === undefined ? {} : { link: linkFor(publicUrl, token) }) };
+    let current = user;
+    for (let attempt = 1; ; attempt++) {
+      const issuedAt = parts.now();
+      const expiresAt = new Date(issuedAt.getTime() + lifetimeMs);
+      const id = newTokenId();
+      const token = codec.sign(current.id, id, issuedAt, expiresAt);
+      const record: ResetTokenRecord = { id, userId: current.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, current.passwordHash) };
+      await parts.call('tokenStore.issue', (o) => parts.tokens.issue(record, o));
+      const stale = await this.#confirmIssued(record, current, attempt < ISSUE_ATTEMPTS);
+      if (stale !== null) {
+        current = stale;
+        continue;
+      }
+      log('reset token issued for user %s by %s, expires %s', current.id, issuedBy ?? via ?? '-', expiresAt.toISOString());
+      parts.emit('reset-token-issued', current.id, issuedBy, context, { expiresAt: expiresAt.toISOString(), ...(via === undefined ? {} : { via }) });
+      return { token, userId: current.id, expiresAt, ...(publicUrl === undefined ? {} : { link: linkFor(publicUrl, token) }) };
+    }
   }
 
   /**
    * The stamp binds the hash read before the insert; a redemption (or change) may have replaced it
    * since, and the token would be dead on arrival. So, after the insert: is the token still
    * outstanding, and then is the hash still the stamped one? Hashes are salted and never recur, so
-   * both held at the first read: a token handed out was live then. Otherwise the token is killed
-   * (alone, when the store can) and the issue answers 409: the admin issues again.
+   * both held at the first read: a token handed out was live then (null: confirmed). Otherwise the
+   * token is killed (alone, when the store can). When it was still outstanding but stamped with a
+   * replaced hash, this issue came after that password write and its insert superseded whatever
+   * was issued since: it issues again on the fresh user (returned, while `mayRetry`), so it
+   * answers after those issues with a live token instead of a 409 that ended theirs. A token
+   * already superseded or revoked answers `409 conflict`: the admin issues again.
    */
-  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser): Promise<void> {
+  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser, mayRetry: boolean): Promise<PasswordUser | null> {
     const { parts } = this.#deps;
     const { tokens } = parts;
     const outstanding = await parts.call('tokenStore.find', (o) => tokens.find(record.id, parts.now(), o));
     const fresh = outstanding === null ? null : await parts.findUser(user.id);
-    if (fresh !== null && this.#stampMatches(record, fresh)) return;
+    if (fresh !== null && this.#stampMatches(record, fresh)) return null;
     log('reset token for user %s was superseded or its password changed while it was issued; refused', user.id);
     // A budget of one refusal revokes exactly this token; revokeForUser could kill a newer one.
     const kill = tokens.recordRefusal;
     if (outstanding !== null && typeof kill === 'function') {
       await parts.call('tokenStore.recordRefusal', (o) => kill.call(tokens, record.id, 1, parts.now(), o)).catch(() => undefined);
     }
+    if (mayRetry && fresh !== null && !fresh.isRemote) return fresh;
     throw new PasswordApiError('conflict', 'The password changed while the reset token was issued, so the token would not work; issue a new one');
   }
 

@@ -223,5 +223,46 @@ for (const store of STORES) {
         await setup.cleanup();
       }
     });
+
+    test("3. of two issues racing a redemption, the stale one does not kill the other's token and answer 409", async () => {
+      const setup = await store.open();
+      try {
+        const { service, admin, alice } = await setUp(setup);
+        const older = await service.issueResetToken({ userId: admin.id }, alice.id);
+        // Issue A read the old hash; before its insert, the older token is redeemed and issue B
+        // reads the new hash, inserts and confirms. A's insert then supersedes B's token.
+        const issue = setup.tokens.issue.bind(setup.tokens);
+        let b: unknown;
+        let raced = false;
+        setup.tokens.issue = async (record, options) => {
+          if (!raced) {
+            raced = true;
+            await service.resetPassword(older.token, NEW);
+            b = await service.issueResetToken({ userId: admin.id }, alice.id).then(
+              (issued) => issued,
+              (error: unknown) => kindOf(error),
+            );
+          }
+          return issue(record, options);
+        };
+        const a = await service.issueResetToken({ userId: admin.id }, alice.id).then(
+          (issued) => issued,
+          (error: unknown) => kindOf(error),
+        );
+        assert.ok(raced);
+        assert.equal(typeof b, 'object', 'issue B, alone after the redemption, answers 200');
+        const bToken = (b as { token: string }).token;
+        if (typeof a === 'string') {
+          // A 409 hands nothing out; then it must not have ended B's token either.
+          assert.equal(a, 'conflict');
+          await service.resetPassword(bToken, THIRD).catch((error: unknown) => assert.fail(`issue A answered 409, yet its stale insert killed B's token: ${kindOf(error)}`));
+        } else {
+          // A answered after B: its token is the live one (B's was superseded, as in the order B, A).
+          await service.resetPassword(a.token, THIRD).catch((error: unknown) => assert.fail(`issue A's token is dead on arrival: ${kindOf(error)}`));
+        }
+      } finally {
+        await setup.cleanup();
+      }
+    });
   });
 }

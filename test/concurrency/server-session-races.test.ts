@@ -7,9 +7,11 @@
  * on the code before the fix.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import request from 'supertest';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 import { onRealServer, SERVER_SKIP } from '../helpers/postgres-fixtures.ts';
@@ -105,6 +107,49 @@ for (const setup of STORES) {
       else assert.equal(raced.status, 401);
       await current(changer).expect(200);
       await login('alice', password).expect(200);
+    });
+
+    test('a sign-in that cleared the counter and then lost its session to a revoke answers as the order sign-in, revoke does', async () => {
+      await login('alice', 'Wrong-Guess-Lamp-1!').expect(401);
+      const counter = async () => (await running.server.store.userStore.findById(aliceId))?.failedAttempts;
+      assert.equal(await counter(), 1);
+      beforeNextSession(async () => {
+        await request(running.base).post('/command/users/revoke').set(as(admin)).set(json).send({ user_id: aliceId }).expect(204);
+      });
+      // The password check passed and cleared the counter; only then did the revoke commit.
+      const raced = await login('alice', password);
+      const cleared = await counter();
+      await request(running.base).post('/command/users/reinstate').set(as(admin)).set(json).send({ user_id: aliceId }).expect(204);
+      assert.equal(cleared, 0, 'the sign-in cleared the counter, so it came before the revoke');
+      assert.equal(raced.status, 200, 'the sign-in that came before the revoke was refused (no order explains a 401 with a cleared counter)');
+      assert.equal((await current(raced.body.token)).status, 401, 'the revoke did not end the session of the sign-in before it');
+      await login('alice', password).expect(200);
+    });
+
+    test('PostgreSQL: a session check racing the end of sessions that keeps it still finds it live', { skip: setup.name !== 'PostgreSQL server' }, async () => {
+      const token = await session('alice', password);
+      const own = new URL(DATABASE_URL as string);
+      own.pathname = `/${database}`;
+      const client = new pg.Client({ connectionString: own.toString() });
+      await client.connect();
+      try {
+        // What endSessions does for a change that keeps the caller's session, held open before its commit.
+        await client.query('BEGIN');
+        const { rows } = await client.query(
+          `INSERT INTO rbac_server_session_generations (user_id, generation) VALUES ($1, 1)
+           ON CONFLICT (user_id) DO UPDATE SET generation = rbac_server_session_generations.generation + 1 RETURNING generation`,
+          [aliceId],
+        );
+        const tokenHash = createHash('sha256').update(token).digest('base64url');
+        await client.query('UPDATE rbac_server_auth_tokens SET generation = $2 WHERE token_hash = $1', [tokenHash, (rows[0] as { generation: string }).generation]);
+        // The session check waits for the row lock, then re-checks the row the commit left.
+        const check = current(token).then((res) => res.status);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await client.query('COMMIT');
+        assert.equal(await check, 200, 'a kept session was refused while the end of sessions that kept it committed');
+      } finally {
+        await client.end();
+      }
     });
   });
 }

@@ -8,7 +8,7 @@
  * `Retry-After`, since it ends by itself and its cause was the failed attempts.
  */
 import { Router } from 'express';
-import { PasswordApiError, type LoginResult } from 'express-rbac-password';
+import { credentialStamp, PasswordApiError, type LoginResult } from 'express-rbac-password';
 import { jsonBody } from '../http/json-body.ts';
 import { handle, type RouteContext } from './context.ts';
 
@@ -24,9 +24,14 @@ export function authTokenRoutes(context: RouteContext): Router {
       const result = await context.service.verifyLogin(login, password, call);
       if (!result.ok) throw loginRefusal(result);
       let token = await context.authorizer.startSession(result);
+      if (token === null && (await endedSince(context, result))) {
+        // A revoke, reset or change committed after the password check (which may have cleared the
+        // counter): the sign-in came first, and that request ended its session. Answered as in that
+        // order: 200, with a token that was never stored.
+        token = context.authorizer.endedSession();
+      }
       if (token === null) {
-        // A revoke, reset or change won the race between the password check and the session:
-        // judge the sign-in again after it (a wrong password now counts), once.
+        // A lockout won the race (it ends no session): judge the sign-in again after it, once.
         const again = await context.service.verifyLogin(login, password, call);
         if (!again.ok) throw loginRefusal(again);
         token = await context.authorizer.startSession(again);
@@ -36,6 +41,18 @@ export function authTokenRoutes(context: RouteContext): Router {
     }),
   );
   return router;
+}
+
+/**
+ * Whether what refused the session is a request that ends sessions: a new password (reset or
+ * change) or an administrator's revocation. A lockout revocation or a temporary lock ends none:
+ * the sign-in is then judged again, which answers as the order "lock, then sign-in" does (a lock
+ * leaves the counter at the threshold whichever came first).
+ */
+async function endedSince(context: RouteContext, result: Extract<LoginResult, { ok: true }>): Promise<boolean> {
+  const account = await context.store.findAccountById(result.user.id);
+  if (account === null || account.passwordHash === null || credentialStamp(account.passwordHash) !== result.credential) return true;
+  return account.isRevoked && account.revokedBy !== 'lockout';
 }
 
 function loginRefusal(result: Extract<LoginResult, { ok: false }>): PasswordApiError {

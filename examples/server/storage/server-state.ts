@@ -144,7 +144,17 @@ export class PostgresServerState implements ServerState {
     return rows.length === 1;
   }
 
+  /**
+   * When the row was locked by an `endSessions` that keeps it (a change), the UPDATE waits, then
+   * re-checks the new row against the generation read by its own, older snapshot and finds no
+   * match: the kept session would look ended for that one request. A miss is therefore asked
+   * again once, in a statement with a fresh snapshot; a session that really ended stays ended.
+   */
   async touchSession(tokenHash: string, now: Date, expiresAt: Date): Promise<string | null> {
+    return (await this.#touchOnce(tokenHash, now, expiresAt)) ?? this.#touchOnce(tokenHash, now, expiresAt);
+  }
+
+  async #touchOnce(tokenHash: string, now: Date, expiresAt: Date): Promise<string | null> {
     const { rows } = await this.#client.query(
       `UPDATE ${T.sessions} t SET expires_at = $3 WHERE t.token_hash = $1 AND t.expires_at > $2
           AND t.generation = coalesce((SELECT g.generation FROM ${T.generations} g WHERE g.user_id = t.user_id), 0)
