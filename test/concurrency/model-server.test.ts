@@ -5,7 +5,7 @@
  * a revoke or a change ends, and that no session outlives them. `MODEL_RUNS`, `MODEL_SEED` as there.
  */
 import { after } from 'node:test';
-import { onRealServer, SERVER_SKIP } from '../helpers/postgres-fixtures.ts';
+import { ownDatabase, SERVER_SKIP } from '../helpers/postgres-fixtures.ts';
 import { tempDir } from '../helpers/server.ts';
 import { httpTarget } from '../helpers/model/http-target.ts';
 import { modelSuite as suite, type ModelSuiteOptions } from '../helpers/model/suite.ts';
@@ -24,21 +24,19 @@ modelSuite('memory', () => httpTarget('server/memory', { RBAC_STORE: 'memory' })
 
 modelSuite('PGlite', () => httpTarget('server/pglite', { RBAC_STORE: 'pglite', RBAC_DATA_DIR: tempDir('model') }), { sequential: 1, concurrent: 2 });
 
-const database = `rbac_model_${process.pid}`;
+const database = ownDatabase(`rbac_model_${process.pid}`);
 let created = false;
 modelSuite(
   'PostgreSQL',
   async () => {
-    await onRealServer((c) => c.query(`CREATE DATABASE "${database}"`));
+    const url = await database.create();
     created = true;
-    const url = new URL(process.env['DATABASE_URL'] as string);
-    url.pathname = `/${database}`;
-    return httpTarget('server/postgres', { DATABASE_URL: url.toString() });
+    return httpTarget('server/postgres', { DATABASE_URL: url });
   },
   { sequential: 1, concurrent: 2 },
   SERVER_SKIP,
 );
 
 after(async () => {
-  if (created) await onRealServer((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  if (created) await database.drop();
 });
