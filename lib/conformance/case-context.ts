@@ -30,6 +30,11 @@ export interface CaseContext {
   readonly now: Date;
   /** A new user with a unique login and password hash `hash-0`. */
   user(overrides?: { isRemote?: boolean; isRevoked?: boolean; passwordHash?: string | null; email?: string }): Promise<PasswordUser>;
+  /**
+   * A new user (as `user()` makes it) after `count` failed attempts recorded one after another
+   * with `threshold` and `action`: the start of every lockout case. Needs `recordFailedAttempt`.
+   */
+  failedUser(threshold: number, action: LockoutAction, count?: number): Promise<PasswordUser>;
   /** An id that belongs to no user (a fresh UUID). */
   missingId(): string;
   /** A token record for `userId`, issued at `now`, expiring 15 minutes later unless overridden. */
@@ -50,7 +55,7 @@ export function caseContext(caseId: string, stores: ConformanceStores, second: C
   const missing = (member: string) => assert.fail(`the store has no ${member}; implement it or skip case ${caseId}`);
   const first: StorePair = { users: stores.userStore, tokens: stores.tokenStore };
   const pairs: [StorePair, StorePair] = [first, second === undefined ? first : { users: second.userStore, tokens: second.tokenStore }];
-  return {
+  const context: CaseContext = {
     users: stores.userStore,
     tokens: stores.tokenStore,
     pairs,
@@ -70,6 +75,12 @@ export function caseContext(caseId: string, stores: ConformanceStores, second: C
         isRevoked: overrides.isRevoked ?? false,
         ...(overrides.email === undefined ? {} : { email: overrides.email }),
       }),
+    failedUser: async (threshold, action, count = 1) => {
+      const record = context.need('recordFailedAttempt');
+      const user = await context.user();
+      for (let i = 0; i < count; i++) await record(user.id, context.attempt(threshold, action));
+      return user;
+    },
     missingId: () => randomUUID(),
     record: (userId, overrides = {}) => ({
       id: randomBytes(16).toString('base64url'),
@@ -98,4 +109,5 @@ export function caseContext(caseId: string, stores: ConformanceStores, second: C
     },
     attempt: (threshold, action, at = now) => ({ threshold, action, now: at }),
   };
+  return context;
 }

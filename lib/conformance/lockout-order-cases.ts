@@ -30,31 +30,30 @@ export const lockoutOrderCases: readonly CaseDefinition[] = [
     title: 'recordSuccessfulAttempt clears the counter only on an active account with the verified hash, else answers what it found',
     requires: 'recordSuccessfulAttempt',
     async run(ctx) {
-      const record = ctx.need('recordFailedAttempt');
       const success = ctx.need('recordSuccessfulAttempt');
-      const counting = await ctx.user();
-      await record(counting.id, ctx.attempt(5, REVOKE));
-      await record(counting.id, ctx.attempt(5, REVOKE));
+      const counting = await ctx.failedUser(5, REVOKE, 2);
       assert.equal(await success(counting.id, { passwordHash: 'hash-1', now: ctx.now }), 'password-changed');
       assert.equal((await ctx.users.findById(counting.id))?.failedAttempts, 2, 'a success on another hash cleared the counter');
       assert.equal(await success(counting.id, { passwordHash: 'hash-0', now: ctx.now }), 'ok');
       assert.equal((await ctx.users.findById(counting.id))?.failedAttempts ?? 0, 0);
 
-      const revoked = await ctx.user();
-      await record(revoked.id, ctx.attempt(1, REVOKE));
+      const revoked = await ctx.failedUser(1, REVOKE);
       assert.equal(await success(revoked.id, { passwordHash: 'hash-0', now: ctx.now }), 'revoked');
       const stillRevoked = await ctx.users.findById(revoked.id);
       assert.equal(stillRevoked?.isRevoked, true);
       assert.equal(stillRevoked?.failedAttempts, 1, 'a success on a revoked account cleared its counter');
 
-      const locked = await ctx.user();
-      await record(locked.id, ctx.attempt(1, TEMPORARY));
+      const locked = await ctx.failedUser(1, TEMPORARY);
       assert.equal(await success(locked.id, { passwordHash: 'hash-0', now: ctx.now }), 'locked');
       assert.equal((await ctx.users.findById(locked.id))?.lockedUntil?.getTime(), ctx.now.getTime() + 1000, 'a success lifted a running lock');
       // Once the lock ran out, a success clears it and the lock history: the next lock waits baseMs again.
       const later = ctx.at(5000);
       assert.equal(await success(locked.id, { passwordHash: 'hash-0', now: later }), 'ok');
-      assert.equal((await record(locked.id, ctx.attempt(1, TEMPORARY, later)))?.lockedUntil?.getTime(), later.getTime() + 1000, 'lock history was not reset');
+      assert.equal(
+        (await ctx.need('recordFailedAttempt')(locked.id, ctx.attempt(1, TEMPORARY, later)))?.lockedUntil?.getTime(),
+        later.getTime() + 1000,
+        'lock history was not reset',
+      );
 
       assert.equal(await success(ctx.missingId(), { passwordHash: 'hash-0', now: ctx.now }), null);
     },
@@ -64,14 +63,11 @@ export const lockoutOrderCases: readonly CaseDefinition[] = [
     title: 'setPassword with activeAt writes only while the account is neither revoked nor locked at that instant',
     requires: 'recordSuccessfulAttempt',
     async run(ctx) {
-      const record = ctx.need('recordFailedAttempt');
-      const revoked = await ctx.user();
-      await record(revoked.id, ctx.attempt(1, REVOKE));
+      const revoked = await ctx.failedUser(1, REVOKE);
       assert.equal(await ctx.users.setPassword(revoked.id, changeWrite('hash-1', ctx.now)), false);
       assert.equal((await ctx.users.findById(revoked.id))?.passwordHash, 'hash-0', 'a change committed on a revoked account');
 
-      const locked = await ctx.user();
-      await record(locked.id, ctx.attempt(1, TEMPORARY));
+      const locked = await ctx.failedUser(1, TEMPORARY);
       assert.equal(await ctx.users.setPassword(locked.id, changeWrite('hash-1', ctx.now)), false);
       assert.equal((await ctx.users.findById(locked.id))?.passwordHash, 'hash-0', 'a change committed on a locked account');
       assert.equal(await ctx.users.setPassword(locked.id, changeWrite('hash-1', ctx.at(5000))), true, 'a lock that ran out still refused the write');
@@ -87,12 +83,9 @@ export const lockoutOrderCases: readonly CaseDefinition[] = [
     concurrent: true,
     requires: 'recordSuccessfulAttempt',
     async run(ctx) {
-      const record = ctx.need('recordFailedAttempt');
       for (const action of [REVOKE, TEMPORARY]) {
         for (let round = 0; round < RACE_ROUNDS; round++) {
-          const user = await ctx.user();
-          await record(user.id, ctx.attempt(3, action));
-          await record(user.id, ctx.attempt(3, action));
+          const user = await ctx.failedUser(3, action, 2);
           // One failure and one success at once, on different pairs (alternating which goes first).
           const [first, second] = await ctx.spread<unknown>(2, (pair, i) =>
             i === round % 2 ? successOn(pair, user.id, ctx.now) : Promise.resolve(pair.users.recordFailedAttempt?.call(pair.users, user.id, ctx.attempt(3, action)) ?? null),

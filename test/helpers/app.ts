@@ -45,15 +45,25 @@ export interface TestApp {
   now(): Date;
 }
 
+/** What every in-memory test starts from: memory stores (no sweeper), bcrypt cost 4, and a clock only `advance` moves. */
+export function memoryBasics(start: string) {
+  let clock = Date.parse(start);
+  return {
+    now: () => new Date(clock),
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    hasher: createBcryptHasher({ cost: 4 }),
+    users: new MemoryUserStore(),
+    tokens: new MemoryTokenStore({ sweepIntervalMs: 0 }),
+  };
+}
+
 type ExpressLike = typeof express;
 
 /** A ready app; `overrides` are passed to createPasswordRouter. */
 export async function createTestApp(overrides: Partial<PasswordRouterOptions<TestPrincipal>> = {}, expressModule: ExpressLike = express, mount = '/rbac-api/v1'): Promise<TestApp> {
-  let clock = Date.parse('2026-11-27T10:00:00Z');
-  const now = () => new Date(clock);
-  const hasher = createBcryptHasher({ cost: 4 });
-  const users = new MemoryUserStore();
-  const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+  const { now, advance, hasher, users, tokens } = memoryBasics('2026-11-27T10:00:00Z');
   const admin = users.createUser({ login: 'admin', passwordHash: await hasher.hash(GOOD_PASSWORD) });
   const alice = users.createUser({ login: 'alice', passwordHash: await hasher.hash(GOOD_PASSWORD), email: 'alice@example.com' });
   const remote = users.createUser({ login: 'ldap-bob', isRemote: true });
@@ -92,9 +102,7 @@ export async function createTestApp(overrides: Partial<PasswordRouterOptions<Tes
     remote,
     auth: { admin: session(admin.id, true, true), alice: session(alice.id), remote: session(remote.id) },
     session,
-    advance: (ms) => {
-      clock += ms;
-    },
+    advance,
     now,
   };
 }

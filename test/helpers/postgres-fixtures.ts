@@ -29,6 +29,23 @@ export async function onRealServer<T>(fn: (client: pg.Client) => Promise<T>): Pr
   }
 }
 
+/**
+ * A database of its own on the real server, named `name` (make it unique per process): `create()`
+ * makes it and answers its URL, `drop()` removes it, sessions and all. For the reference-server
+ * suites, which create their own tables.
+ */
+export function ownDatabase(name: string): { create(): Promise<string>; drop(): Promise<void> } {
+  return {
+    async create() {
+      await onRealServer((c) => c.query(`CREATE DATABASE "${name}"`));
+      const own = new URL(DATABASE_URL as string);
+      own.pathname = `/${name}`;
+      return own.toString();
+    },
+    drop: () => onRealServer((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
 let pglite: Promise<PGlite> | undefined;
 
 /** The file's one PGlite instance, started on first use (from the empty-cluster template: no initdb). */

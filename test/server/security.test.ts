@@ -10,11 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { dataDirWithEmptyCluster } from '../helpers/pglite-template.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { onRealServer, SERVER_SKIP } from '../helpers/postgres-fixtures.ts';
+import { ownDatabase, SERVER_SKIP } from '../helpers/postgres-fixtures.ts';
 
 const HELPDESK_PASSWORD = 'Desk-Lamp-Coffee-9%';
 const json = { 'Content-Type': 'application/json' };
-const DATABASE_URL = process.env['DATABASE_URL'];
 
 function seedFile(): string {
   const file = path.join(tempDir('security-seed'), 'seed.json');
@@ -37,8 +36,7 @@ interface StoreSetup {
   cleanup?(): Promise<void>;
 }
 
-const database = `rbac_security_${process.pid}`;
-const onServer = onRealServer;
+const database = ownDatabase(`rbac_security_${process.pid}`);
 
 const STORES: readonly StoreSetup[] = [
   { name: 'memory', skip: false, env: async () => ({ RBAC_STORE: 'memory' }) },
@@ -46,13 +44,8 @@ const STORES: readonly StoreSetup[] = [
   {
     name: 'PostgreSQL server',
     skip: SERVER_SKIP,
-    env: async () => {
-      await onServer((c) => c.query(`CREATE DATABASE "${database}"`));
-      const own = new URL(DATABASE_URL as string);
-      own.pathname = `/${database}`;
-      return { RBAC_STORE: 'postgres', DATABASE_URL: own.toString() };
-    },
-    cleanup: () => onServer((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(() => undefined),
+    env: async () => ({ RBAC_STORE: 'postgres', DATABASE_URL: await database.create() }),
+    cleanup: () => database.drop(),
   },
 ];
 

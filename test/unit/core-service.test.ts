@@ -20,6 +20,7 @@ import {
   type PasswordUser,
   type Principal,
 } from '../../lib/index.ts';
+import { memoryBasics } from '../helpers/app.ts';
 
 const SECRET = 'core-test-secret-that-is-at-least-32-bytes!';
 const FIRST = 'Correct-Horse-42-Battery';
@@ -33,11 +34,7 @@ interface AdminPrincipal extends Principal {
 }
 
 async function setUp(overrides: Partial<PasswordServiceOptions<AdminPrincipal>> = {}) {
-  let clock = Date.parse('2026-11-29T10:00:00Z');
-  const now = () => new Date(clock);
-  const hasher = createBcryptHasher({ cost: 4 });
-  const users = new MemoryUserStore();
-  const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+  const { now, advance, hasher, users, tokens } = memoryBasics('2026-11-29T10:00:00Z');
   const admin = users.createUser({ login: 'admin', passwordHash: await hasher.hash(FIRST) });
   const alice = users.createUser({ login: 'alice', passwordHash: await hasher.hash(FIRST) });
   const events: PasswordEvent[] = [];
@@ -66,9 +63,7 @@ async function setUp(overrides: Partial<PasswordServiceOptions<AdminPrincipal>> 
     asAlice,
     events,
     changed,
-    advance: (ms: number) => {
-      clock += ms;
-    },
+    advance,
     now,
   };
 }

@@ -4,12 +4,9 @@
  * checked. A session is probed with `GET /users/current`: live sessions answer 200, or 401
  * `user-revoked` while the account is revoked; an ended one answers 401 `user-unauthenticated`.
  */
-import { randomBytes } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import { ADMIN_PASSWORD, startServer, type RunningServer } from '../server.ts';
-import type { ObservedUser } from './linearize.ts';
 import type { Answer, ModelConfig, Op } from './rules.ts';
-import { MODEL_CONFIG, type Handles, type RunResult, type Target, type TargetUser } from './targets.ts';
+import { createUsers, MODEL_CONFIG, matchingPassword, revocationOf, type Handles, type RunResult, type Target, type TargetUser } from './targets.ts';
 
 const STILL_REVOKED = /stays revoked/;
 
@@ -66,15 +63,7 @@ export async function httpTarget(name: string, env: Record<string, string>): Pro
     name,
     config,
     running,
-    async createUsers(passwords) {
-      const users: TargetUser[] = [];
-      for (const password of passwords) {
-        const login = `model-${randomBytes(5).toString('hex')}`;
-        const account = await running.server.store.createAccount({ login, passwordHash: await service.hashPassword(password) });
-        users.push({ id: account.id, login });
-      }
-      return users;
-    },
+    createUsers: (passwords) => createUsers(passwords, service, (login, passwordHash) => running.server.store.createAccount({ login, passwordHash })),
     async run(op, users, handles: Handles) {
       const user = users[op.user] as TargetUser;
       switch (op.type) {
@@ -120,15 +109,7 @@ export async function httpTarget(name: string, env: Record<string, string>): Pro
         // 401 user-revoked: the session lives, its account is revoked (the state says which).
         sessions.set(ref, reply.status === 200 || reply.body['kind'] === 'user-revoked');
       }
-      let password: string | null = null;
-      for (const candidate of new Set(probes.passwords)) {
-        if (stored.passwordHash !== null && (await bcrypt.compare(candidate, stored.passwordHash))) {
-          password = candidate;
-          break;
-        }
-      }
-      const revoked: ObservedUser['revoked'] = stored.isRevoked ? (stored.revokedBy === 'lockout' ? 'lockout' : 'admin') : null;
-      return { revoked, failed: stored.failedAttempts ?? 0, password, tokens, sessions };
+      return { revoked: revocationOf(stored), failed: stored.failedAttempts ?? 0, password: await matchingPassword(stored.passwordHash, probes.passwords), tokens, sessions };
     },
     close: () => running.close(),
   };

@@ -62,22 +62,42 @@ export interface Target {
 }
 
 /** The stored record's part of an observation. */
-interface StoredUser {
+export interface StoredUser {
   readonly isRevoked: boolean;
   readonly revokedBy?: 'admin' | 'lockout' | null;
   readonly failedAttempts?: number;
   readonly passwordHash: string | null;
 }
 
-async function matchingPassword(hash: string | null, candidates: readonly string[]): Promise<string | null> {
+/** Which candidate (if any) the stored hash matches: the password the observation reports. */
+export async function matchingPassword(hash: string | null, candidates: readonly string[]): Promise<string | null> {
   if (hash === null) return null;
   for (const candidate of new Set(candidates)) if (await bcrypt.compare(candidate, hash)) return candidate;
   return null;
 }
 
-function revocationOf(user: StoredUser): ObservedUser['revoked'] {
+/** The stored revocation flags as the model's revocation kind. */
+export function revocationOf(user: StoredUser): ObservedUser['revoked'] {
   if (!user.isRevoked) return null;
   return user.revokedBy === 'lockout' ? 'lockout' : 'admin';
+}
+
+/**
+ * One user a password, each under a fresh random login (runs on a shared database never collide),
+ * hashed by the target's own service and stored by `create`.
+ */
+export async function createUsers(
+  passwords: readonly string[],
+  service: Pick<PasswordService, 'hashPassword'>,
+  create: (login: string, passwordHash: string) => Promise<{ readonly id: string }> | { readonly id: string },
+): Promise<TargetUser[]> {
+  const users: TargetUser[] = [];
+  for (const password of passwords) {
+    const login = `model-${randomBytes(5).toString('hex')}`;
+    const user = await create(login, await service.hashPassword(password));
+    users.push({ id: user.id, login });
+  }
+  return users;
 }
 
 const KINDS: Record<string, Answer> = {
@@ -122,15 +142,7 @@ export function serviceTarget(name: string, stores: ServiceStores): Target & { r
     name,
     config,
     service,
-    async createUsers(passwords) {
-      const users: TargetUser[] = [];
-      for (const password of passwords) {
-        const login = `model-${randomBytes(5).toString('hex')}`;
-        const user = await stores.createUser(login, await service.hashPassword(password));
-        users.push({ id: user.id, login });
-      }
-      return users;
-    },
+    createUsers: (passwords) => createUsers(passwords, service, stores.createUser),
     async run(op, users, handles) {
       const user = users[op.user] as TargetUser;
       try {
