@@ -1,106 +1,17 @@
 /**
- * Regression tests of the races the model-based test found after issue 18's fixes (A and B in
- * /work/notes: a sign-in or a change that read the account in one state and met another in the
- * store), through the public service API on memory, PGlite and a real PostgreSQL server
- * (DATABASE_URL; skipped, saying why, when unset). The competing request runs inside the hasher's
- * verify, exactly between the read and the store step. Each test failed on the code before the fix.
+ * Regression tests of the races the model-based test found after issue 18's first fixes: a
+ * sign-in or a change that read the account in one state and met another in the store. Through the
+ * public service API on memory, PGlite and a real PostgreSQL server (DATABASE_URL; skipped, saying
+ * why, when unset). The competing request runs inside the hasher's verify, exactly between the read
+ * and the store step. Each test failed on the code before its fix.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import {
-  createBcryptHasher,
-  createPasswordService,
-  MemoryTokenStore,
-  MemoryUserStore,
-  PasswordApiError,
-  type Hasher,
-  type PasswordUser,
-  type TokenStore,
-  type UserStore,
-} from '../../lib/index.ts';
-import { closePglite, DATABASE_URL, SERVER_SKIP, sharedPglite, storesInFreshSchema } from '../helpers/postgres-fixtures.ts';
-
-after(closePglite);
+import { describe, test } from 'node:test';
+import { createPasswordService, PasswordApiError } from '../../lib/index.ts';
+import { hookedHasher, inner, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
 
 const GOOD = 'Correct-Horse-42-Battery';
 const NEW = 'Another-Strong-Pa55word!';
-const inner = createBcryptHasher({ cost: 4 });
-
-interface Setup {
-  readonly users: UserStore & { findById(id: string): Promise<PasswordUser | null> | PasswordUser | null };
-  readonly tokens: TokenStore;
-  createUser(login: string, passwordHash: string): Promise<PasswordUser>;
-  cleanup(): Promise<void>;
-}
-
-const pools: pg.Pool[] = [];
-after(async () => {
-  for (const pool of pools) await pool.end();
-});
-
-const STORES: readonly { name: string; skip: false | string; open(): Promise<Setup> }[] = [
-  {
-    name: 'memory',
-    skip: false,
-    open: async () => {
-      const users = new MemoryUserStore();
-      return {
-        users,
-        tokens: new MemoryTokenStore({ sweepIntervalMs: 0 }),
-        createUser: async (login, passwordHash) => users.createUser({ login, passwordHash }),
-        cleanup: async () => {},
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const { stores, cleanup } = await storesInFreshSchema(await sharedPglite());
-      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
-    },
-  },
-  {
-    name: 'PostgreSQL server',
-    skip: SERVER_SKIP,
-    open: async () => {
-      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-      pools.push(pool);
-      const { stores, cleanup } = await storesInFreshSchema(pool);
-      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
-    },
-  },
-];
-
-/** A bcrypt hasher whose next `verify` runs `hook` before it answers: the competing request slips in exactly there. */
-function hookedHasher(): Hasher & { onNextVerify(hook: () => Promise<unknown>): void; onNextHash(hook: () => Promise<unknown>): void } {
-  let hook: (() => Promise<unknown>) | undefined;
-  let hashHook: (() => Promise<unknown>) | undefined;
-  return {
-    maxPasswordBytes: 72,
-    async hash(password) {
-      const hashed = await inner.hash(password);
-      const run = hashHook;
-      hashHook = undefined;
-      await run?.();
-      return hashed;
-    },
-    async verify(password, hash) {
-      const match = await inner.verify(password, hash);
-      const run = hook;
-      hook = undefined;
-      await run?.();
-      return match;
-    },
-    onNextVerify: (next) => {
-      hook = next;
-    },
-    onNextHash: (next) => {
-      hashHook = next;
-    },
-  };
-}
 
 async function setUp(setup: Setup, revealAccountState = false) {
   const hasher = hookedHasher();

@@ -5,103 +5,13 @@
  * at the exact point where it used to slip in. Each test failed on the code before the fix.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import {
-  createBcryptHasher,
-  createPasswordService,
-  MemoryTokenStore,
-  MemoryUserStore,
-  PasswordApiError,
-  type Hasher,
-  type PasswordService,
-  type PasswordUser,
-  type TokenStore,
-  type UserStore,
-} from '../../lib/index.ts';
-import { closePglite, DATABASE_URL, SERVER_SKIP, sharedPglite, storesInFreshSchema } from '../helpers/postgres-fixtures.ts';
-
-after(closePglite);
+import { describe, test } from 'node:test';
+import { createPasswordService, PasswordApiError, type PasswordService } from '../../lib/index.ts';
+import { hookedHasher, inner, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
 
 const GOOD = 'Correct-Horse-42-Battery';
 const NEW = 'Another-Strong-Pa55word!';
 const THIRD = 'Third-Quiet-Lantern-8!';
-const inner = createBcryptHasher({ cost: 4 });
-
-interface Setup {
-  readonly users: UserStore & { findById(id: string): Promise<PasswordUser | null> | PasswordUser | null };
-  readonly tokens: TokenStore;
-  createUser(login: string, passwordHash: string): Promise<PasswordUser>;
-  cleanup(): Promise<void>;
-}
-
-const servers: pg.Pool[] = [];
-after(async () => {
-  for (const pool of servers) await pool.end();
-});
-
-const STORES: readonly { name: string; skip: false | string; open(): Promise<Setup> }[] = [
-  {
-    name: 'memory',
-    skip: false,
-    open: async () => {
-      const users = new MemoryUserStore();
-      return {
-        users,
-        tokens: new MemoryTokenStore({ sweepIntervalMs: 0 }),
-        createUser: async (login, passwordHash) => users.createUser({ login, passwordHash }),
-        cleanup: async () => {},
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const { stores, cleanup } = await storesInFreshSchema(await sharedPglite());
-      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
-    },
-  },
-  {
-    name: 'PostgreSQL server',
-    skip: SERVER_SKIP,
-    open: async () => {
-      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-      servers.push(pool);
-      const { stores, cleanup } = await storesInFreshSchema(pool);
-      return { users: stores.userStore, tokens: stores.tokenStore, createUser: (login, passwordHash) => stores.userStore.createUser({ login, passwordHash }), cleanup };
-    },
-  },
-];
-
-/** A bcrypt hasher whose next `verify` (or `hash`) runs `hook` before it answers: the competing requests slip in exactly there. */
-function hookedHasher(): Hasher & { onNextVerify(hook: () => Promise<void>): void; onNextHash(hook: () => Promise<void>): void } {
-  let verifyHook: (() => Promise<void>) | undefined;
-  let hashHook: (() => Promise<void>) | undefined;
-  return {
-    maxPasswordBytes: 72,
-    async hash(password) {
-      const hashed = await inner.hash(password);
-      const hook = hashHook;
-      hashHook = undefined;
-      await hook?.();
-      return hashed;
-    },
-    async verify(password, hash) {
-      const match = await inner.verify(password, hash);
-      const hook = verifyHook;
-      verifyHook = undefined;
-      await hook?.();
-      return match;
-    },
-    onNextVerify: (hook) => {
-      verifyHook = hook;
-    },
-    onNextHash: (hook) => {
-      hashHook = hook;
-    },
-  };
-}
 
 async function setUp(setup: Setup, threshold = 3) {
   const hasher = hookedHasher();
