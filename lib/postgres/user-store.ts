@@ -66,7 +66,6 @@ export class PostgresUserStore implements UserStore {
   /** The SELECT list and FROM clause shared by every read, computed once. */
   readonly #select: string;
 
-  /** Prefer `createPostgresStores`, which shares one executor between the user and token stores. */
   /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
   constructor(sql: SqlExecutor, names: ResolvedNames) {
     this.#sql = sql;
