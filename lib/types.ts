@@ -126,8 +126,12 @@ export interface PasswordWrite {
    * Set by a change of one's own password (`PUT /users/current/password`): write only while the
    * account is still active at this instant (not revoked, and `lockedUntil` not after it), decided
    * in the same atomic step as the compare-and-set. A concurrent failed attempt that locked the
-   * account meanwhile then wins, and the store answers false. Stores that implement
-   * `recordSuccessfulAttempt` must honour it; older stores may ignore it (see there).
+   * account meanwhile then wins, and the store answers false. When the write goes through, the
+   * same atomic step also clears the counter, the temporary-lock history and any run-out lock (as
+   * `recordSuccessfulAttempt` does): the right current password is a success, and clearing it in
+   * a step of its own would leave a cleared counter behind a write a revoke or lock then refused.
+   * Stores that implement `recordSuccessfulAttempt` must honour both; older stores may ignore
+   * `activeAt` (see there: the library then clears before the write, which narrows the race only).
    */
   readonly activeAt?: Date;
 }
@@ -222,7 +226,8 @@ export interface UserStore {
    * changes nothing and answers what it found. Null for an unknown user. Run against
    * `recordFailedAttempt` on the same user from any number of app instances, one of the two comes
    * first: a success never clears a counter that a failure already took to the threshold.
-   * Implementing it also promises to honour `PasswordWrite.activeAt`.
+   * Implementing it also promises to honour `PasswordWrite.activeAt` (the active check, and the
+   * clear that goes with the write).
    *
    * Without it the library falls back to `clearFailedAttempts` and then reads the user again,
    * refusing the success when the account is no longer active or the hash changed: that narrows

@@ -40,6 +40,8 @@ export class LegacyUserStore implements UserStore {
     if (row === undefined || row.pw_hash !== write.previousHash) return false;
     // A change of one's own password loses to a lockout that got here first.
     if (write.activeAt !== undefined && closedAt(row, write.activeAt.getTime()) !== null) return false;
+    // The right current password is a success: its clear goes with the write, never before a refused one.
+    if (write.activeAt !== undefined) Object.assign(row, { failed_logins: 0, locked_until_ms: null, lock_count: 0 });
     const history = write.previousHash === null ? this.history(row) : [write.previousHash, ...this.history(row)];
     row.pw_history = JSON.stringify(history.slice(0, write.historySize));
     row.pw_hash = write.passwordHash;

@@ -7,7 +7,8 @@
 /**
  * KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size,
  * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is),
- * activeAt ms ('' for none: with it, write only while the account is neither revoked nor locked then).
+ * activeAt ms ('' for none: with it, write only while the account is neither revoked nor locked then,
+ * and clear the counter, the lock history and any run-out lock in the same step).
  */
 export const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -20,6 +21,9 @@ end
 if ARGV[7] ~= '' then
   local state = redis.call('HMGET', KEYS[1], 'isRevoked', 'lockedUntil')
   if state[1] == '1' or (state[2] and tonumber(state[2]) > tonumber(ARGV[7])) then return 0 end
+  -- The right current password is a success: cleared with the write, never before a refused one.
+  redis.call('HSET', KEYS[1], 'failedAttempts', '0', 'lockouts', '0')
+  redis.call('HDEL', KEYS[1], 'lockedUntil')
 end
 if ARGV[6] ~= '1' then
   local size = tonumber(ARGV[4])

@@ -1,7 +1,7 @@
 /**
  * Conformance cases for ordering a success against failures (issue 18): `recordSuccessfulAttempt`
  * clears the counter only on an active account with the verified hash, a password write with
- * `activeAt` loses to a lock, and a success racing a failure at the threshold comes out as one of
+ * `activeAt` loses to a lock (and, when it writes, clears the counter in the same step), and a success racing a failure at the threshold comes out as one of
  * the two orders, across two store pairs. Stores without `recordSuccessfulAttempt` skip them.
  */
 import assert from 'node:assert/strict';
@@ -75,6 +75,39 @@ export const lockoutOrderCases: readonly CaseDefinition[] = [
       const active = await ctx.user();
       assert.equal(await ctx.users.setPassword(active.id, changeWrite('hash-1', ctx.now)), true);
       assert.equal((await ctx.users.findById(active.id))?.passwordHash, 'hash-1');
+    },
+  },
+  {
+    id: 'user.set-password-active-at-clears-counter',
+    title: 'setPassword with activeAt clears the counter and lock history in the same step as the write, and only when it writes',
+    requires: 'recordSuccessfulAttempt',
+    async run(ctx) {
+      // The right current password is a success; its clear goes with the write (issue 18, D').
+      const counting = await ctx.failedUser(5, REVOKE, 2);
+      assert.equal(await ctx.users.setPassword(counting.id, changeWrite('hash-1', ctx.now)), true);
+      assert.equal((await ctx.users.findById(counting.id))?.failedAttempts ?? 0, 0, 'the write with activeAt left the counter');
+
+      // A write the revocation refused clears nothing: no order explains a refused change with a cleared counter.
+      const revoked = await ctx.failedUser(1, REVOKE);
+      assert.equal(await ctx.users.setPassword(revoked.id, changeWrite('hash-1', ctx.now)), false);
+      assert.equal((await ctx.users.findById(revoked.id))?.failedAttempts, 1, 'a refused write cleared the counter');
+
+      // Refused while the lock runs (the lock stays); once it ran out, the write lifts it and resets the lock history.
+      const locked = await ctx.failedUser(1, TEMPORARY);
+      assert.equal(await ctx.users.setPassword(locked.id, changeWrite('hash-1', ctx.now)), false);
+      assert.equal((await ctx.users.findById(locked.id))?.lockedUntil?.getTime(), ctx.now.getTime() + 1000, 'a refused write lifted a running lock');
+      const later = ctx.at(5000);
+      assert.equal(await ctx.users.setPassword(locked.id, changeWrite('hash-1', later)), true);
+      assert.equal(
+        (await ctx.need('recordFailedAttempt')(locked.id, ctx.attempt(1, TEMPORARY, later)))?.lockedUntil?.getTime(),
+        later.getTime() + 1000,
+        'lock history was not reset by the write',
+      );
+
+      // Without activeAt (a reset that does not reinstate, an upgrade) the counter is left alone.
+      const plain = await ctx.failedUser(5, REVOKE, 2);
+      assert.equal(await ctx.users.setPassword(plain.id, { passwordHash: 'hash-1', previousHash: 'hash-0', historySize: 0, reinstate: false }), true);
+      assert.equal((await ctx.users.findById(plain.id))?.failedAttempts, 2, 'a write without activeAt cleared the counter');
     },
   },
   {

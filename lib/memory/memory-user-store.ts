@@ -107,6 +107,11 @@ export class MemoryUserStore implements UserStore {
     if (row === undefined || row.user.passwordHash !== write.previousHash) return false;
     // A change of one's own password loses to a concurrent lockout that got here first.
     if (write.activeAt !== undefined && closedAt(row.user, write.activeAt) !== null) return false;
+    // The right current password is a success: its clear goes with the write (never before a refused one).
+    if (write.activeAt !== undefined) {
+      row.lockouts = 0;
+      this.#update(row, { failedAttempts: 0, lockedUntil: null });
+    }
     if (write.previousHash !== null && write.historySize > 0 && write.rehash !== true) row.history.unshift(write.previousHash);
     row.history.length = Math.min(row.history.length, write.historySize);
     // An administrator's revocation outlives any reset: only their reinstate lifts it.

@@ -178,6 +178,8 @@ export class PostgresUserStore implements UserStore {
         updated.uid,
         size,
       ]);
+      // The right current password is a success: its clear commits with the write, never before a refused one.
+      if (activeAt !== null) await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
       if (!write.reinstate) return true;
       if (updated.revoked) {
         const [kind] = await this.#sql.query<{ revoked_by: string | null }>(`SELECT revoked_by FROM ${state} WHERE user_id = $1`, [updated.uid]);

@@ -43,6 +43,14 @@ export class FailedAttempts {
   }
 
   /**
+   * True when the store orders a success against failures (`recordSuccessfulAttempt`), and so
+   * also honours `PasswordWrite.activeAt`: a write with it clears the counter in the same step.
+   */
+  get clearsWithWrite(): boolean {
+    return typeof this.#parts.users.recordSuccessfulAttempt === 'function';
+  }
+
+  /**
    * After a right password on an account whose counter is not zero: clears it in one store step
    * ordered against concurrent failures (`recordSuccessfulAttempt`), answering what the store
    * found. Stores without it: `clearFailedAttempts`, then a fresh read (narrows the race only).

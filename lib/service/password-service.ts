@@ -175,14 +175,24 @@ export class PasswordService<P extends Principal = Principal> {
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
     let written = false;
+    // The right current password clears the counter. A store that honours `activeAt` clears it in
+    // the write's own atomic step (issue 18, D'): cleared here first, a write that a revoke or lock
+    // then refused would leave the counter cleared by a change that never happened.
+    const clearsWithWrite = this.#c.attempts.clearsWithWrite;
+    const clearFirst = async () => {
+      if ((user.failedAttempts ?? 0) === 0) return;
+      // A concurrent failure may have locked the account since we read it: then it came first.
+      const outcome = await this.#c.attempts.recordSuccess(user);
+      if (outcome !== 'ok') await this.#refuseLostChange(principal);
+    };
     try {
-      if ((user.failedAttempts ?? 0) > 0) {
-        // A concurrent failure may have locked the account since we read it: then it came first.
-        const outcome = await this.#c.attempts.recordSuccess(user);
-        if (outcome !== 'ok') await this.#refuseLostChange(principal);
-      }
+      if (!clearsWithWrite) await clearFirst();
       const reuse = normalized === current ? [reusedPasswordFailure(this.#c.policy)] : await this.#c.enforcement.historyFailures(normalized, user, job);
-      if (reuse.length > 0) this.#c.enforcement.reject(user, reuse, context);
+      if (reuse.length > 0) {
+        // No write follows, so the success is recorded on its own (still ordered against failures).
+        if (clearsWithWrite) await clearFirst();
+        this.#c.enforcement.reject(user, reuse, context);
+      }
       written = (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, actor: principal, context })) !== null;
     } finally {
       // The right current password, but no change went through (the new one was refused, or a

@@ -95,15 +95,12 @@ for (const store of STORES) {
       }
     });
 
-    // Known open race (D'), kept as a deterministic reproduction: the change clears the counter
-    // (recordSuccessfulAttempt) before it hashes and writes; a revoke or lock that then refuses the
-    // write (activeAt) leaves a change answered user-revoked with the counter it cleared. Clearing
-    // after the write instead lets failures between the two lock an account the change answered 200
-    // for (tried: 13 unexplained batches in 14,249 ops on PostgreSQL). Closing it needs the clear in
-    // the same atomic step as the activeAt write (a UserStore contract change).
-    test("D'. a right change that loses its write to a revoke leaves the counter as the order revoke, change does", {
-      todo: 'needs the counter cleared atomically with the activeAt write (UserStore contract)',
-    }, async () => {
+    // D': the change used to clear the counter (recordSuccessfulAttempt) before it hashed and
+    // wrote; a revoke or lock that then refused the write (activeAt) left a change answered
+    // user-revoked with the counter it cleared. Clearing after the write instead let failures
+    // between the two lock an account the change answered 200 for. Now the store clears the
+    // counter in the same atomic step as the activeAt write.
+    test("D'. a right change that loses its write to a revoke leaves the counter as the order revoke, change does", async () => {
       const setup = await store.open();
       try {
         const { hasher, service, alice } = await setUp(setup);

@@ -150,6 +150,7 @@ export class NaiveUserStore implements UserStore {
       (await this.#change(id, (doc) => {
         if (doc.passwordHash !== change.previousHash) return false;
         if (change.activeAt !== undefined && (doc.isRevoked || (doc.lockedUntil !== null && doc.lockedUntil > change.activeAt.getTime()))) return false;
+        if (change.activeAt !== undefined) Object.assign(doc, { failedAttempts: 0, lockedUntil: null, lockouts: 0 });
         if (change.rehash !== true) {
           if (change.previousHash !== null) doc.history.unshift(change.previousHash);
           doc.history = doc.history.slice(0, change.historySize);
