@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createPasswordService, PasswordApiError } from '../../lib/index.ts';
-import { hookedHasher, inner, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
+import { hookedHasher, inner, inStores, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
 
 const GOOD = 'Correct-Horse-42-Battery';
 const NEW = 'Another-Strong-Pa55word!';
@@ -34,9 +34,8 @@ const kindOf = (error: unknown) => (error instanceof PasswordApiError ? error.ki
 
 for (const store of STORES) {
   describe(`closed-account races, service on ${store.name}`, { skip: store.skip }, () => {
-    test('A. a sign-in on a locked account counts nothing when a reinstate commits during it', async () => {
-      const setup = await store.open();
-      try {
+    test('A. a sign-in on a locked account counts nothing when a reinstate commits during it', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         for (let i = 0; i < 3; i++) await service.verifyLogin(alice.login, `Wrong-Guess-${i}!x`);
         assert.equal((await setup.users.findById(alice.id))?.isRevoked, true);
@@ -47,27 +46,19 @@ for (const store of STORES) {
         assert.equal(after?.failedAttempts, 0, 'a sign-in that read the account closed counted a failure on the reinstated account');
         assert.equal(after?.isRevoked, false);
         assert.equal((await service.verifyLogin(alice.login, GOOD)).ok, true);
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('B. a change with a wrong current password that loses to a revoke answers user-revoked', async () => {
-      const setup = await store.open();
-      try {
+    test('B. a change with a wrong current password that loses to a revoke answers user-revoked', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         hasher.onNextVerify(() => service.revoke(alice.id));
         const outcome = await service.changePassword({ userId: alice.id }, 'Wrong-Guess-1!x', NEW).then(() => 'ok', kindOf);
         assert.equal(outcome, 'user-revoked', 'the change told a password verdict on an account closed before its failure was counted');
         assert.equal((await setup.users.findById(alice.id))?.failedAttempts, 0);
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('B. a change with a wrong current password that loses to a lockout answers user-revoked', async () => {
-      const setup = await store.open();
-      try {
+    test('B. a change with a wrong current password that loses to a lockout answers user-revoked', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         for (let i = 0; i < 2; i++) await service.verifyLogin(alice.login, `Wrong-Guess-${i}!x`);
         // Counter at 2 of 3: a wrong sign-in locks the account while the change checks its current password.
@@ -77,32 +68,24 @@ for (const store of STORES) {
         const after = await setup.users.findById(alice.id);
         assert.equal(after?.isRevoked, true);
         assert.equal(after?.failedAttempts, 3);
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('B. with revealAccountState, a wrong sign-in that loses to a revoke answers revoked', async () => {
-      const setup = await store.open();
-      try {
+    test('B. with revealAccountState, a wrong sign-in that loses to a revoke answers revoked', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup, true);
         hasher.onNextVerify(() => service.revoke(alice.id));
         const result = await service.verifyLogin(alice.login, 'Wrong-Guess-1!x');
         assert.deepEqual(result, { ok: false, reason: 'revoked' }, 'the sign-in answered as on an active account');
         assert.equal((await setup.users.findById(alice.id))?.failedAttempts, 0);
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
     // D': the change used to clear the counter (recordSuccessfulAttempt) before it hashed and
     // wrote; a revoke or lock that then refused the write (activeAt) left a change answered
     // user-revoked with the counter it cleared. Clearing after the write instead let failures
     // between the two lock an account the change answered 200 for. Now the store clears the
     // counter in the same atomic step as the activeAt write.
-    test("D'. a right change that loses its write to a revoke leaves the counter as the order revoke, change does", async () => {
-      const setup = await store.open();
-      try {
+    test("D'. a right change that loses its write to a revoke leaves the counter as the order revoke, change does", () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         await service.verifyLogin(alice.login, 'Wrong-Guess-0!x');
         // Counter at 1 of 3. The right change passes its check; while it hashes the new password, an admin revokes.
@@ -112,9 +95,6 @@ for (const store of STORES) {
         assert.equal(outcome, 'user-revoked');
         assert.equal(after?.passwordHash, alice.passwordHash, 'the change committed on a revoked account');
         assert.equal(after?.failedAttempts, 1, 'the refused change cleared the counter: no order explains user-revoked with a cleared counter');
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
   });
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createPasswordService, PasswordApiError, type PasswordService } from '../../lib/index.ts';
-import { hookedHasher, inner, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
+import { hookedHasher, inner, inStores, outcomeOf, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
 
 const GOOD = 'Correct-Horse-42-Battery';
 const NEW = 'Another-Strong-Pa55word!';
@@ -32,9 +32,8 @@ const kindOf = (error: unknown) => (error instanceof PasswordApiError ? error.ki
 
 for (const store of STORES) {
   describe(`issue 18 races, service on ${store.name}`, { skip: store.skip }, () => {
-    test('2. a right change racing failures that lock the account does not answer success on a locked account', async () => {
-      const setup = await store.open();
-      try {
+    test('2. a right change racing failures that lock the account does not answer success on a locked account', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
         // Counter at 1 of 3. While the right change checks the current password, a wrong change
@@ -43,45 +42,31 @@ for (const store of STORES) {
           await service.changePassword({ userId: alice.id }, 'Wrong-Guess-1!x', THIRD).catch(() => undefined);
           assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-2!x')).ok, false);
         });
-        const outcome = await service.changePassword({ userId: alice.id }, GOOD, NEW).then(
-          () => 'ok',
-          (error: unknown) => kindOf(error),
-        );
+        const outcome = await outcomeOf(service.changePassword({ userId: alice.id }, GOOD, NEW));
         const after = await setup.users.findById(alice.id);
         assert.equal(after?.isRevoked, true, 'the lockout was lost');
         assert.notEqual(outcome, 'ok', 'the right change answered success, yet the account ended locked');
         assert.equal(outcome, 'user-revoked');
         assert.equal(after?.passwordHash, alice.passwordHash, 'the change committed on a locked account');
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('2. a right change whose write comes after a lockout does not commit', async () => {
-      const setup = await store.open();
-      try {
+    test('2. a right change whose write comes after a lockout does not commit', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
         // The change cleared the counter; while it hashes the new password, three failures lock the account.
         hasher.onNextHash(async () => {
           for (let i = 1; i <= 3; i++) assert.equal((await service.verifyLogin(alice.login, `Wrong-Guess-${i}!x`)).ok, false);
         });
-        const outcome = await service.changePassword({ userId: alice.id }, GOOD, NEW).then(
-          () => 'ok',
-          (error: unknown) => kindOf(error),
-        );
+        const outcome = await outcomeOf(service.changePassword({ userId: alice.id }, GOOD, NEW));
         const after = await setup.users.findById(alice.id);
         assert.equal(after?.isRevoked, true, 'the lockout was lost');
         assert.equal(outcome, 'user-revoked', 'the change answered success on an account a concurrent failure locked');
         assert.equal(after?.passwordHash, alice.passwordHash, 'the change committed on a locked account');
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('2. a right sign-in racing failures that lock the account does not answer ok', async () => {
-      const setup = await store.open();
-      try {
+    test('2. a right sign-in racing failures that lock the account does not answer ok', () =>
+      inStores(store, async (setup) => {
         const { hasher, service, alice } = await setUp(setup);
         assert.equal((await service.verifyLogin(alice.login, 'Wrong-Guess-0!x')).ok, false);
         hasher.onNextVerify(async () => {
@@ -94,14 +79,10 @@ for (const store of STORES) {
         assert.equal(after?.failedAttempts, 3, 'the success cleared the counter of a locked account');
         assert.equal(result.ok, false, 'the right sign-in answered ok, yet the account ended locked');
         assert.deepEqual(result, { ok: false, reason: 'invalid-credentials' });
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test('3. an issue racing a redemption of the older token never hands out a dead token', async () => {
-      const setup = await store.open();
-      try {
+    test('3. an issue racing a redemption of the older token never hands out a dead token', () =>
+      inStores(store, async (setup) => {
         const { service, admin, alice } = await setUp(setup);
         const older = await service.issueResetToken({ userId: admin.id }, alice.id);
         // The redemption of the older token commits between the issue's read of the hash and its insert.
@@ -129,14 +110,10 @@ for (const store of STORES) {
         const retried = await service.issueResetToken({ userId: admin.id }, alice.id);
         await service.resetPassword(retried.token, 'Fourth-Bright-Meadow-3!');
         assert.equal((await service.verifyLogin(alice.login, 'Fourth-Bright-Meadow-3!')).ok, true);
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
 
-    test("3. of two issues racing a redemption, the stale one does not kill the other's token and answer 409", async () => {
-      const setup = await store.open();
-      try {
+    test("3. of two issues racing a redemption, the stale one does not kill the other's token and answer 409", () =>
+      inStores(store, async (setup) => {
         const { service, admin, alice } = await setUp(setup);
         const older = await service.issueResetToken({ userId: admin.id }, alice.id);
         // Issue A read the old hash; before its insert, the older token is redeemed and issue B
@@ -170,9 +147,6 @@ for (const store of STORES) {
           // A answered after B: its token is the live one (B's was superseded, as in the order B, A).
           await service.resetPassword(a.token, THIRD).catch((error: unknown) => assert.fail(`issue A's token is dead on arrival: ${kindOf(error)}`));
         }
-      } finally {
-        await setup.cleanup();
-      }
-    });
+      }));
   });
 }

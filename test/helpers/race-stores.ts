@@ -6,7 +6,7 @@
  */
 import { after } from 'node:test';
 import pg from 'pg';
-import { createBcryptHasher, MemoryTokenStore, MemoryUserStore, type Hasher, type PasswordUser, type TokenStore, type UserStore } from '../../lib/index.ts';
+import { createBcryptHasher, MemoryTokenStore, MemoryUserStore, PasswordApiError, type Hasher, type PasswordUser, type TokenStore, type UserStore } from '../../lib/index.ts';
 import { closePglite, DATABASE_URL, SERVER_SKIP, sharedPglite, storesInFreshSchema } from './postgres-fixtures.ts';
 
 /** The bcrypt hasher under the hooks (cost 4: fast, and still real bcrypt). */
@@ -88,4 +88,22 @@ export function hookedHasher(): HookedHasher {
       hashHook = hook;
     },
   };
+}
+
+/** Runs `body` on a freshly opened set of `stores`, and cleans up after it whatever happens. */
+export async function inStores(stores: { open(): Promise<RaceStores> }, body: (setup: RaceStores) => Promise<void>): Promise<void> {
+  const setup = await stores.open();
+  try {
+    await body(setup);
+  } finally {
+    await setup.cleanup();
+  }
+}
+
+/** `'ok'` when `call` resolves, else the error's kind (a `PasswordApiError`) or its text. */
+export function outcomeOf(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => 'ok',
+    (error: unknown) => (error instanceof PasswordApiError ? error.kind : String(error)),
+  );
 }
