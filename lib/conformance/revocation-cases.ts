@@ -18,10 +18,8 @@ export const revocationCases: readonly CaseDefinition[] = [
     id: 'user.revocation-kinds',
     title: "the lockout revokes with revokedBy 'lockout', setRevoked(true) with 'admin', setRevoked(false) clears both",
     async run(ctx) {
-      const record = ctx.need('recordFailedAttempt');
       const setRevoked = ctx.need('setRevoked');
-      const locked = await ctx.user();
-      await record(locked.id, ctx.attempt(1, REVOKE));
+      const locked = await ctx.failedUser(1, REVOKE);
       const afterLockout = await ctx.users.findById(locked.id);
       assert.equal(afterLockout?.isRevoked, true);
       assert.equal(afterLockout?.revokedBy, 'lockout', 'a lockout revocation must report revokedBy lockout');

@@ -236,8 +236,7 @@ export const userStoreCases: readonly CaseDefinition[] = [
     title: 'setPassword with reinstate clears revocation, counter and lock',
     async run(ctx) {
       const record = ctx.need('recordFailedAttempt');
-      const revoked = await ctx.user();
-      await times(2, () => record(revoked.id, ctx.attempt(2, REVOKE)));
+      const revoked = await ctx.failedUser(2, REVOKE, 2);
       assert.equal((await ctx.users.findById(revoked.id))?.isRevoked, true);
       await ctx.users.setPassword(revoked.id, write('hash-1', { reinstate: true }));
       const after = await ctx.users.findById(revoked.id);
@@ -245,8 +244,7 @@ export const userStoreCases: readonly CaseDefinition[] = [
       assert.equal(after?.failedAttempts ?? 0, 0);
       assert.equal((await record(revoked.id, ctx.attempt(2, REVOKE)))?.failedAttempts, 1, 'the counter did not restart');
 
-      const locked = await ctx.user();
-      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      const locked = await ctx.failedUser(2, TEMPORARY, 2);
       assert.ok((await ctx.users.findById(locked.id))?.lockedUntil, 'temporary lock not visible in findById');
       await ctx.users.setPassword(locked.id, write('hash-1', { reinstate: true }));
       assert.equal((await ctx.users.findById(locked.id))?.lockedUntil ?? null, null);
@@ -256,9 +254,7 @@ export const userStoreCases: readonly CaseDefinition[] = [
     id: 'user.set-password-keeps-state',
     title: 'setPassword without reinstate leaves revocation and counter alone',
     async run(ctx) {
-      const record = ctx.need('recordFailedAttempt');
-      const user = await ctx.user();
-      await times(2, () => record(user.id, ctx.attempt(2, REVOKE)));
+      const user = await ctx.failedUser(2, REVOKE, 2);
       await ctx.users.setPassword(user.id, write('hash-1'));
       const after = await ctx.users.findById(user.id);
       assert.equal(after?.passwordHash, 'hash-1');
@@ -338,8 +334,7 @@ export const userStoreCases: readonly CaseDefinition[] = [
     concurrent: true,
     async run(ctx) {
       const record = ctx.need('recordFailedAttempt');
-      const user = await ctx.user();
-      await times(3, () => record(user.id, ctx.attempt(3, REVOKE)));
+      const user = await ctx.failedUser(3, REVOKE, 3);
       assert.equal((await ctx.users.findById(user.id))?.isRevoked, true);
       await ctx.clearRevokedFlag(user.id);
       const reinstated = await ctx.users.findById(user.id);
@@ -425,22 +420,19 @@ export const userStoreCases: readonly CaseDefinition[] = [
     async run(ctx) {
       const record = ctx.need('recordFailedAttempt');
       const clear = ctx.need('clearFailedAttempts');
-      const counting = await ctx.user();
-      await times(2, () => record(counting.id, ctx.attempt(5, REVOKE)));
+      const counting = await ctx.failedUser(5, REVOKE, 2);
       await clear(counting.id);
       assert.equal((await ctx.users.findById(counting.id))?.failedAttempts ?? 0, 0);
       assert.equal((await record(counting.id, ctx.attempt(5, REVOKE)))?.failedAttempts, 1);
 
-      const revoked = await ctx.user();
-      await times(2, () => record(revoked.id, ctx.attempt(2, REVOKE)));
+      const revoked = await ctx.failedUser(2, REVOKE, 2);
       await clear(revoked.id);
       const after = await ctx.users.findById(revoked.id);
       assert.equal(after?.isRevoked, true, 'clearFailedAttempts reinstated the user');
       assert.equal(after?.failedAttempts ?? 0, 0);
 
       // After a temporary lock ran out and a login succeeded, the next lock starts from baseMs again.
-      const locked = await ctx.user();
-      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      const locked = await ctx.failedUser(2, TEMPORARY, 2);
       await clear(locked.id);
       const later = ctx.at(5000);
       await record(locked.id, ctx.attempt(2, TEMPORARY, later));
@@ -468,15 +460,13 @@ export const userStoreCases: readonly CaseDefinition[] = [
     async run(ctx) {
       const setRevoked = ctx.need('setRevoked');
       const record = ctx.need('recordFailedAttempt');
-      const revoked = await ctx.user();
-      await times(3, () => record(revoked.id, ctx.attempt(3, REVOKE)));
+      const revoked = await ctx.failedUser(3, REVOKE, 3);
       assert.equal(await setRevoked(revoked.id, false), true);
       const after = await ctx.users.findById(revoked.id);
       assert.equal(after?.isRevoked, false);
       assert.equal(after?.failedAttempts ?? 0, 0);
 
-      const locked = await ctx.user();
-      await times(2, () => record(locked.id, ctx.attempt(2, TEMPORARY)));
+      const locked = await ctx.failedUser(2, TEMPORARY, 2);
       await setRevoked(locked.id, false);
       assert.equal((await ctx.users.findById(locked.id))?.lockedUntil ?? null, null);
       assert.equal((await record(locked.id, ctx.attempt(2, TEMPORARY)))?.failedAttempts, 1, 'still locked after reinstating');
