@@ -60,8 +60,9 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
     const outcome = await attempts.recordSuccess(user);
     if (outcome === 'password-changed' && retry) return verifyLogin(deps, login, password, context, false);
     if (outcome !== 'ok') {
-      const fresh = outcome === 'revoked' || outcome === 'locked' ? await parts.findUser(user.id) : null;
-      if (fresh !== null && revealAccountState) return closedAccount(fresh, parts.now());
+      // Only `revealAccountState` tells what the account is now; otherwise the answer needs no read.
+      const fresh = revealAccountState && (outcome === 'revoked' || outcome === 'locked') ? await parts.findUser(user.id) : null;
+      if (fresh !== null) return closedAccount(fresh, parts.now());
       return { ok: false, reason: 'invalid-credentials' };
     }
   }
