@@ -1,33 +1,72 @@
 #!/usr/bin/env node
-// `npm test`: runs the suite's independent phases side by side instead of one after another, and the
-// main phase's test files several at a time, so that both cores stay busy. Each phase's output is
-// printed whole when it ends (never interleaved), then a summary. Exit code 1 when any phase failed.
+// `npm test`: runs the suite's phases side by side, and its test files in a few processes at a time
+// instead of one after another, so that both cores stay busy. Light test files share a process (a
+// group, see test/helpers/test-group.ts): starting tsx and loading the library is most of their
+// cost. Files that start servers, browsers or long model runs get a process each. Each process's
+// output is printed whole when it ends (never interleaved), then a summary. Exit 1 when anything failed.
 //
-//   TEST_CONCURRENCY  test files run at once in the main and Express 4 phases (default 3)
+//   TEST_CONCURRENCY  test processes at once, over all phases (default 3)
 //   TEST_PHASES       comma-separated subset of the phases below (default: all)
+//   TEST_GROUPS=0     one process per test file, as `tsx --test` alone runs them
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'node_modules', '.bin');
-const concurrency = `--test-concurrency=${process.env.TEST_CONCURRENCY || 3}`;
-const suites = (...dirs) => dirs.map((dir) => `test/${dir}/*.test.ts`);
-const tsx = path.join(BIN, 'tsx');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CONCURRENCY = Math.max(1, Number(process.env.TEST_CONCURRENCY) || 3);
+const GROUPS = process.env.TEST_GROUPS !== '0';
 
-/** Each phase is a list of commands run in order; a failing command ends its phase. */
+/** Files that get a process of their own: each is long or starts processes, so a group would only wait on it. */
+const ALONE = new Set([
+  'test/server/readme-shell.test.ts',
+  'test/server/cli.test.ts',
+  'test/server/browser-pages.test.ts',
+  'test/server/browser-reset.test.ts',
+  'test/server/browser-forgot.test.ts',
+  'test/server/profiles.test.ts',
+  'test/concurrency/model-server.test.ts',
+  'test/concurrency/model-service.test.ts',
+  'test/stores/postgres-conformance.test.ts',
+  'test/http/legacy-upgrade.test.ts',
+]);
+/** At most this many files share one process, so that a long group does not finish alone at the end. */
+const GROUP_SIZE = 8;
+
+const testFiles = (dir) =>
+  readdirSync(path.join(ROOT, 'test', dir))
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => `test/${dir}/${name}`);
+
+/** The test processes for `dirs`: alone files first (they are the longest), then the groups. */
+function testJobs(phase, dirs, env = {}, nodeArgs = []) {
+  const files = dirs.flatMap(testFiles);
+  const alone = GROUPS ? files.filter((file) => ALONE.has(file)) : files;
+  const jobs = alone.map((file) => ({ label: `${phase}: ${file}`, args: [...nodeArgs, '--test', file], env }));
+  if (!GROUPS) return jobs;
+  for (const dir of dirs) {
+    const grouped = testFiles(dir).filter((file) => !ALONE.has(file));
+    for (let start = 0; start < grouped.length; start += GROUP_SIZE) {
+      const group = grouped.slice(start, start + GROUP_SIZE);
+      jobs.push({
+        label: `${phase}: test/${dir}/ ${group.map((file) => path.basename(file, '.test.ts')).join(' ')}`,
+        args: [...nodeArgs, '--test', 'test/helpers/test-group.ts'],
+        env: { ...env, TEST_GROUP_FILES: group.join(',') },
+      });
+    }
+  }
+  return jobs;
+}
+
+/** Each phase is a list of steps run in order: a command, or test processes run through the shared pool. */
 const PHASES = {
-  checks: [
-    ['npm', 'run', '--silent', 'typecheck'],
-    ['npm', 'run', '--silent', 'lint'],
-  ],
-  main: [[tsx, '--test', concurrency, ...suites('unit', 'http', 'stores', 'server', 'concurrency', 'robustness', 'examples')]],
-  // What `npm run test:express4` runs, with the concurrency flag before the file names.
-  express4: [['EXPRESS_MAJOR=4', tsx, '--import', './test/helpers/use-express4.mjs', '--test', concurrency, ...suites('http', 'robustness')]],
-  packaging: [
-    ['npm', 'run', '--silent', 'test:packaging'],
-    ['npm', 'run', '--silent', 'lint:package'],
-  ],
+  checks: [{ command: 'npm run --silent typecheck' }, { command: 'npm run --silent lint' }],
+  main: [{ jobs: testJobs('main', ['unit', 'http', 'stores', 'server', 'concurrency', 'robustness', 'examples']) }],
+  // What `npm run test:express4` runs.
+  express4: [{ jobs: testJobs('express4', ['http', 'robustness'], { EXPRESS_MAJOR: '4' }, ['--import', './test/helpers/use-express4.mjs']) }],
+  packaging: [{ command: 'npm run --silent test:packaging' }, { command: 'npm run --silent lint:package' }],
 };
 
 const wanted = process.env.TEST_PHASES ? process.env.TEST_PHASES.split(',').map((name) => name.trim()) : Object.keys(PHASES);
@@ -37,54 +76,79 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-/** Runs one command with the shell expanding the test globs; resolves with its exit code and output. */
-function run(command) {
+/** A counting semaphore: test processes of every phase wait here for one of CONCURRENCY slots. */
+let free = CONCURRENCY;
+const waiting = [];
+async function inSlot(fn) {
+  if (free === 0) await new Promise((resolve) => waiting.push(resolve));
+  else free -= 1;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  }
+}
+
+/** Runs a command (a shell line, or tsx with args) in the repository root; resolves with its exit code and output. */
+function run({ command, args, env = {} }) {
   return new Promise((resolve) => {
-    const child = spawn(command.map(quoteUnlessGlob).join(' '), { cwd: ROOT, shell: true, env: { ...process.env, FORCE_COLOR: '0' } });
+    const options = { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env } };
+    const child = command === undefined ? spawn(TSX, args, options) : spawn(command, { ...options, shell: true });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('close', (code, signal) => resolve({ code: code ?? 1, signal, output }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
 }
 
-function quoteUnlessGlob(word) {
-  return /^[\w./=:*,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+function print(label, seconds, code, output) {
+  process.stdout.write(`\n===== ${label} (${seconds.toFixed(1)} s, ${code === 0 ? 'ok' : `FAILED, exit ${code}`}) =====\n${output}`);
+}
+
+/** The node:test reporters' closing counts ("# pass 12" in TAP, "ℹ pass 12" in spec). */
+function testCounts(output) {
+  const count = (label) => [...output.matchAll(new RegExp(`^(?:#|ℹ) ${label} (\\d+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
+  return { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+}
+
+async function timed(label, command) {
+  const started = performance.now();
+  const { code, output } = await run(command);
+  const seconds = (performance.now() - started) / 1000;
+  print(label, seconds, code, output);
+  return { label, code, seconds, counts: testCounts(output) };
 }
 
 async function runPhase(name) {
   const started = performance.now();
-  let output = '';
-  let code = 0;
-  for (const command of PHASES[name]) {
-    const result = await run(command);
-    output += result.output;
-    code = result.code;
-    if (code !== 0) break;
+  const results = [];
+  for (const step of PHASES[name]) {
+    const done = step.jobs ? await Promise.all(step.jobs.map((job) => inSlot(() => timed(job.label, job)))) : [await timed(`${name}: ${step.command}`, step)];
+    results.push(...done);
+    if (done.some(({ code }) => code !== 0)) break;
   }
-  const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`\n===== ${name} (${seconds.toFixed(1)} s, ${code === 0 ? 'ok' : `FAILED, exit ${code}`}) =====\n${output}`);
-  return { name, code, seconds, counts: testCounts(output) };
-}
-
-/** The node:test reporter's closing counts ("ℹ pass 12"); zero for phases that run no tests. */
-function testCounts(output) {
-  const count = (label) => [...output.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
-  return { passed: count('pass'), failed: count('fail'), skipped: count('skipped') + count('todo') };
+  const counts = results.reduce((sum, { counts: c }) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }), {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+  });
+  const failed = results.filter(({ code }) => code !== 0).map(({ label }) => label);
+  return { name, failed, seconds: (performance.now() - started) / 1000, counts, slowest: results.sort((a, b) => b.seconds - a.seconds).slice(0, 3) };
 }
 
 const started = performance.now();
-const results = await Promise.all(wanted.map(runPhase));
-const total = results.reduce((sum, { counts }) => ({ passed: sum.passed + counts.passed, failed: sum.failed + counts.failed, skipped: sum.skipped + counts.skipped }), {
-  passed: 0,
-  failed: 0,
-  skipped: 0,
-});
+const phases = await Promise.all(wanted.map(runPhase));
+const total = { passed: 0, failed: 0, skipped: 0 };
 console.log('\n===== summary =====');
-for (const { name, code, seconds, counts } of results) {
-  console.log(
-    `${code === 0 ? 'ok    ' : 'FAILED'} ${name.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s  ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
-  );
+for (const { name, failed, seconds, counts, slowest } of phases) {
+  for (const key of Object.keys(total)) total[key] += counts[key];
+  const status = failed.length === 0 ? 'ok    ' : 'FAILED';
+  console.log(`${status} ${name.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s  ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  for (const label of failed) console.log(`         failed: ${label}`);
+  for (const job of slowest) console.log(`         ${job.seconds.toFixed(1).padStart(6)} s  ${job.label}`);
 }
-console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-process.exit(results.every(({ code }) => code === 0) ? 0 : 1);
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped in ${seconds} s (${CONCURRENCY} at once)`);
+process.exit(phases.every(({ failed }) => failed.length === 0) ? 0 : 1);

@@ -48,15 +48,17 @@ export function ownDatabase(name: string): { create(): Promise<string>; drop(): 
 
 let pglite: Promise<PGlite> | undefined;
 
-/** The file's one PGlite instance, started on first use (from the empty-cluster template: no initdb). */
+/** The process's one PGlite instance, started on first use (from the empty-cluster template: no initdb). */
 export function sharedPglite(): Promise<PGlite> {
   pglite ??= emptyPglite();
   return pglite;
 }
 
-/** Closes the shared PGlite instance if it was started. */
+/** Closes the shared PGlite instance if it was started; test files sharing a process may each call it. */
 export async function closePglite(): Promise<void> {
-  if (pglite !== undefined) await (await pglite).close();
+  const started = pglite;
+  pglite = undefined;
+  if (started !== undefined) await (await started).close();
 }
 
 let counter = 0;
