@@ -330,8 +330,8 @@ export interface TokenStore {
 
   /**
    * Optional, together with `revokeOutstanding`: switches on the administrators' list of a user's
-   * outstanding reset links (`GET /users/:sid/password/reset-tokens`; without both members those
-   * routes answer 501). The user's tokens that are outstanding at `now` (not used, not revoked,
+   * outstanding reset links (`GET /users/:sid/password/reset-tokens`; without the members those
+   * routes answer 501, and a store with only one of them is refused at start). The user's tokens that are outstanding at `now` (not used, not revoked,
    * not expired at `now`, not claimed by a redemption in flight), oldest first. A snapshot: a
    * store whose claims are uncommitted transactions (PostgreSQL) may still list a token whose
    * redemption is in flight.

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { MemoryTokenStore, type PasswordEvent, type TokenStore } from '../../lib/index.ts';
-import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, createTestApp, snapshot, type TestApp } from '../helpers/app.ts';
+import { MemoryTokenStore, MemoryUserStore, PasswordOptionsError, createPasswordRouter, type PasswordEvent, type TokenStore } from '../../lib/index.ts';
+import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, createTestApp, snapshot, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 const PUBLIC_URL = 'https://rbac.example.com/rbac-api/v1/reset-password';
@@ -230,5 +230,28 @@ describe('outstanding reset tokens without the store members', () => {
     assert.equal(tokens.size, 1, 'a 501 changed the tokens');
     await reset(t, token).expect(200);
     assert.equal((await t.router.service.verifyLogin('alice', GOOD_PASSWORD)).ok, false);
+  });
+});
+
+describe('a token store with only one of the two members', () => {
+  it('is refused at start with missing-method naming the other one', () => {
+    const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+    const half = { ...withoutOutstandingMembers(tokens), listOutstanding: (userId: string, now: Date) => tokens.listOutstanding(userId, now) };
+    const create = () =>
+      createPasswordRouter({
+        userStore: new MemoryUserStore(),
+        tokenStore: half,
+        authorizer: { authenticate: () => null, canResetPassword: () => true },
+        tokenKey: SECRET,
+      });
+    assert.throws(create, (error: unknown) => {
+      assert.ok(error instanceof PasswordOptionsError);
+      assert.deepEqual(
+        error.problems.map(({ option, code }) => ({ option, code })),
+        [{ option: 'tokenStore', code: 'missing-method' }],
+      );
+      assert.match(error.message, /must implement revokeOutstanding\(\) too: listOutstanding\(\) and revokeOutstanding\(\) go together/);
+      return true;
+    });
   });
 });
