@@ -255,3 +255,40 @@ describe('a token store with only one of the two members', () => {
     });
   });
 });
+
+describe('outstanding reset tokens when the store fails', () => {
+  it('answers 503 server-error, with no detail of the failure, and leaves the token as it was', async () => {
+    const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+    const failing = { list: false, revoke: false };
+    const store: TokenStore = {
+      ...withoutOutstandingMembers(tokens),
+      listOutstanding: async (userId, now) => {
+        if (failing.list) throw new Error('connection reset while listing for 127.0.0.1');
+        return tokens.listOutstanding(userId, now);
+      },
+      revokeOutstanding: async (userId, tokenId, now) => {
+        if (failing.revoke) throw new Error('connection reset while revoking');
+        return tokens.revokeOutstanding(userId, tokenId, now);
+      },
+    };
+    const t = await createTestApp({ tokenStore: store });
+    const token = await issue(t, t.alice.id);
+    const [listed] = (await list(t, t.alice.id)).body.tokens;
+    failing.list = true;
+    for (const call of [request(t.app).get(tokensPath(t.alice.id)), request(t.app).delete(`${tokensPath(t.alice.id)}/${listed.handle}`)]) {
+      const res = await call.set('X-Authentication', t.auth.admin).expect(503);
+      assert.equal(res.body.kind, 'puppetlabs.rbac/server-error');
+      assert.ok(!res.text.includes('connection reset'));
+    }
+    failing.list = false;
+    failing.revoke = true;
+    await request(t.app).delete(tokensPath(t.alice.id)).set('X-Authentication', t.auth.admin).expect(503);
+    await request(t.app)
+      .delete(`${tokensPath(t.alice.id)}/${listed.handle}`)
+      .set('X-Authentication', t.auth.admin)
+      .expect(503);
+    failing.revoke = false;
+    assert.equal((await list(t, t.alice.id)).body.tokens[0]?.handle, listed.handle);
+    await reset(t, token).expect(200);
+  });
+});
