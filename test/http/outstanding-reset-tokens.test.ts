@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { MemoryTokenStore, MemoryUserStore, PasswordOptionsError, createPasswordRouter, type PasswordEvent, type TokenStore } from '../../lib/index.ts';
+import { MemoryTokenStore, MemoryUserStore, PasswordOptionsError, createPasswordRouter, type PasswordEvent, type TokenStore, type UserStore } from '../../lib/index.ts';
 import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, createTestApp, snapshot, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
@@ -290,5 +290,56 @@ describe('outstanding reset tokens when the store fails', () => {
     failing.revoke = false;
     assert.equal((await list(t, t.alice.id)).body.tokens[0]?.handle, listed.handle);
     await reset(t, token).expect(200);
+  });
+});
+
+describe('a link revoked while it is being redeemed', () => {
+  /** Holds alice's password write (inside the token's redemption) until `release`; `writing` resolves once it started. */
+  function holdPasswordWrite(t: TestApp, outcome: 'commit' | 'fail') {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = () => {};
+    const writing = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const original = t.users.setPassword.bind(t.users);
+    // The memory store writes synchronously; the held write is async, as a real store's is.
+    (t.users as UserStore).setPassword = async (...args: Parameters<typeof original>) => {
+      started();
+      await held;
+      if (outcome === 'fail') throw new Error('the password write failed');
+      return original(...args);
+    };
+    return { writing, release };
+  }
+
+  it('the redemption that holds the claim wins: the revoke counts nothing, the reset succeeds', async () => {
+    const t = await createTestApp();
+    const token = await issue(t, t.alice.id);
+    const { writing, release } = holdPasswordWrite(t, 'commit');
+    const resetting = reset(t, token).then((res) => res);
+    await writing;
+    const revoked = await request(t.app).delete(tokensPath(t.alice.id)).set('X-Authentication', t.auth.admin).expect(200);
+    assert.deepEqual(revoked.body, { revoked: 0 }, 'the revoke counted a token whose redemption then succeeded');
+    release();
+    assert.equal((await resetting).status, 200);
+    assert.deepEqual((await list(t, t.alice.id)).body.tokens, []);
+    assert.equal((await t.router.service.verifyLogin('alice', OTHER_GOOD_PASSWORD)).ok, true);
+  });
+
+  it('when the reset’s write fails instead, the token ends revoked: neither the reset nor a later one goes through', async () => {
+    const t = await createTestApp();
+    const token = await issue(t, t.alice.id);
+    const { writing, release } = holdPasswordWrite(t, 'fail');
+    const resetting = reset(t, token).then((res) => res);
+    await writing;
+    await request(t.app).delete(tokensPath(t.alice.id)).set('X-Authentication', t.auth.admin).expect(200);
+    release();
+    assert.equal((await resetting).status, 503);
+    assert.deepEqual((await list(t, t.alice.id)).body.tokens, []);
+    assert.equal((await reset(t, token).expect(403)).body.kind, 'puppetlabs.rbac/invalid-token', 'the undone claim brought the revoked token back');
+    assert.equal((await t.router.service.verifyLogin('alice', GOOD_PASSWORD)).ok, true, 'the password changed');
   });
 });
