@@ -20,6 +20,8 @@ export const ERROR_KINDS = {
   conflict: 409,
   'too-many-requests': 429,
   'server-error': 500,
+  /** The store lacks the optional members a route needs (`TokenStore.listOutstanding` and `revokeOutstanding`). */
+  'not-implemented': 501,
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;
@@ -30,7 +32,7 @@ export class PasswordApiError extends Error {
   readonly kind: ErrorKind;
   readonly status: number;
   readonly details: unknown;
-  /** Whether `msg` may be shown to the client (true below 500, as oidc-provider does). */
+  /** Whether `msg` may be shown to the client (true below 500, as oidc-provider does, and for 501). */
   readonly expose: boolean;
   /** Seconds for a `Retry-After` header, when the condition is temporary. */
   readonly retryAfterSeconds: number | undefined;
@@ -40,7 +42,8 @@ export class PasswordApiError extends Error {
     this.kind = kind;
     this.status = options.status ?? ERROR_KINDS[kind];
     this.details = options.details;
-    this.expose = this.status < 500;
+    // A 501 names what the host's store lacks: our own words, never a secret.
+    this.expose = this.status < 500 || this.status === 501;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

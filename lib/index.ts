@@ -13,6 +13,8 @@ export {
   type LoginResult,
   type LoginValidation,
   type PasswordValidation,
+  type OutstandingResetToken,
+  type ResetTokenKind,
 } from './service/password-service.ts';
 export { credentialStamp } from './service/credential-stamp.ts';
 export type { LockoutOption, PasswordChangedInfo, PasswordServiceOptions, ServiceAuthorizer } from './options.ts';

@@ -268,7 +268,8 @@ export interface ResetTokenRecord {
 
 /**
  * Where issued reset tokens are tracked. The token itself is never stored: only its id (`jti`).
- * Every member is required except `purgeExpired`.
+ * Every member is required except `recordRefusal`, `listOutstanding`, `revokeOutstanding` and
+ * `purgeExpired`.
  *
  * A token is *outstanding* while it is not used, not revoked and not expired. Expiry is judged
  * by the `now` argument alone, at exactly `expiresAt` (`expiresAt <= now` is expired), never by
@@ -326,6 +327,29 @@ export interface TokenStore {
    * their password stamp no longer matches.
    */
   revokeForUser(userId: string, options?: StoreCallOptions): Awaitable<void>;
+
+  /**
+   * Optional, together with `revokeOutstanding`: switches on the administrators' list of a user's
+   * outstanding reset links (`GET /users/:sid/password/reset-tokens`; without the members those
+   * routes answer 501, and a store with only one of them is refused at start). The user's tokens that are outstanding at `now` (not used, not revoked,
+   * not expired at `now`, not claimed by a redemption in flight), oldest first. A snapshot: a
+   * store whose claims are uncommitted transactions (PostgreSQL) may still list a token whose
+   * redemption is in flight.
+   */
+  listOutstanding?(userId: string, now: Date, options?: StoreCallOptions): Awaitable<readonly ResetTokenRecord[]>;
+
+  /**
+   * Optional, together with `listOutstanding`. Revokes the user's tokens outstanding at `now`
+   * (only the one with id `tokenId` when given, and only if it is this user's) in one atomic
+   * step, and resolves how many it revoked: 0 when none was outstanding.
+   *
+   * Against a concurrent `redeem` of the same token, exactly one wins: either this call counts
+   * the token (and the redemption resolves null without running `apply`), or the redemption
+   * succeeds and this call does not count it. A token whose claim is in flight is not counted
+   * unless the store waits for the claim to settle (a row lock does): it is marked, as by
+   * `revokeForUser`, so that an undone claim leaves it revoked, never usable again.
+   */
+  revokeOutstanding?(userId: string, tokenId: string | null, now: Date, options?: StoreCallOptions): Awaitable<number>;
 
   /**
    * Optional. Deletes used and revoked records, and those expired at `now`; returns how many it

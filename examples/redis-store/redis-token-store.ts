@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResetTokenRecord, StoreCallOptions, TokenStore } from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLAIM, COMMIT, ISSUE, PURGE, RECORD_REFUSAL, REVOKE_FOR_USER, UNDO } from './token-scripts.ts';
+import { CLAIM, COMMIT, ISSUE, LIST_OUTSTANDING, PURGE, RECORD_REFUSAL, REVOKE_FOR_USER, REVOKE_OUTSTANDING, UNDO } from './token-scripts.ts';
 
 function toRecord(id: string, fields: Record<string, string>): ResetTokenRecord {
   return {
@@ -93,6 +93,25 @@ export class RedisTokenStore implements TokenStore {
   async revokeForUser(userId: string, options?: StoreCallOptions): Promise<void> {
     options?.signal.throwIfAborted();
     await this.redis.eval(REVOKE_FOR_USER, { keys: [this.keys.userTokens(userId), this.keys.dead], arguments: [this.keys.tokenPrefix] });
+  }
+
+  async listOutstanding(userId: string, now: Date, options?: StoreCallOptions): Promise<ResetTokenRecord[]> {
+    options?.signal.throwIfAborted();
+    const found = (await this.redis.eval(LIST_OUTSTANDING, { keys: [this.keys.userTokens(userId)], arguments: [this.keys.tokenPrefix, String(now.getTime())] })) as [
+      string,
+      string[],
+    ][];
+    return found.map(([id, flat]) => toRecord(id, pairs(flat))).sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime());
+  }
+
+  async revokeOutstanding(userId: string, tokenId: string | null, now: Date, options?: StoreCallOptions): Promise<number> {
+    options?.signal.throwIfAborted();
+    return Number(
+      await this.redis.eval(REVOKE_OUTSTANDING, {
+        keys: [this.keys.userTokens(userId), this.keys.dead],
+        arguments: [this.keys.tokenPrefix, String(now.getTime()), tokenId ?? ''],
+      }),
+    );
   }
 
   async purgeExpired(now: Date = new Date()): Promise<number> {

@@ -45,6 +45,48 @@ return 1
 `;
 
 /**
+ * KEYS: user's tokens. ARGV: prefix, now (ms). The user's tokens outstanding at now and not
+ * claimed, each as { id, [field, value, ...] }.
+ */
+export const LIST_OUTSTANDING = `
+local found = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. id
+  local t = redis.call('HMGET', key, 'state', 'claim', 'expiresAt')
+  if t[1] == 'outstanding' and not t[2] and tonumber(t[3]) > tonumber(ARGV[2]) then
+    table.insert(found, { id, redis.call('HGETALL', key) })
+  end
+end
+return found
+`;
+
+/**
+ * KEYS: user's tokens, dead set. ARGV: prefix, now (ms), token id ('' for all). Revokes the user's
+ * unclaimed outstanding tokens (or that one) and counts those not expired at now. A claimed one
+ * is not counted but marked revokedWhileClaimed: its commit wins, its undo leaves it revoked.
+ */
+export const REVOKE_OUTSTANDING = `
+local revoked = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if ARGV[3] == '' or id == ARGV[3] then
+    local key = ARGV[1] .. id
+    if redis.call('HEXISTS', key, 'claim') == 1 then
+      redis.call('HSET', key, 'revokedWhileClaimed', '1')
+    else
+      local t = redis.call('HMGET', key, 'state', 'expiresAt')
+      if t[1] == 'outstanding' then
+        redis.call('HSET', key, 'state', 'revoked')
+        if tonumber(t[2]) > tonumber(ARGV[2]) then revoked = revoked + 1 end
+      end
+      redis.call('SREM', KEYS[1], id)
+      redis.call('SADD', KEYS[2], id)
+    end
+  end
+end
+return revoked
+`;
+
+/**
  * KEYS: token, user's tokens, dead set. ARGV: now (ms), budget, id. Counts one refused redemption
  * of an outstanding, unclaimed token; the one that reaches the budget revokes it. Resolves the
  * refusals left, or nil when the token was not usable.

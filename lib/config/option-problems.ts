@@ -74,6 +74,20 @@ export function requireMethods(name: string, value: unknown, methods: readonly s
   }
 }
 
+/** Optional members that only work together (e.g. `listOutstanding` and `revokeOutstanding`): all of them, or none, as methods. */
+export function requireTogether(name: string, value: object, methods: readonly string[]): void {
+  const present = methods.filter((method) => (value as Record<string, unknown>)[method] !== undefined);
+  if (present.length === 0) return;
+  const missing = methods.find((method) => typeof (value as Record<string, unknown>)[method] !== 'function');
+  if (missing !== undefined) {
+    optionError(
+      name,
+      'missing-method',
+      `must implement ${missing}() too: ${methods.map((m) => `${m}()`).join(' and ')} go together (implement all of them or none; see the ${name} interface in the README).`,
+    );
+  }
+}
+
 /**
  * A received value as a message shows it: strings quoted (so `"24"` is not read as 24), numbers
  * as written, anything else by its kind. Strings are cut short: they may be long, never secrets

@@ -12,7 +12,7 @@ import { resolvePasswordPolicy, type ResolvedPasswordPolicy } from '../policy/re
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
 import type { Hasher, Principal, UserStore } from '../types.ts';
 import { DEFAULTS, OPTION_RANGES, type RangedOption } from './defaults.ts';
-import { booleanOption, functionOption, numberOption, optionError, OptionProblems, received, requireMethods } from './option-problems.ts';
+import { booleanOption, functionOption, numberOption, optionError, OptionProblems, received, requireMethods, requireTogether } from './option-problems.ts';
 import type { HashingConfig, HttpConfig, PasswordConfig, ResolvedLockout } from './password-config.ts';
 import { publicUrlProblem } from './public-url.ts';
 
@@ -78,6 +78,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
 
   problems.attempt(() => requireMethods('userStore', options.userStore, ['findById', 'setPassword']), undefined);
   problems.attempt(() => requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']), undefined);
+  if (!problems.has('tokenStore')) problems.attempt(() => requireTogether('tokenStore', options.tokenStore, ['listOutstanding', 'revokeOutstanding']), undefined);
   problems.attempt(() => {
     // Only the router authenticates; the service decides with the permission checks alone.
     requireMethods('authorizer', options.authorizer, http === undefined ? ['canResetPassword'] : ['authenticate', 'canResetPassword']);

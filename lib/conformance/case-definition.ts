@@ -15,5 +15,7 @@ export interface CaseDefinition {
   readonly concurrent?: boolean;
   /** An optional `UserStore` member the case is about: without it, the case checks nothing (and says so). */
   readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt';
+  /** Optional `TokenStore` members the case is about: without any of them, the case checks nothing (and says so). */
+  readonly requiresTokenStore?: readonly ('listOutstanding' | 'revokeOutstanding')[];
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }

@@ -65,6 +65,11 @@ export function conformanceCases<S extends ConformanceStores>(options: Readonly<
             t?.skip(`the store has no optional UserStore.${required}`);
             return;
           }
+          const missingTokenMember = definition.requiresTokenStore?.find((member) => typeof stores.tokenStore[member] !== 'function');
+          if (missingTokenMember !== undefined) {
+            t?.skip(`the store has no optional TokenStore.${missingTokenMember}`);
+            return;
+          }
           second = createSecondPair === undefined ? undefined : await createSecondPair(stores);
           await definition.run(caseContext(definition.id, stores, second), settings);
         } catch (error) {

@@ -32,6 +32,18 @@ async function failedRedeemWhile(tokens: TokenStore, record: ResetTokenRecord, n
   await during;
 }
 
+/** The optional outstanding-token members of `tokens`, bound (the cases that use them declare `requiresTokenStore`). */
+function outstanding(tokens: TokenStore) {
+  const { listOutstanding, revokeOutstanding } = tokens;
+  assert.ok(typeof listOutstanding === 'function' && typeof revokeOutstanding === 'function', 'the store has no TokenStore.listOutstanding / revokeOutstanding');
+  return {
+    list: async (userId: string, now: Date) => (await listOutstanding.call(tokens, userId, now)).map((record) => ({ ...record })),
+    revoke: async (userId: string, tokenId: string | null, now: Date) => Number(await revokeOutstanding.call(tokens, userId, tokenId, now)),
+  };
+}
+
+const OUTSTANDING_MEMBERS = ['listOutstanding', 'revokeOutstanding'] as const;
+
 /** The token-store cases, in a stable order. */
 export const tokenStoreCases: readonly CaseDefinition[] = [
   {
@@ -279,6 +291,137 @@ export const tokenStoreCases: readonly CaseDefinition[] = [
       assert.equal(await ctx.tokens.find(expired.id, ctx.now), null, 'an expired record survived the purge');
       assert.ok(await ctx.tokens.find(usable.id, later), 'purge deleted a usable token');
       assert.ok(await ctx.tokens.redeem(usable.id, later, async () => {}));
+    },
+  },
+  {
+    id: 'token.list-outstanding',
+    title: "listOutstanding gives the user's outstanding token, field for field, and no superseded, expired, used, revoked or other user's one",
+    requiresTokenStore: OUTSTANDING_MEMBERS,
+    async run(ctx) {
+      const { list } = outstanding(ctx.tokens);
+      const [a, b] = [await ctx.user(), await ctx.user()];
+      assert.deepEqual(await list(a.id, ctx.now), [], 'a user without tokens has some listed');
+      const older = ctx.record(a.id, { issuedBy: b.id });
+      const newer = ctx.record(a.id, { issuedBy: b.id, issuedAt: ctx.at(1000), expiresAt: ctx.at(60_000) });
+      const others = ctx.record(b.id, { issuedBy: null });
+      for (const record of [older, others, newer]) await ctx.tokens.issue(record);
+      assert.deepEqual(await list(a.id, ctx.at(1000)), [{ ...newer }], 'not exactly the newer token, field for field (the superseded one must not be listed)');
+      assert.deepEqual(await list(b.id, ctx.at(1000)), [{ ...others }], 'a token issued by nobody (issuedBy null) is not listed as it was issued');
+      assert.deepEqual(await list(a.id, ctx.at(59_999)), [{ ...newer }], 'a token is not listed 1 ms before it expires');
+      assert.deepEqual(await list(a.id, ctx.at(60_000)), [], 'a token is listed at exactly expiresAt');
+      assert.ok(await ctx.tokens.redeem(newer.id, ctx.at(1000), async () => {}));
+      assert.deepEqual(await list(a.id, ctx.at(1000)), [], 'a redeemed token is listed');
+      await ctx.tokens.revokeForUser(b.id);
+      assert.deepEqual(await list(b.id, ctx.at(1000)), [], 'a token revoked by revokeForUser is listed');
+      assert.deepEqual(await list(ctx.missingId(), ctx.now), []);
+    },
+  },
+  {
+    id: 'token.revoke-outstanding',
+    title: "revokeOutstanding revokes one or all of the user's outstanding tokens, counts them, and touches nothing else",
+    requiresTokenStore: OUTSTANDING_MEMBERS,
+    async run(ctx) {
+      const { list, revoke } = outstanding(ctx.tokens);
+      const [a, b, c] = [await ctx.user(), await ctx.user(), await ctx.user()];
+      const tokenA = ctx.record(a.id);
+      const tokenB = ctx.record(b.id);
+      const expiring = ctx.record(c.id, { expiresAt: ctx.at(1000) });
+      for (const record of [tokenA, tokenB, expiring]) await ctx.tokens.issue(record);
+      assert.equal(await revoke(a.id, tokenB.id, ctx.now), 0, "another user's token was revoked under this user's id");
+      assert.equal(await revoke(a.id, 'no-such-token', ctx.now), 0);
+      assert.ok(await ctx.tokens.find(tokenA.id, ctx.now), 'revoking an unknown id killed the token');
+      assert.ok(await ctx.tokens.find(tokenB.id, ctx.now), "another user's token died");
+      assert.equal(await revoke(a.id, tokenA.id, ctx.now), 1, 'revoking the token by its id did not count 1');
+      assert.equal(await ctx.tokens.find(tokenA.id, ctx.now), null, 'a revoked token is still found');
+      const spy = applySpy();
+      assert.equal(await ctx.tokens.redeem(tokenA.id, ctx.now, spy.apply), null, 'a revoked token was redeemed');
+      assert.equal(spy.calls.length, 0);
+      assert.equal(await revoke(a.id, tokenA.id, ctx.now), 0, 'a token was counted twice');
+      assert.equal(await revoke(a.id, null, ctx.now), 0);
+
+      const again = ctx.record(a.id);
+      await ctx.tokens.issue(again);
+      assert.equal(await revoke(a.id, null, ctx.now), 1, 'revoking all did not count the outstanding token');
+      assert.deepEqual(await list(a.id, ctx.now), []);
+      assert.equal(await ctx.tokens.redeem(again.id, ctx.now, spy.apply), null);
+      assert.equal(await revoke(c.id, null, ctx.at(1000)), 0, 'an expired token was counted');
+      assert.ok(await ctx.tokens.redeem(tokenB.id, ctx.now, spy.apply), "another user's token cannot be redeemed");
+      assert.equal(await revoke(b.id, null, ctx.now), 0, 'a used token was counted');
+      assert.equal(await revoke(ctx.missingId(), null, ctx.now), 0);
+    },
+  },
+  {
+    id: 'token.revoke-outstanding-during-redeem',
+    title: 'revokeOutstanding while a claim is in flight: a committed redemption wins and is not counted; an undone one leaves the token revoked',
+    concurrent: true,
+    requiresTokenStore: OUTSTANDING_MEMBERS,
+    async run(ctx) {
+      const other = outstanding(ctx.pairs[1].tokens);
+      for (const one of [false, true]) {
+        const user = await ctx.user();
+        const record = ctx.record(user.id);
+        await ctx.tokens.issue(record);
+        let during: Promise<number> | undefined;
+        // A store that locks makes the revoke wait for the commit; one that marks the claim answers at once.
+        const redeemed = await ctx.tokens.redeem(record.id, ctx.now, async () => {
+          during = Promise.resolve().then(() => other.revoke(user.id, one ? record.id : null, ctx.now));
+          await Promise.race([during, delay(250, undefined, { ref: false })]);
+        });
+        assert.ok(redeemed, 'the redemption that held the claim did not succeed');
+        assert.equal(await during, 0, 'revokeOutstanding counted a token whose redemption committed');
+        assert.deepEqual(await other.list(user.id, ctx.now), []);
+
+        const undone = await ctx.user();
+        const claimed = ctx.record(undone.id);
+        await ctx.tokens.issue(claimed);
+        let counted: number | undefined;
+        await failedRedeemWhile(ctx.tokens, claimed, ctx.now, async () => {
+          counted = await other.revoke(undone.id, one ? claimed.id : null, ctx.now);
+        });
+        assert.ok(counted === 0 || counted === 1, `revokeOutstanding counted ${counted} for one token`);
+        assert.equal(await ctx.tokens.find(claimed.id, ctx.now), null, 'the undone claim brought back a token revoked by revokeOutstanding meanwhile');
+        const spy = applySpy();
+        assert.equal(await ctx.tokens.redeem(claimed.id, ctx.now, spy.apply), null);
+        assert.equal(spy.calls.length, 0);
+      }
+    },
+  },
+  {
+    id: 'token.revoke-outstanding-races-redeem',
+    title: 'revokeOutstanding racing redeem of the same token: exactly one wins (counted and not redeemed, or redeemed and not counted)',
+    concurrent: true,
+    requiresTokenStore: OUTSTANDING_MEMBERS,
+    async run(ctx, settings) {
+      const rounds = Math.max(4, settings.concurrentAttempts);
+      const users = await Promise.all(Array.from({ length: rounds }, () => ctx.user()));
+      const records = users.map((user) => ctx.record(user.id));
+      for (const record of records) await ctx.tokens.issue(record);
+      const outcomes = await Promise.all(
+        records.map(async (record, i) => {
+          // Alternate which pair redeems, which call starts first, and one token or all.
+          const [first, second] = i % 2 === 0 ? ctx.pairs : [ctx.pairs[1], ctx.pairs[0]];
+          const redeemer = first.tokens;
+          const revoker = outstanding(second.tokens);
+          const spy = applySpy();
+          const apply = async (claimed: ResetTokenRecord) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            await spy.apply(claimed);
+          };
+          const redeem = () => redeemer.redeem(record.id, ctx.now, apply);
+          const revoke = () => revoker.revoke(record.userId, i % 4 < 2 ? null : record.id, ctx.now);
+          let redeemed: ResetTokenRecord | null;
+          let counted: number;
+          if (i % 3 === 0) [redeemed, counted] = await Promise.all([redeem(), revoke()]);
+          else [counted, redeemed] = await Promise.all([revoke(), redeem()]);
+          return { redeemed: redeemed !== null, counted, applied: spy.calls.length };
+        }),
+      );
+      for (const [i, { redeemed, counted, applied }] of outcomes.entries()) {
+        assert.ok(counted === 0 || counted === 1, `round ${i}: revokeOutstanding counted ${String(counted)} for one token`);
+        assert.equal(redeemed, counted === 0, `round ${i}: ${redeemed ? 'both the redemption and the revoke won' : 'neither the redemption nor the revoke won'}`);
+        assert.equal(applied, redeemed ? 1 : 0, `round ${i}: apply ran ${applied} time(s) for a redemption that ${redeemed ? 'won' : 'lost'}`);
+      }
+      for (const record of records) assert.equal(await ctx.tokens.find(record.id, ctx.now), null, 'a token is usable after the race');
     },
   },
 ];

@@ -7,7 +7,7 @@ import { createLogger } from '../log.ts';
 import { resolveOptions } from '../config/resolve-options.ts';
 import { httpOptions } from './http-options.ts';
 import type { PasswordRouterOptions } from './router-options.ts';
-import { PasswordService } from '../service/password-service.ts';
+import { PasswordService, type OutstandingResetToken } from '../service/password-service.ts';
 import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
 import { createErrorHandler } from './error-response.ts';
@@ -89,6 +89,31 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     }),
   );
 
+  // Outstanding reset links, for administrators: metadata only, never a token (see outstanding-reset-tokens.ts).
+  const resetTokensPath = '/users/:sid/password/reset-tokens';
+  router.get(
+    resetTokensPath,
+    authenticated,
+    handle(async (req, res) => {
+      const tokens = await service.listResetTokens(principalOf(res), String(req.params['sid']));
+      res.status(200).json({ tokens: tokens.map(outstandingTokenJson) });
+    }),
+  );
+  router.delete(
+    resetTokensPath,
+    authenticated,
+    handle(async (req, res) => {
+      res.status(200).json({ revoked: await service.revokeResetTokens(principalOf(res), String(req.params['sid']), null, context(req)) });
+    }),
+  );
+  router.delete(
+    `${resetTokensPath}/:handle`,
+    authenticated,
+    handle(async (req, res) => {
+      res.status(200).json({ revoked: await service.revokeResetTokens(principalOf(res), String(req.params['sid']), String(req.params['handle']), context(req)) });
+    }),
+  );
+
   router.post(
     '/auth/reset',
     ...body('resetPassword'),
@@ -141,6 +166,11 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   Object.defineProperty(router, 'authenticate', { value: authenticate, enumerable: true });
   log('password router created');
   return router;
+}
+
+/** One outstanding token as the API answers it: snake_case, like the product's user object. */
+function outstandingTokenJson(token: OutstandingResetToken) {
+  return { handle: token.handle, kind: token.kind, issued_at: token.issuedAt.toISOString(), expires_at: token.expiresAt.toISOString(), issued_by: token.issuedBy };
 }
 
 /** JSON when the client asks for it over text/plain; no Accept header, or any type, is the fast path to text. */

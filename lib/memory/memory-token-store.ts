@@ -100,6 +100,35 @@ export class MemoryTokenStore implements TokenStore {
     if (ids.size === 0) this.#idsByUser.delete(userId);
   }
 
+  listOutstanding(userId: string, now: Date): ResetTokenRecord[] {
+    const outstanding: ResetTokenRecord[] = [];
+    for (const id of this.#idsByUser.get(userId) ?? []) {
+      const record = this.find(id, now);
+      if (record !== null) outstanding.push(record);
+    }
+    return outstanding.sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime());
+  }
+
+  /**
+   * Synchronous, so it is one atomic step against `redeem`'s claim. A claimed token is not
+   * counted: its redemption decides (committed: used; undone: revoked, never usable again).
+   */
+  revokeOutstanding(userId: string, tokenId: string | null, now: Date): number {
+    let revoked = 0;
+    for (const id of [...(this.#idsByUser.get(userId) ?? [])]) {
+      if (tokenId !== null && id !== tokenId) continue;
+      if (this.#claimed.has(id)) {
+        this.#revokedWhileClaimed.add(id);
+        continue;
+      }
+      const record = this.#records.get(id);
+      if (record === undefined) continue;
+      if (record.expiresAt > now) revoked += 1;
+      this.#delete(record);
+    }
+    return revoked;
+  }
+
   purgeExpired(now: Date): number {
     let purged = 0;
     for (const record of this.#records.values()) {

@@ -11,9 +11,12 @@ import {
   loginFailureSchema,
   loginValidationSchema,
   messageSchema,
+  outstandingResetTokenSchema,
+  outstandingResetTokensSchema,
   passwordValidationSchema,
   policyFailureSchema,
   resetTokenSchema,
+  revokedResetTokensSchema,
 } from './response-schemas.ts';
 
 /** The library version the document describes (kept equal to package.json by a test). */
@@ -122,6 +125,25 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
   const body = (name: string) => ({ required: true, content: { [JSON_TYPE]: { schema: ref(name) } } });
   const message = (description: string) => ok(description, { [JSON_TYPE]: { schema: ref('Message') } });
 
+  const sidParameter = { name: 'sid', in: 'path', required: true, description: 'The user’s id (a UUID).', schema: { type: 'string', format: 'uuid' } };
+  const outstandingIntro =
+    'Needs the permission to issue this user a token (`users:reset_password:<sid>`, the host’s `Authorizer.canResetPassword`). Served when the token store has `listOutstanding` and `revokeOutstanding`; otherwise 501.';
+  const outstandingRace =
+    'Against a redemption of the same token at the same time exactly one wins: the token is counted as revoked and the reset fails, or the reset succeeds and the token is not counted.';
+  const outstandingErrors = (notFound: string, withHandle = false) => ({
+    '400': error(
+      withHandle
+        ? '`sid` is not a UUID (`invalid-uuid`), the handle is not one (`malformed-request`), or the request could not be read (`malformed-request`).'
+        : '`sid` is not a UUID (`invalid-uuid`), or the request could not be read (`malformed-request`).',
+      ['invalid-uuid', 'malformed-request'],
+    ),
+    ...unauthenticated,
+    '403': error('The caller may not reset this user’s password.', ['permission-denied']),
+    '404': error(notFound, ['not-found']),
+    '501': error('The token store has no `listOutstanding` / `revokeOutstanding`.', ['not-implemented']),
+    ...serverErrors,
+  });
+
   const schemas: Record<string, object> = {
     ResetPasswordRequest: requestSchemas.resetPassword,
     ChangePasswordRequest: requestSchemas.changePassword,
@@ -130,6 +152,9 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     ...(options.selfServiceReset === true ? { ForgotPasswordRequest: requestSchemas.forgotPassword } : {}),
     Message: messageSchema,
     ResetToken: resetTokenSchema,
+    OutstandingResetToken: outstandingResetTokenSchema,
+    OutstandingResetTokens: outstandingResetTokensSchema,
+    RevokedResetTokens: revokedResetTokensSchema,
     PasswordValidation: passwordValidationSchema,
     PolicyFailure: policyFailureSchema,
     LoginValidation: loginValidationSchema,
@@ -165,6 +190,49 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
             ['conflict'],
           ),
           ...serverErrors,
+        },
+      },
+    },
+    '/users/{sid}/password/reset-tokens': {
+      get: {
+        operationId: 'listResetTokens',
+        tags: ['passwords'],
+        summary: 'List a user’s outstanding reset tokens (metadata only)',
+        description: `${outstandingIntro} Lists the tokens that are not used, revoked or expired, oldest first: a handle, the kind, when issued and by whom, when it expires. Never the token, nor anything that can redeem it.`,
+        security: authenticated,
+        parameters: [sidParameter],
+        responses: {
+          '200': ok('The outstanding tokens.', { [JSON_TYPE]: { schema: ref('OutstandingResetTokens') } }),
+          ...outstandingErrors('No user with this id.'),
+        },
+      },
+      delete: {
+        operationId: 'revokeResetTokens',
+        tags: ['passwords'],
+        summary: 'Revoke all of a user’s outstanding reset tokens',
+        description: `${outstandingIntro} Revokes every outstanding token of the user and answers how many (0 when there were none). ${outstandingRace}`,
+        security: authenticated,
+        parameters: [sidParameter],
+        responses: {
+          '200': ok('How many tokens were revoked.', { [JSON_TYPE]: { schema: ref('RevokedResetTokens') } }),
+          ...outstandingErrors('No user with this id.'),
+        },
+      },
+    },
+    '/users/{sid}/password/reset-tokens/{handle}': {
+      delete: {
+        operationId: 'revokeResetToken',
+        tags: ['passwords'],
+        summary: 'Revoke one outstanding reset token',
+        description: `${outstandingIntro} Revokes the token the handle (from the list) names. ${outstandingRace}`,
+        security: authenticated,
+        parameters: [
+          sidParameter,
+          { name: 'handle', in: 'path', required: true, description: 'A handle from the list.', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } },
+        ],
+        responses: {
+          '200': ok('The token was revoked: `{"revoked": 1}`.', { [JSON_TYPE]: { schema: ref('RevokedResetTokens') } }),
+          ...outstandingErrors('No user with this id, or the handle names no outstanding token of this user (unknown, or already used, expired or revoked).', true),
         },
       },
     },

@@ -28,6 +28,43 @@ export const resetTokenSchema = {
   },
 } as const;
 
+/** One outstanding reset token in `GET /users/{sid}/password/reset-tokens`: metadata only. */
+export const outstandingResetTokenSchema = {
+  title: 'OutstandingResetToken',
+  type: 'object',
+  additionalProperties: false,
+  required: ['handle', 'kind', 'issued_at', 'expires_at', 'issued_by'],
+  properties: {
+    handle: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]{22}$',
+      description: 'Names the token for `DELETE …/reset-tokens/{handle}`: a one-way digest of the token’s id, never the token or its `jti`; it cannot redeem anything.',
+    },
+    kind: { type: 'string', enum: ['admin', 'self-service'], description: '`admin`: issued by an administrator; `self-service`: a link the user asked for (`POST /auth/forgot`).' },
+    issued_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: 'string', format: 'date-time' },
+    issued_by: { type: ['string', 'null'], description: 'The user id of the administrator who issued it; null for a self-service link.' },
+  },
+} as const;
+
+/** The answer of `GET /users/{sid}/password/reset-tokens`. */
+export const outstandingResetTokensSchema = {
+  title: 'OutstandingResetTokens',
+  type: 'object',
+  additionalProperties: false,
+  required: ['tokens'],
+  properties: { tokens: { type: 'array', description: 'Oldest first.', items: { $ref: '#/components/schemas/OutstandingResetToken' } } },
+} as const;
+
+/** The answer of `DELETE /users/{sid}/password/reset-tokens[/{handle}]`. */
+export const revokedResetTokensSchema = {
+  title: 'RevokedResetTokens',
+  type: 'object',
+  additionalProperties: false,
+  required: ['revoked'],
+  properties: { revoked: { type: 'integer', minimum: 0, description: 'How many outstanding tokens this request revoked.' } },
+} as const;
+
 /** The schema of one failed rule of `ruleIds`; `expected` and `actual` are counts, never the password or login. */
 function failureSchema<const Ids extends readonly string[]>(title: string, ruleIds: Ids) {
   return {

@@ -107,6 +107,41 @@ export class PostgresTokenStore implements TokenStore {
     await this.#sql.query(`UPDATE ${this.#tokens} SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, [userId], options?.signal);
   }
 
+  /**
+   * The user's tokens outstanding at `now`, oldest first, through the partial index on outstanding
+   * tokens. Reads committed rows: a redemption whose transaction is still open is listed.
+   */
+  async listOutstanding(userId: string, now: Date, options?: StoreCallOptions): Promise<ResetTokenRecord[]> {
+    const rows = await this.#sql.query<TokenRow>(
+      `SELECT ${COLUMNS} FROM ${this.#tokens}
+        WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY issued_at, id`,
+      [userId, now],
+      options?.signal,
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Revokes the user's tokens outstanding at `now` (only `tokenId` when given) in one UPDATE and
+   * counts them. A row being redeemed is locked by the redemption's transaction: the UPDATE waits
+   * for it, then re-checks the row, so a committed redemption is not counted and an undone one
+   * is revoked and counted.
+   */
+  async revokeOutstanding(userId: string, tokenId: string | null, now: Date, options?: StoreCallOptions): Promise<number> {
+    const [row] = await this.#sql.query<{ revoked: number }>(
+      `WITH revoked AS (
+         UPDATE ${this.#tokens} SET revoked_at = $3
+          WHERE user_id = $1 AND ($2::text IS NULL OR id = $2::text)
+            AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+          RETURNING 1
+       ) SELECT count(*)::int AS revoked FROM revoked`,
+      [userId, tokenId, now],
+      options?.signal,
+    );
+    return row?.revoked ?? 0;
+  }
+
   /** Deletes used and revoked records, and those expired at `now`; resolves how many. Uses the `purge_after` index. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
     const [row] = await this.#sql.query<{ deleted: number }>(

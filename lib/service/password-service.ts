@@ -27,8 +27,10 @@ import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
 import { verifyLogin } from './login-verification.ts';
 import { isAbortedRedemption } from './store-call.ts';
+import { parseHandle, type OutstandingResetToken } from './outstanding-reset-tokens.ts';
 
 export type { IssuedResetToken, LoginFailureReason, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
+export type { OutstandingResetToken, ResetTokenKind } from './outstanding-reset-tokens.ts';
 
 const log = createLogger('service');
 
@@ -317,6 +319,41 @@ export class PasswordService<P extends Principal = Principal> {
     const issued = await this.issueResetToken(principal, userId, context);
     await this.reinstate(issued.userId, principal.userId, context);
     return issued;
+  }
+
+  /**
+   * `GET /users/:sid/password/reset-tokens`: the metadata of the user's outstanding reset tokens
+   * (never a token, nor its id), oldest first, for an administrator whom `canResetPassword`
+   * allows for this user: the same check as issuing one. 501 `not-implemented` when the token
+   * store lacks `listOutstanding` / `revokeOutstanding`.
+   */
+  async listResetTokens(principal: P, sid: string): Promise<OutstandingResetToken[]> {
+    const user = await this.#resetTarget(principal, sid);
+    return this.#c.outstanding.list(user.id);
+  }
+
+  /**
+   * `DELETE /users/:sid/password/reset-tokens[/:handle]`: revokes the user's outstanding reset
+   * tokens, or only the one `handle` names (404 `not-found` when it names none that is still
+   * outstanding), under the same check as `listResetTokens`. Resolves how many were revoked.
+   * Against a concurrent redemption exactly one wins: the token is counted here, or the reset
+   * succeeds and it is not.
+   */
+  async revokeResetTokens(principal: P, sid: string, handle: string | null = null, context: CallContext = {}): Promise<number> {
+    const user = await this.#resetTarget(principal, sid);
+    return this.#c.outstanding.revoke(user.id, handle === null ? null : parseHandle(handle), principal.userId, context);
+  }
+
+  /** The user an administrator acts on for the outstanding-token calls, checked as for issuing a token; nothing is read before the caller is. */
+  async #resetTarget(principal: P, sid: string): Promise<PasswordUser> {
+    await requireActiveCaller(this.#c.parts, principal, false);
+    this.#c.outstanding.assertSupported();
+    const userId = parseUserId(sid);
+    const user = await this.#c.parts.findUser(userId);
+    if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
+    const allowed = await this.#c.parts.call('authorizer.canResetPassword', () => this.#c.permissions.canResetPassword(principal, user));
+    if (allowed !== true) throw new PasswordApiError('permission-denied', 'You do not have permission to reset the password of this user');
+    return user;
   }
 
   /**

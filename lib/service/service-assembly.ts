@@ -14,6 +14,7 @@ import type { LoginVerificationDeps } from './login-verification.ts';
 import { PasswordStoreWrite } from './password-store-write.ts';
 import { PasswordVerification } from './password-verification.ts';
 import { PolicyEnforcement } from './policy-enforcement.ts';
+import { OutstandingResetTokens } from './outstanding-reset-tokens.ts';
 import { ResetTokens } from './reset-tokens.ts';
 import { SelfServiceLinks } from './self-service-links.ts';
 import { createServiceParts, type ServiceParts } from './service-parts.ts';
@@ -34,6 +35,8 @@ export interface ServiceComponents<P extends Principal> {
   readonly attempts: FailedAttempts;
   readonly enforcement: PolicyEnforcement;
   readonly resetTokens: ResetTokens;
+  /** The administrators' view of outstanding reset tokens (501 without the optional store members). */
+  readonly outstanding: OutstandingResetTokens;
   readonly storeWrite: PasswordStoreWrite;
   /** What `verifyLogin` (login-verification.ts) works with. */
   readonly login: LoginVerificationDeps;
@@ -76,6 +79,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
     attempts,
     enforcement: new PolicyEnforcement({ parts, policy, hasher, breached: config.breachedPasswords, verification, upgradeLater }),
     resetTokens,
+    outstanding: new OutstandingResetTokens(parts),
     storeWrite: new PasswordStoreWrite({ parts, chain: hashing.chain, upgrades, historySize }),
     login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater },
     links:

@@ -315,6 +315,28 @@ export class NaiveTokenStore implements TokenStore {
     });
   }
 
+  async listOutstanding(userId: string, now: Date): Promise<ResetTokenRecord[]> {
+    const ids = (await read<string[]>(this.kv, this.#userKey(userId))) ?? [];
+    const found = await Promise.all(ids.map((id) => this.find(id, now)));
+    return found.filter((record) => record !== null);
+  }
+
+  /** Get-then-set behind the in-process mutex: atomic against this instance only. */
+  revokeOutstanding(userId: string, tokenId: string | null, now: Date): Promise<number> {
+    return this.#mutex.run(async () => {
+      let revoked = 0;
+      for (const id of (await read<string[]>(this.kv, this.#userKey(userId))) ?? []) {
+        if (tokenId !== null && id !== tokenId) continue;
+        const doc = await read<TokenDoc>(this.kv, this.#key(id));
+        if (doc?.state === 'claimed') await write(this.kv, this.#key(id), { ...doc, revokedWhileClaimed: true });
+        if (doc?.state !== 'outstanding' || doc.expiresAt <= now.getTime()) continue;
+        await write(this.kv, this.#key(id), { ...doc, state: 'revoked' });
+        revoked += 1;
+      }
+      return revoked;
+    });
+  }
+
   async #revokeOutstanding(userId: string): Promise<void> {
     const ids = (await read<string[]>(this.kv, this.#userKey(userId))) ?? [];
     for (const id of ids) {

@@ -217,6 +217,65 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     await request(clockless.app).post(path).set('X-Authentication', clockless.auth.alice).send({ login: 'new-user' }).expect(500);
   });
 
+  it('GET and DELETE /users/{sid}/password/reset-tokens[/{handle}]', async () => {
+    const t = await app();
+    const path = (id = t.alice.id) => `${base}/users/${id}/password/reset-tokens`;
+    const admin = (req: request.Test) => req.set('X-Authentication', t.auth.admin);
+    await issue(t);
+    const listed = await admin(request(t.app).get(path())).expect(200);
+    const handle = listed.body.tokens[0].handle as string;
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const unknownHandle = handle.startsWith('A') ? `B${handle.slice(1)}` : `A${handle.slice(1)}`;
+    for (const [method, target] of [
+      ['get', path()],
+      ['delete', path()],
+      ['delete', `${path()}/${unknownHandle}`],
+    ] as const) {
+      await request(t.app)[method](target).expect(401);
+      await request(t.app)[method](target).set('X-Authentication', t.auth.alice).expect(403);
+      await admin(request(t.app)[method](target.replace(t.alice.id, 'not-a-uuid'))).expect(400);
+      await admin(request(t.app)[method](target.replace(t.alice.id, missing))).expect(404);
+    }
+    await admin(request(t.app).delete(`${path()}/not-a-handle`)).expect(400);
+    await admin(request(t.app).delete(`${path()}/${unknownHandle}`)).expect(404);
+    await admin(request(t.app).delete(`${path()}/${handle}`)).expect(200);
+    await admin(request(t.app).delete(path())).expect(200);
+
+    const memory = t.tokens;
+    const lacking = await app({
+      tokenStore: {
+        issue: (record) => memory.issue(record),
+        find: (id, now) => memory.find(id, now),
+        redeem: (id, now, apply) => memory.redeem(id, now, apply),
+        revokeForUser: (userId) => memory.revokeForUser(userId),
+      },
+    });
+    const broken = await app();
+    breakStore(broken.users, 'findById');
+    const clockless = await app();
+    clockless.breakClock();
+    for (const [method, suffix] of [
+      ['get', ''],
+      ['delete', ''],
+      ['delete', `/${handle}`],
+    ] as const) {
+      const res = await request(lacking.app)
+        [method](`${path(lacking.alice.id)}${suffix}`)
+        .set('X-Authentication', lacking.auth.admin)
+        .expect(501);
+      assert.equal(res.body.kind, `${NAMESPACE}not-implemented`);
+      await request(broken.app)
+        [method](`${path(broken.alice.id)}${suffix}`)
+        .set('X-Authentication', broken.auth.admin)
+        .expect(503)
+        .expect('Retry-After', /^\d+$/);
+      await request(clockless.app)
+        [method](`${path(clockless.alice.id)}${suffix}`)
+        .set('X-Authentication', clockless.auth.admin)
+        .expect(500);
+    }
+  });
+
   it('exercised every documented status and media type, and every answer matched', () => {
     const documented = new Set<string>();
     for (const [route, item] of Object.entries(openApiDocument.paths)) {

@@ -57,6 +57,8 @@ describe("the READMEs' shell walkthroughs", { concurrency: true }, () => {
         assert.match(stdout, /Reset token for "alice"/);
         assert.match(stdout, /Link: http:\/\/127\.0\.0\.1:4433\/rbac-api\/v1\/reset-password#token=/);
         assert.match(stderr, /built from this shell's HOST and PORT; if the server listens elsewhere, set RBAC_PUBLIC_URL/);
+        assert.match(stdout, /Outstanding reset tokens of "alice"/);
+        assert.match(stdout, /Revoked 1 outstanding reset token\(s\) of "alice"\./);
         assert.match(stdout, /"alice" is active again/);
         assert.match(stdout, /schema is up to date/);
         assert.match(stdout, /Purged \d+ reset-token record/);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { CONFORMANCE_CASE_IDS, CONFORMANCE_CONCURRENCY_CASE_IDS, conformanceCases, type ConformanceStores } from '../../lib/conformance/index.ts';
-import { MemoryTokenStore, MemoryUserStore } from '../../lib/index.ts';
+import { MemoryTokenStore, MemoryUserStore, type TokenStore } from '../../lib/index.ts';
 import { RoundTripMap } from '../helpers/naive-kv-stores.ts';
 import { assertRacesNamed, failures, naiveOptions, RACY_CASES } from '../helpers/naive-conformance.ts';
 
@@ -60,10 +60,17 @@ describe('conformance options', () => {
   });
 
   it('the concurrency cases include the new ones', () => {
-    for (const id of [...RACY_CASES, 'user.lockout-after-outside-reinstatement', 'token.purge-during-redeem', 'token.revoke-during-redeem']) {
+    for (const id of [
+      ...RACY_CASES,
+      'user.lockout-after-outside-reinstatement',
+      'token.purge-during-redeem',
+      'token.revoke-during-redeem',
+      'token.revoke-outstanding-during-redeem',
+    ]) {
       assert.ok(CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), id);
     }
     assert.ok(CONFORMANCE_CASE_IDS.includes('token.expiry-uses-now'));
+    for (const id of ['token.list-outstanding', 'token.revoke-outstanding']) assert.ok(CONFORMANCE_CASE_IDS.includes(id) && !CONFORMANCE_CONCURRENCY_CASE_IDS.includes(id), id);
   });
 
   it('the README lists every case id, marking exactly the concurrency cases with *', async () => {
@@ -79,6 +86,32 @@ describe('conformance options', () => {
       listed.filter(([, , star]) => star === '*').map(([, id]) => id),
       CONFORMANCE_CONCURRENCY_CASE_IDS,
       'README "Writing an adapter": the * marks differ from CONFORMANCE_CONCURRENCY_CASE_IDS',
+    );
+  });
+
+  it('the outstanding-token cases check nothing, and say so, for a store without listOutstanding', async () => {
+    const skipped: string[] = [];
+    const cases = conformanceCases({
+      createStores: async () => {
+        const stores = await memory();
+        const tokens = stores.tokenStore as MemoryTokenStore;
+        // Everything but listOutstanding.
+        const tokenStore: TokenStore = {
+          issue: (record) => tokens.issue(record),
+          find: (id, now) => tokens.find(id, now),
+          redeem: (id, now, apply) => tokens.redeem(id, now, apply),
+          revokeForUser: (userId) => tokens.revokeForUser(userId),
+          revokeOutstanding: (userId, tokenId, now) => tokens.revokeOutstanding(userId, tokenId, now),
+        };
+        return { ...stores, tokenStore };
+      },
+      singlePairReason: 'kept in one process',
+    }).filter((c) => c.id.includes('outstanding'));
+    assert.equal(cases.length, 4);
+    for (const c of cases) await c.run({ skip: (message) => void skipped.push(`${c.id}: ${message}`) });
+    assert.deepEqual(
+      skipped,
+      cases.map((c) => `${c.id}: the store has no optional TokenStore.listOutstanding`),
     );
   });
 

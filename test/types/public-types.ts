@@ -21,6 +21,7 @@ import {
   type Authorizer,
   type LoginRuleId,
   type LoginValidation,
+  type OutstandingResetToken,
   type PasswordRuleId,
   type PasswordRouterOptions,
   type PasswordUser,
@@ -77,6 +78,27 @@ export const syncRedeem: TokenStore = {
   redeem: () => null,
   revokeForUser: async () => {},
 };
+
+// The outstanding-token members are optional, sync or async, and answer records and a count.
+export const outstandingTokenStore: TokenStore = {
+  issue: () => {},
+  find: () => null,
+  redeem: async () => null,
+  revokeForUser: async () => {},
+  listOutstanding: () => [],
+  revokeOutstanding: async () => 0,
+};
+export const badRevokeOutstanding: TokenStore = {
+  ...outstandingTokenStore,
+  // @ts-expect-error revokeOutstanding answers how many it revoked, not a boolean
+  revokeOutstanding: () => true,
+};
+// What the service lists: metadata with a handle and a kind, and no token or id to redeem with.
+export const listedToken: OutstandingResetToken = { handle: 'h', issuedAt: new Date(), expiresAt: new Date(), issuedBy: null, kind: 'self-service' };
+// @ts-expect-error the kind is admin or self-service
+export const badKind: OutstandingResetToken = { ...listedToken, kind: 'lockout' };
+// @ts-expect-error there is no token on a listed entry
+export const withToken: OutstandingResetToken = { ...listedToken, token: 'x' };
 
 // Authorizer members may be sync or async, and the principal type flows to canResetPassword.
 interface HostPrincipal extends Principal {

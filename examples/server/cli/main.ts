@@ -4,10 +4,18 @@
  * deployment's store (PGlite in RBAC_DATA_DIR, or DATABASE_URL), without the server running.
  * Settings come from the same environment variables as the server. Exit codes: 0 done,
  * 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy, 5 login refused by
- * the login rules (or taken).
+ * the login rules (or taken), 6 no outstanding reset token with that handle.
  */
 import { parseArgs } from 'node:util';
-import { checkPasswordRules, createPasswordService, normalizePassword, PasswordApiError, type IssuedResetToken, type PasswordService } from 'express-rbac-password';
+import {
+  checkPasswordRules,
+  createPasswordService,
+  normalizePassword,
+  PasswordApiError,
+  type IssuedResetToken,
+  type OutstandingResetToken,
+  type PasswordService,
+} from 'express-rbac-password';
 import { closestName } from '../config/closest-name.ts';
 import { ConfigError, readEnvironment, type ReferenceConfig } from '../config/environment.ts';
 import { PasswordInputError, readNewPassword } from './read-password.ts';
@@ -18,7 +26,7 @@ import { referenceServiceOptions } from '../config/service-options.ts';
 /** The CLI's calls: no request id, and a hashing fairness key of their own. */
 const CLI_CONTEXT = { fairnessKey: 'express-rbac-password:cli' } as const;
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4, loginRules: 5 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, unknownLogin: 3, policy: 4, loginRules: 5, unknownHandle: 6 } as const;
 
 class CliError extends Error {
   constructor(
@@ -56,6 +64,16 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: Record
     usage: 'revoke --login <login>',
     options: { login: { type: 'string' } },
   },
+  'reset-tokens': {
+    summary: "List a user's outstanding reset tokens: handle, kind (admin or self-service), issued at and by, expires at. Never the token itself.",
+    usage: 'reset-tokens --login <login> [--json]',
+    options: { login: { type: 'string' }, json: { type: 'boolean' } },
+  },
+  'revoke-reset-tokens': {
+    summary: "Revoke a user's outstanding reset tokens, or only the one --handle names (from reset-tokens); says how many.",
+    usage: 'revoke-reset-tokens --login <login> [--handle <handle>]',
+    options: { login: { type: 'string' }, handle: { type: 'string' } },
+  },
   migrate: { summary: 'Create or upgrade the tables (the server also does this when it starts).', usage: 'migrate', options: {} },
   'purge-expired': { summary: 'Delete used, superseded and expired reset-token records and expired auth tokens.', usage: 'purge-expired', options: {} },
 };
@@ -81,7 +99,7 @@ Settings (password policy, bcrypt cost, token lifetime, RBAC_TOKEN_SECRET, RBAC_
 from the same environment variables as the server; see examples/server/README.md.
 
 Exit codes: 0 done, 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy,
-5 login refused by the login rules (or taken).`;
+5 login refused by the login rules (or taken), 6 no outstanding reset token with that handle.`;
 
 /** Runs one CLI invocation; resolves the exit code. Output goes to the given streams. */
 export async function runCli(
@@ -156,7 +174,7 @@ export async function runCli(
       config,
       store,
       password,
-      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort },
+      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort, handle: values['handle'] as string | undefined },
       io,
     );
   } catch (error) {
@@ -217,6 +235,8 @@ interface AccountCommandFlags {
   readonly withResetToken: boolean;
   /** The public URL a link was built from when RBAC_PUBLIC_URL is unset (said on stderr). */
   readonly linkFromHostAndPort: string | undefined;
+  /** `revoke-reset-tokens --handle`: the one token to revoke. */
+  readonly handle: string | undefined;
 }
 
 async function runAccountCommand(
@@ -278,11 +298,62 @@ async function runWithService(
     await service.reinstate(account.id, null, CLI_CONTEXT);
     out(`"${account.login}" is active again; its failed-attempt counter was cleared.`);
     out('Its password may have been guessed before the lockout: consider unlock --with-reset-token, so the user sets a new one.');
+  } else if (name === 'reset-tokens') {
+    printOutstanding(account.login, await service.listResetTokens(CLI_PRINCIPAL, account.id), flags.json, out);
+  } else if (name === 'revoke-reset-tokens') {
+    return revokeResetTokens(account.login, account.id, service, flags.handle, io);
   } else if (name === 'revoke') {
     await service.revoke(account.id, null, CLI_CONTEXT);
     await store.state.endSessions(account.id);
     out(`"${account.login}" is revoked: its sessions and reset tokens were ended. Only unlock reinstates it; a password reset does not.`);
   }
+  return EXIT.ok;
+}
+
+/** The CLI acts as an administrator from outside: `cli` is what tokens it issues record as their issuer. */
+const CLI_PRINCIPAL = { userId: 'cli' } as const;
+
+function printOutstanding(login: string, tokens: readonly OutstandingResetToken[], json: boolean, out: (line: string) => void): void {
+  if (json) {
+    const rows = tokens.map((t) => ({ handle: t.handle, kind: t.kind, issued_at: t.issuedAt.toISOString(), expires_at: t.expiresAt.toISOString(), issued_by: t.issuedBy }));
+    out(JSON.stringify({ tokens: rows }));
+    return;
+  }
+  if (tokens.length === 0) {
+    out(`"${login}" has no outstanding reset tokens.`);
+    return;
+  }
+  out(`Outstanding reset tokens of "${login}" (revoke one with revoke-reset-tokens --login ${login} --handle <handle>):`);
+  for (const t of tokens) {
+    const by = t.kind === 'self-service' ? 'asked for by the user' : `issued by ${t.issuedBy}`;
+    out(`  ${t.handle}  ${t.kind.padEnd(12)}  issued ${t.issuedAt.toISOString()} (${by}), expires ${t.expiresAt.toISOString()}`);
+  }
+}
+
+/** `revoke-reset-tokens`: a handle that is not one is a usage error (2); one that names no outstanding token exits 6. */
+async function revokeResetTokens(
+  login: string,
+  userId: string,
+  service: PasswordService,
+  handle: string | undefined,
+  io: { out: (line: string) => void; err: (line: string) => void },
+): Promise<number> {
+  let revoked: number;
+  try {
+    revoked = await service.revokeResetTokens(CLI_PRINCIPAL, userId, handle ?? null, CLI_CONTEXT);
+  } catch (error) {
+    if (!(error instanceof PasswordApiError) || handle === undefined) throw error;
+    if (error.kind === 'malformed-request')
+      throw new CliError(`${error.message}; got "${handle}". List the handles with: express-rbac-password reset-tokens --login ${login}`, EXIT.usage);
+    if (error.kind === 'not-found') {
+      throw new CliError(
+        `"${login}" has no outstanding reset token with the handle "${handle}" (it was used, expired or revoked, or never existed). List them with: express-rbac-password reset-tokens --login ${login}`,
+        EXIT.unknownHandle,
+      );
+    }
+    throw error;
+  }
+  io.out(handle === undefined ? `Revoked ${revoked} outstanding reset token(s) of "${login}".` : `Revoked the reset token ${handle} of "${login}": it can no longer be used.`);
   return EXIT.ok;
 }
 
