@@ -3,7 +3,6 @@
  * (each defaults to the global one of `@opentelemetry/api`). Checked like every option; the
  * telemetry itself is made by the service (lib/telemetry).
  */
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { loadOtelApi } from '../telemetry/otel-api.ts';
 import { optionError, received } from './option-problems.ts';
 
@@ -15,8 +14,11 @@ export interface TelemetryOptions {
   readonly tracerProvider?: { getTracer(name: string, version?: string, options?: object): unknown };
 }
 
-/** Null: record nothing. Otherwise the providers given (undefined ones: the global ones). */
-export type ResolvedTelemetry = { readonly meterProvider: MeterProvider | undefined; readonly tracerProvider: TracerProvider | undefined } | null;
+/**
+ * Null: record nothing. Otherwise the providers given (undefined ones: the global ones). Typed
+ * as the option is: the package's declarations must not need `@opentelemetry/api`.
+ */
+export type ResolvedTelemetry = { readonly meterProvider: TelemetryOptions['meterProvider']; readonly tracerProvider: TelemetryOptions['tracerProvider'] } | null;
 
 const KEYS = ['meterProvider', 'tracerProvider'] as const;
 
@@ -37,8 +39,8 @@ export function resolveTelemetry(value: unknown): ResolvedTelemetry {
     }
     return candidate;
   };
-  const meterProvider = provider('meterProvider', 'getMeter') as MeterProvider | undefined;
-  const tracerProvider = provider('tracerProvider', 'getTracer') as TracerProvider | undefined;
+  const meterProvider = provider('meterProvider', 'getMeter') as TelemetryOptions['meterProvider'];
+  const tracerProvider = provider('tracerProvider', 'getTracer') as TelemetryOptions['tracerProvider'];
   // Providers without the API could record metrics, but no span would nest in the request's.
   if ((meterProvider !== undefined || tracerProvider !== undefined) && loadOtelApi() === null) {
     optionError('telemetry', 'conflict', 'needs the @opentelemetry/api package, which could not be loaded: install it (npm install @opentelemetry/api) or leave telemetry out.');

@@ -3,12 +3,12 @@
  * pool's jobs, on the host's OpenTelemetry providers. Made once per service; a no-op, costing one
  * branch per call site, when the option is `false` or `@opentelemetry/api` is not installed.
  */
-import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge, Tracer } from '@opentelemetry/api';
+import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge, Tracer, TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedTelemetry } from '../config/telemetry-option.ts';
 import type { JobEnd, JobWatcher } from '../hashing/job-watch.ts';
 import { HASH_SECONDS_BUCKETS, INSTRUMENTATION_SCOPE, METRIC_NAMES, type HashJobKind, type LockoutKind, type Operation, type Outcome, type RejectReason } from './metric-names.ts';
-import { loadOtelApi, type OtelApi } from './otel-api.ts';
+import { loadOtelApi } from './otel-api.ts';
 
 /** One operation under way: its span is current inside `run`; `end` counts it and ends the span, once. */
 export interface OperationRecord {
@@ -48,15 +48,18 @@ interface Instruments {
 }
 
 /** The telemetry for a resolved `telemetry` option (null: off). */
-export function createTelemetry(setting: ResolvedTelemetry, api: OtelApi | null = loadOtelApi()): Telemetry {
+export function createTelemetry(setting: ResolvedTelemetry): Telemetry {
+  const api = setting === null ? null : loadOtelApi();
   if (setting === null || api === null) return NO_TELEMETRY;
   const queues = new Set<() => number>();
-  const tracer: Tracer = (setting.tracerProvider ?? api.trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
+  // The option is typed loosely (the package's types must not need the API); checked to have these methods.
+  const given = setting as { readonly meterProvider: MeterProvider | undefined; readonly tracerProvider: TracerProvider | undefined };
+  const tracer: Tracer = (given.tracerProvider ?? api.trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
   // The global meter provider has no proxy: followed on every use, so an SDK started after the
   // router still gets the metrics. An explicit provider is fixed.
   let current: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
   const instruments = (): Instruments => {
-    const provider = setting.meterProvider ?? api.metrics.getMeterProvider();
+    const provider = given.meterProvider ?? api.metrics.getMeterProvider();
     if (current?.provider !== provider) current = { provider, instruments: createInstruments(provider.getMeter(INSTRUMENTATION_SCOPE), queues) };
     return current.instruments;
   };
