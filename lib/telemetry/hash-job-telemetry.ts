@@ -16,7 +16,7 @@ export function watchHashJobs(telemetry: Telemetry, hashers: readonly Hasher[]):
     stops.push(hasher[WATCH_JOBS](telemetry.watchJob));
     // The library's pools have `stats.queued`, a fresh snapshot on every read.
     const pool = hasher as Partial<{ readonly stats: { readonly queued: number } }>;
-    if (typeof pool.stats?.queued === 'number') stops.push(telemetry.observeQueue(() => pool.stats?.queued ?? 0));
+    if (typeof pool.stats?.queued === 'number') stops.push(telemetry.observeQueue(hasher, () => pool.stats?.queued ?? 0));
   }
   return () => {
     for (const stop of stops.splice(0)) stop();

@@ -3,11 +3,12 @@
  * pool's jobs, on the host's OpenTelemetry providers. Made once per service; a no-op, costing one
  * branch per call site, when the option is `false` or `@opentelemetry/api` is not installed.
  */
-import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, Tracer, TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedTelemetry } from '../config/telemetry-option.ts';
 import type { JobEnd, JobWatcher } from '../hashing/job-watch.ts';
-import { HASH_SECONDS_BUCKETS, INSTRUMENTATION_SCOPE, METRIC_NAMES, type HashJobKind, type LockoutKind, type Operation, type Outcome, type RejectReason } from './metric-names.ts';
+import { instrumentsOf, type Instruments, type QueueSources } from './instruments.ts';
+import { INSTRUMENTATION_SCOPE, type HashJobKind, type LockoutKind, type Operation, type Outcome, type RejectReason } from './metric-names.ts';
 import { loadOtelApi } from './otel-api.ts';
 
 /** One operation under way: its span is current inside `run`; `end` counts it and ends the span, once. */
@@ -23,8 +24,8 @@ export interface Telemetry {
   countLockout(kind: LockoutKind): void;
   /** Watches each hashing job of a pool (job-watch.ts): its span, its wait and run times, its refusal. */
   readonly watchJob: JobWatcher;
-  /** Adds a pool's waiting jobs to `rbac_password_hash_queue_depth`; returns the function that removes them. */
-  observeQueue(depth: () => number): () => void;
+  /** Adds `pool`'s waiting jobs to `rbac_password_hash_queue_depth`; returns the function that removes them. */
+  observeQueue(pool: object, depth: () => number): () => void;
 }
 
 const NOOP_RECORD: OperationRecord = { run: (fn) => fn(), end: () => {} };
@@ -38,20 +39,11 @@ export const NO_TELEMETRY: Telemetry = Object.freeze({
   observeQueue: () => () => {},
 });
 
-interface Instruments {
-  readonly operations: Counter;
-  readonly lockouts: Counter;
-  readonly rejected: Counter;
-  readonly hashWait: Histogram;
-  readonly hashRun: Histogram;
-  readonly queueDepth: ObservableGauge;
-}
-
 /** The telemetry for a resolved `telemetry` option (null: off). */
 export function createTelemetry(setting: ResolvedTelemetry): Telemetry {
   const api = setting === null ? null : loadOtelApi();
   if (setting === null || api === null) return NO_TELEMETRY;
-  const queues = new Set<() => number>();
+  const queues: QueueSources = new Map();
   // The option is typed loosely (the package's types must not need the API); checked to have these methods.
   const given = setting as { readonly meterProvider: MeterProvider | undefined; readonly tracerProvider: TracerProvider | undefined };
   const tracer: Tracer = (given.tracerProvider ?? api.trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
@@ -60,7 +52,11 @@ export function createTelemetry(setting: ResolvedTelemetry): Telemetry {
   let current: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
   const instruments = (): Instruments => {
     const provider = given.meterProvider ?? api.metrics.getMeterProvider();
-    if (current?.provider !== provider) current = { provider, instruments: createInstruments(provider.getMeter(INSTRUMENTATION_SCOPE), queues) };
+    if (current?.provider !== provider) {
+      current?.instruments.queueSources.delete(queues);
+      current = { provider, instruments: instrumentsOf(provider) };
+      if (queues.size > 0) current.instruments.queueSources.add(queues);
+    }
     return current.instruments;
   };
   instruments();
@@ -111,27 +107,14 @@ export function createTelemetry(setting: ResolvedTelemetry): Telemetry {
     startOperation,
     countLockout: (kind: LockoutKind) => instruments().lockouts.add(1, { kind }),
     watchJob,
-    observeQueue(depth: () => number) {
-      queues.add(depth);
-      return () => void queues.delete(depth);
+    observeQueue(pool: object, depth: () => number) {
+      queues.set(pool, depth);
+      instruments().queueSources.add(queues);
+      return () => {
+        queues.delete(pool);
+        // A closed service leaves nothing behind on a provider that outlives it.
+        if (queues.size === 0) instruments().queueSources.delete(queues);
+      };
     },
   });
-}
-
-function createInstruments(meter: Meter, queues: ReadonlySet<() => number>): Instruments {
-  const seconds = (name: string, description: string) => meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: [...HASH_SECONDS_BUCKETS] } });
-  const queueDepth = meter.createObservableGauge(METRIC_NAMES.hashQueueDepth, { description: 'Hashing jobs waiting for a free worker' });
-  queueDepth.addCallback((result) => {
-    let waiting = 0;
-    for (const depth of queues) waiting += depth();
-    result.observe(waiting);
-  });
-  return {
-    operations: meter.createCounter(METRIC_NAMES.operations, { description: 'Password operations by operation and outcome' }),
-    lockouts: meter.createCounter(METRIC_NAMES.lockouts, { description: 'Accounts locked by failed attempts, by lockout mode' }),
-    rejected: meter.createCounter(METRIC_NAMES.rejected, { description: 'Hashing jobs refused or stopped without an answer (429 key-busy, 503 otherwise), by reason' }),
-    hashWait: seconds(METRIC_NAMES.hashWait, 'Seconds a hashing job waited for a worker'),
-    hashRun: seconds(METRIC_NAMES.hashRun, 'Seconds a hashing job ran in its worker'),
-    queueDepth,
-  };
 }

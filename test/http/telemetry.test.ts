@@ -211,6 +211,32 @@ describe('telemetry: the pool refusals, by reason', () => {
   });
 });
 
+describe('telemetry: the queue depth of several pools', () => {
+  it('sums the waiting jobs of every pool recorded on one meter provider, a pool shared by two routers once', async () => {
+    const recorders = createRecorders();
+    const telemetry = { meterProvider: recorders.meterProvider };
+    const poolA = createWorkerPoolHasher({ cost: 4, size: 1 });
+    const poolB = createWorkerPoolHasher({ cost: 4, size: 1 });
+    const routers = [await createTestApp({ hasher: poolA, telemetry }), await createTestApp({ hasher: poolB, telemetry }), await createTestApp({ hasher: poolA, telemetry })];
+    try {
+      // Each pool's one worker is busy for seconds; one job waits behind it in each.
+      const jobs = [poolA, poolB].flatMap((pool) => [
+        pool.run('bcrypt-hash', { password: 'x', cost: 16 }, { fairnessKey: 'slow' }).catch((error: unknown) => error),
+        pool.hash('x', { fairnessKey: 'next' }).catch((error: unknown) => error),
+      ]);
+      assert.equal(await recorders.value(METRIC_NAMES.hashQueueDepth, {}), 2);
+      await Promise.all([poolA.close(), poolB.close()]);
+      assert.ok((await Promise.all(jobs)).every((outcome) => outcome instanceof HasherClosedError));
+      assert.equal(await recorders.value(METRIC_NAMES.hashQueueDepth, {}), 0);
+      assert.equal(await recorders.value(METRIC_NAMES.rejected, { reason: 'closed' }), 6, 'each job of the shared pool is counted by both of its routers');
+    } finally {
+      await Promise.all(routers.map((t) => t.router.close()));
+      await Promise.all([poolA.close(), poolB.close()]);
+      await recorders.shutdown();
+    }
+  });
+});
+
 describe('telemetry: a sign-in refused 429 by the per-client bound', () => {
   it('is counted as too-many-requests, and its job as key-busy', async () => {
     const recorders = createRecorders();
