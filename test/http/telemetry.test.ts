@@ -5,6 +5,8 @@
  * no label or span attribute ever holds a login, address, token or password.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { context, metrics } from '@opentelemetry/api';
@@ -208,6 +210,48 @@ describe('telemetry: the pool refusals, by reason', () => {
     assert.equal(await recorders.value(METRIC_NAMES.hashQueueDepth, {}), 0);
     const timedOut = recorders.spans().find((span) => span.attributes['rbac_password.hash.end'] === 'timeout');
     assert.equal(timedOut?.status.code, 2, 'a stopped job is an error span');
+  });
+});
+
+describe('telemetry: a client that leaves before the answer', () => {
+  it('is counted as aborted', async () => {
+    const recorders = createRecorders();
+    let entered: () => void = () => {};
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Authentication waits until the client is gone.
+    const t = await createTestApp({
+      telemetry: { meterProvider: recorders.meterProvider },
+      authorizer: {
+        authenticate: async () => {
+          entered();
+          await gate;
+          return null;
+        },
+        canResetPassword: () => false,
+      },
+    });
+    const server = t.app.listen(0, '127.0.0.1');
+    try {
+      await new Promise<void>((resolve) => server.once('listening', resolve));
+      const socketClosed = new Promise<void>((resolve) => server.once('connection', (socket) => socket.once('close', () => resolve())));
+      const req = httpRequest({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: `${base}/command/validate-login` });
+      req.on('error', () => {});
+      req.end();
+      await inside;
+      req.destroy();
+      await socketClosed;
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      assert.equal(await recorders.value(METRIC_NAMES.operations, { operation: 'validate', outcome: 'aborted' }), 1);
+    } finally {
+      release();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await t.router.close();
+      await recorders.shutdown();
+    }
   });
 });
 
