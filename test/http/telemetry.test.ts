@@ -20,6 +20,7 @@ import {
   HasherClosedError,
   HasherKeyBusyError,
   HasherTimeoutError,
+  HasherWorkerExitError,
   METRIC_NAMES,
   PasswordOptionsError,
   type WorkerPoolHasher,
@@ -210,6 +211,25 @@ describe('telemetry: the pool refusals, by reason', () => {
     assert.equal(await recorders.value(METRIC_NAMES.hashQueueDepth, {}), 0);
     const timedOut = recorders.spans().find((span) => span.attributes['rbac_password.hash.end'] === 'timeout');
     assert.equal(timedOut?.status.code, 2, 'a stopped job is an error span');
+  });
+});
+
+describe('telemetry: a worker that dies', () => {
+  it('counts its job as worker-exit, and the pool goes on with a new worker', async () => {
+    const recorders = createRecorders();
+    const pool = createWorkerPoolHasher({ cost: 4, size: 1 });
+    const t = await createTestApp({ hasher: pool, telemetry: { meterProvider: recorders.meterProvider } });
+    try {
+      const modulePath = path.join(ROOT, 'test/helpers/exit-on-load.cjs');
+      await assert.rejects(pool.run('argon2-verify', { modulePath, password: 'x', hash: 'y' }), HasherWorkerExitError);
+      assert.match(await pool.hash('x'), /^\$2b\$04\$/);
+      assert.equal(await recorders.value(METRIC_NAMES.rejected, { reason: 'worker-exit' }), 1);
+      assert.equal(await recorders.histogramCount(METRIC_NAMES.hashRun, { kind: 'verify' }), 1, 'the job had started');
+    } finally {
+      await t.router.close();
+      await pool.close();
+      await recorders.shutdown();
+    }
   });
 });
 
