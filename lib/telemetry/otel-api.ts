@@ -17,7 +17,12 @@ export function loadOtelApi(): OtelApi | null {
     try {
       // CommonJS on purpose: synchronous, so routers stay synchronous to create. Its global
       // providers live on `globalThis`, shared with a host that imported the ESM build.
-      loaded = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+      const api = createRequire(import.meta.url)('@opentelemetry/api') as Partial<OtelApi>;
+      // Before 1.3 the API had no metrics: such a host gets nothing rather than a crash.
+      if (typeof api.metrics?.getMeterProvider !== 'function' || typeof api.trace?.getTracerProvider !== 'function' || api.context === undefined) {
+        log('@opentelemetry/api is older than the peer range (^1.4.0): no metrics or traces');
+        loaded = null;
+      } else loaded = api as OtelApi;
     } catch (error) {
       log('@opentelemetry/api not loaded (%s): no metrics or traces', (error as { code?: string }).code ?? (error as Error)?.name ?? 'error');
       loaded = null;

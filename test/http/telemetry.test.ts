@@ -370,19 +370,23 @@ describe('telemetry: the option', () => {
   });
 });
 
+/** Runs test/helpers/telemetry-without-api.ts with `preload` deciding what `@opentelemetry/api` resolves to; its printed result. */
+async function hostWith(preload: string): Promise<unknown> {
+  const result = await runProcess(['--require', path.join(ROOT, 'test/helpers', preload), path.join(ROOT, 'test/helpers/telemetry-without-api.ts')], {});
+  assert.equal(result.code, 0, result.stderr);
+  const line = /^RESULT (.*)$/m.exec(result.stdout)?.[1];
+  assert.ok(line, result.stdout);
+  return JSON.parse(line);
+}
+
 describe('telemetry: without @opentelemetry/api', () => {
+  const worksWithout = { issue: 200, reset: 200, signIn: true, disabled: 200, providers: ['telemetry: conflict'] };
+
   it('the router works as before, and telemetry providers are refused with the package to install', async () => {
-    const result = await runProcess(['--require', path.join(ROOT, 'test/helpers/block-otel-api.cjs'), path.join(ROOT, 'test/helpers/telemetry-without-api.ts')], {});
-    assert.equal(result.code, 0, result.stderr);
-    const line = /^RESULT (.*)$/m.exec(result.stdout)?.[1];
-    assert.ok(line, result.stdout);
-    assert.deepEqual(JSON.parse(line), {
-      apiLoadable: false,
-      issue: 200,
-      reset: 200,
-      signIn: true,
-      disabled: 200,
-      providers: ['telemetry: conflict'],
-    });
+    assert.deepEqual(await hostWith('block-otel-api.cjs'), { apiLoadable: false, ...worksWithout });
+  });
+
+  it('an API older than the peer range (no metrics) counts as none', async () => {
+    assert.deepEqual(await hostWith('old-otel-api.cjs'), { apiLoadable: true, ...worksWithout });
   });
 });
