@@ -103,3 +103,12 @@ export {
   type ResolvedPasswordPolicy,
 } from './policy/index.ts';
 export type * from './types.ts';
+export {
+  METRIC_NAMES,
+  type HashJobKind,
+  type LockoutKind,
+  type Operation as TelemetryOperation,
+  type Outcome as TelemetryOutcome,
+  type RejectReason,
+} from './telemetry/metric-names.ts';
+export type { TelemetryOptions } from './config/telemetry-option.ts';

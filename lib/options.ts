@@ -10,6 +10,7 @@ import type { TokenKeyInput } from './tokens/token-keys.ts';
 import type { PasswordPolicySettings } from './policy/index.ts';
 import type { BreachedPasswordChecker } from './breached/checker.ts';
 import type { SendResetLink } from './self-service/reset-links.ts';
+import type { TelemetryOptions } from './config/telemetry-option.ts';
 
 /** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
 export type LockoutOption =
@@ -123,4 +124,10 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * the result exactly. Default Unicode NFC.
    */
   readonly normalizeIdentifier?: (value: string) => string;
+  /**
+   * Metrics and traces through OpenTelemetry (README, "Observability"), recorded only when the
+   * optional peer `@opentelemetry/api` is installed. Default: its global meter and tracer
+   * providers; give `{ meterProvider, tracerProvider }` to use others, `false` to record nothing.
+   */
+  readonly telemetry?: false | TelemetryOptions;
 }

@@ -10,20 +10,20 @@ export class ListenError extends Error {
   override readonly name = 'ListenError';
 }
 
-/** What to tell the operator about a failed `listen`, by the error's code. */
-export function describeListenError(error: unknown, host: string, port: number): string {
+/** What to tell the operator about a failed `listen`, by the error's code; `variable` is the one that set the port. */
+export function describeListenError(error: unknown, host: string, port: number, variable = 'PORT'): string {
   const code = (error as { code?: unknown }).code;
-  if (code === 'EADDRINUSE') return `port ${port} is in use; set PORT=… (or stop the other server)`;
-  if (code === 'EACCES') return `port ${port} needs privileges this process does not have; set PORT=… to a port above 1023`;
+  if (code === 'EADDRINUSE') return `port ${port} is in use; set ${variable}=… (or stop the other server)`;
+  if (code === 'EACCES') return `port ${port} needs privileges this process does not have; set ${variable}=… to a port above 1023`;
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `HOST=${host} is not an address of this machine; set HOST=… (e.g. 127.0.0.1)`;
   return `cannot listen on ${host}:${port} (${typeof code === 'string' ? code : (error as Error)?.name})`;
 }
 
 /** Listens on `host:port` (port 0 picks a free one) with no request handler yet. Rejects with `ListenError`. */
-export function bindPort(host: string, port: number): Promise<Server> {
+export function bindPort(host: string, port: number, variable = 'PORT'): Promise<Server> {
   const server = createServer();
   return new Promise((resolve, reject) => {
-    const failed = (error: Error) => reject(new ListenError(describeListenError(error, host, port)));
+    const failed = (error: Error) => reject(new ListenError(describeListenError(error, host, port, variable)));
     server.once('error', failed);
     server.listen(port, host, () => {
       server.off('error', failed);

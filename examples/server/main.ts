@@ -14,10 +14,11 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) console.warn(`warning: ${warning}`);
   // The port first: a busy one must stop the start before the store is opened or an admin created.
   const bound = await bindPort(config.host, config.port);
+  const boundMetrics = config.metricsPort === undefined ? undefined : await bindPort(config.host, config.metricsPort, 'RBAC_METRICS_PORT');
   const where = config.store.kind === 'memory' ? 'memory (lost on exit)' : config.store.kind === 'pglite' ? `PGlite in ${config.store.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   console.log(`Opening the store: ${where}`);
   const server = await createServer(config);
-  const { url } = await server.listen(bound);
+  const { url, metricsUrl } = await server.listen(bound, boundMetrics);
   console.log(`express-rbac-password reference server listening on ${url}${API_BASE}`);
   console.log(`  change-password page: ${url}${API_BASE}/change-password`);
   if (config.publicUrl === undefined) console.log('  reset links: off (set RBAC_PUBLIC_URL to the reset page URL to include a link with each token)');
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   console.log(
     config.smtpUrl === undefined ? '  self-service reset: off (set RBAC_SMTP_URL to mail reset links)' : `  self-service reset: on, links mailed from ${config.smtpFrom}`,
   );
+  console.log(metricsUrl === undefined ? '  metrics: off (set RBAC_METRICS_PORT to serve GET /metrics)' : `  metrics: ${metricsUrl}`);
   if (config.breachedPasswordsUrl !== undefined) console.log(`  breached-password check: ${config.breachedPasswordsUrl} (on failure: ${config.breachedPasswordsOnError})`);
 
   let stopping = false;

@@ -24,6 +24,7 @@ import { userRoutes } from './routes/users.ts';
 import { readSeedFile } from './seed-file.ts';
 import { createResetMailer } from './reset-mailer.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
+import { createMetricsEndpoint, type MetricsEndpoint } from './metrics.ts';
 
 // Under the package's debug namespace, so DEBUG=express-rbac-password:* shows the server too.
 const log = createDebug('express-rbac-password:server');
@@ -51,10 +52,11 @@ export interface ReferenceServer {
   readonly generatedAdminPassword: string | null;
   /**
    * Serves on `bound` (an HTTP server already listening, see `bindPort`), or else listens on the
-   * configured HOST and PORT (PORT 0 picks a free one); resolves the base URL. Rejects with
-   * `ListenError` when the port cannot be bound.
+   * configured HOST and PORT (PORT 0 picks a free one); resolves the base URL. With
+   * RBAC_METRICS_PORT, also serves `GET /metrics` on `boundMetrics`, or else on that port, and
+   * resolves its URL as `metricsUrl`. Rejects with `ListenError` when a port cannot be bound.
    */
-  listen(bound?: Server): Promise<{ readonly url: string; readonly port: number }>;
+  listen(bound?: Server, boundMetrics?: Server): Promise<{ readonly url: string; readonly port: number; readonly metricsUrl?: string }>;
   /** Stops listening and closes the store. */
   close(): Promise<void>;
 }
@@ -68,10 +70,12 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
   const store = await openReferenceStore(config.store);
   // The server's own pool, so RBAC_HASH_* can size it; closed with the server.
   const hasher = createWorkerPoolHasher({ cost: config.bcryptCost, ...config.hashPool });
+  const metrics = config.metricsPort === undefined ? undefined : createMetricsEndpoint();
   try {
     await store.migrate();
-    return await build(config, store, hasher, seed, print, now, options.onEvent);
+    return await build(config, store, hasher, metrics, seed, print, now, options.onEvent);
   } catch (error) {
+    await metrics?.close();
     await hasher.close();
     await store.close();
     throw error;
@@ -82,6 +86,7 @@ async function build(
   config: ReferenceConfig,
   store: ReferenceStore,
   hasher: WorkerPoolHasher,
+  metrics: MetricsEndpoint | undefined,
   seed: ReturnType<typeof readSeedFile>,
   print: (line: string) => void,
   now: () => Date,
@@ -94,6 +99,8 @@ async function build(
   const router = createPasswordRouter<ServerPrincipal>({
     ...serviceOptions,
     hasher,
+    // Without RBAC_METRICS_PORT: the global providers, which record nothing unless a host registered an SDK.
+    ...(metrics === undefined ? {} : { telemetry: { meterProvider: metrics.meterProvider } }),
     ...(mailer === undefined ? {} : { sendResetLink: mailer.sendResetLink }),
     authorizer,
     now,
@@ -152,11 +159,23 @@ async function build(
     store,
     router,
     generatedAdminPassword: admin.generatedPassword,
-    listen: async (bound) => {
+    listen: async (bound, boundMetrics) => {
       const listening = bound ?? (await bindPort(config.host, config.port));
       listening.on('request', app);
       server = listening;
-      return listeningUrl(listening, config.host);
+      const api = listeningUrl(listening, config.host);
+      if (metrics === undefined || config.metricsPort === undefined) return api;
+      let metricsServer: Server;
+      try {
+        metricsServer = boundMetrics ?? (await bindPort(config.host, config.metricsPort, 'RBAC_METRICS_PORT'));
+      } catch (error) {
+        // Half a start serves nothing: the API port is let go too, unless the caller bound it.
+        if (bound === undefined) await new Promise((resolve) => listening.close(resolve));
+        server = undefined;
+        throw error;
+      }
+      metrics.serve(metricsServer);
+      return { ...api, metricsUrl: `${listeningUrl(metricsServer, config.host).url}/metrics` };
     },
     close: async () => {
       clearInterval(purge);
@@ -170,6 +189,7 @@ async function build(
           closing.closeAllConnections();
         });
       }
+      await metrics?.close();
       await hasher.close();
       await store.close();
     },

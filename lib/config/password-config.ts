@@ -9,6 +9,7 @@ import type { PasswordVerifier } from '../hashing/legacy/verifier.ts';
 import type { ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import type { SendResetLink } from '../self-service/reset-links.ts';
 import type { ResolvedTokenKey } from '../tokens/token-keys.ts';
+import type { ResolvedTelemetry } from './telemetry-option.ts';
 import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, TokenStore, UserStore } from '../types.ts';
 import type { Request } from 'express';
 
@@ -63,5 +64,7 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly resetLinkCooldownMs: number;
   readonly maxPendingResetLinks: number;
   readonly normalizeIdentifier: (value: string) => string;
+  /** Null: record no metrics or traces. */
+  readonly telemetry: ResolvedTelemetry;
   readonly http: HttpConfig<P> | undefined;
 }

@@ -15,6 +15,7 @@ import { DEFAULTS, OPTION_RANGES, type RangedOption } from './defaults.ts';
 import { booleanOption, functionOption, numberOption, optionError, OptionProblems, received, requireMethods, requireTogether } from './option-problems.ts';
 import type { HashingConfig, HttpConfig, PasswordConfig, ResolvedLockout } from './password-config.ts';
 import { publicUrlProblem } from './public-url.ts';
+import { resolveTelemetry } from './telemetry-option.ts';
 
 const SERVICE_KEYS = [
   'userStore',
@@ -45,6 +46,7 @@ const SERVICE_KEYS = [
   'resetLinkCooldownSeconds',
   'maxPendingResetLinks',
   'normalizeIdentifier',
+  'telemetry',
 ] as const satisfies readonly (keyof PasswordServiceOptions)[];
 
 /**
@@ -131,6 +133,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     resetLinkCooldownMs: number('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds) * 1000,
     maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
     normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
+    telemetry: problems.attempt(() => resolveTelemetry(options.telemetry), null),
     http: http?.resolve(problems),
   };
   problems.throwIfAny();

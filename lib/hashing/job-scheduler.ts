@@ -9,6 +9,7 @@
 import { HasherBusyError, HasherKeyBusyError } from '../errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { HasherClosedError } from '../errors.ts';
+import type { JobWatch, JobWatcher } from './job-watch.ts';
 
 /** One unit of work: what to run (`kind`, `payload`) on behalf of whom (`key`). */
 export interface Job {
@@ -57,6 +58,8 @@ export interface JobSchedulerOptions {
   readonly timeoutError?: () => Error;
   /** Calls `onTimeout` after `ms` unless the returned function runs first. Default: an unref'd setTimeout. */
   readonly armTimer?: (ms: number, onTimeout: () => void) => () => void;
+  /** Told about each job's life, for metrics and traces (see job-watch.ts). Default: nobody. */
+  readonly watch?: JobWatcher;
 }
 
 /** Counters and state, for health checks and tests. */
@@ -95,6 +98,7 @@ interface Pending {
   readonly job: Job;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  readonly watch: JobWatch | undefined;
 }
 
 interface Slot {
@@ -149,6 +153,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     slot.charged = averageJobMs;
     if (jobTimeoutMs !== undefined) slot.disarm = armTimer(jobTimeoutMs, () => onTimeout(slot, pending));
     slot.worker.setBusy(true);
+    pending.watch?.started();
     slot.worker.run(pending.job);
   }
 
@@ -163,6 +168,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
         const next = queue.shift(0);
         if (next !== undefined) {
           queue.settle(next.key, 0);
+          next.item.watch?.ended('failed');
           next.item.reject(error);
         }
         continue;
@@ -193,6 +199,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     averageJobMs = 0.8 * averageJobMs + 0.2 * elapsed;
     dispatch();
     if (slot.running === null) slot.worker.setBusy(false);
+    pending.watch?.ended(outcome.ok ? 'ok' : 'failed');
     if (outcome.ok) pending.resolve(outcome.value);
     else pending.reject(outcome.error);
   }
@@ -204,6 +211,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     slots.splice(index, 1);
     crashed += 1;
     const pending = finish(slot);
+    pending?.watch?.ended('worker-exit');
     pending?.reject(error);
     // The queue was waiting on this worker: the next job gets a fresh one.
     dispatch();
@@ -216,6 +224,7 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     slots.splice(index, 1);
     timedOut += 1;
     finish(slot);
+    pending.watch?.ended('timeout');
     pending.reject(options.timeoutError?.() ?? new Error(`a hashing job ran longer than ${String(jobTimeoutMs)} ms and was stopped`));
     void slot.worker.terminate();
     dispatch();
@@ -230,15 +239,20 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   }
 
   function submit(job: Job): Promise<unknown> {
-    if (closing !== null) return Promise.reject(new HasherClosedError());
+    const watch = options.watch?.(job);
+    if (closing !== null) {
+      watch?.ended('closed');
+      return Promise.reject(new HasherClosedError());
+    }
     return new Promise((resolve, reject) => {
-      const pending: Pending = { job, resolve, reject };
+      const pending: Pending = { job, resolve, reject, watch };
       // Jobs wait only while every worker is busy, so a free worker means an empty queue.
       if (queue.waiting === 0) {
         let slot: Slot | null;
         try {
           slot = freeSlot();
         } catch (error) {
+          watch?.ended('failed');
           reject(error);
           return;
         }
@@ -251,9 +265,11 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       const result = queue.push(job.key, pending);
       if (result === 'key-full') {
         rejectedKeyBusy += 1;
+        watch?.ended('key-busy');
         reject(new HasherKeyBusyError(retryAfterSeconds(job.key)));
       } else if (result === 'full') {
         rejectedBusy += 1;
+        watch?.ended('busy');
         reject(new HasherBusyError(retryAfterSeconds(null)));
       }
     });
@@ -278,9 +294,13 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     close(): Promise<void> {
       if (closing !== null) return closing;
       const error = new HasherClosedError();
-      for (const pending of queue.drain()) pending.reject(error);
+      for (const pending of queue.drain()) {
+        pending.watch?.ended('closed');
+        pending.reject(error);
+      }
       const stopping = slots.splice(0).map((slot) => {
         const pending = finish(slot);
+        pending?.watch?.ended('closed');
         pending?.reject(error);
         return slot.worker.terminate();
       });

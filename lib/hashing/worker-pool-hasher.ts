@@ -15,6 +15,7 @@ import { DEFAULTS } from '../config/defaults.ts';
 import { HasherWorkerExitError } from '../errors.ts';
 import { HasherTimeoutError, resolveJobTimeout } from './job-time-limit.ts';
 import { createJobScheduler, type Job, type JobSchedulerStats, type SchedulerWorker, type WorkerEvents } from './job-scheduler.ts';
+import { combinedWatcher, type JobWatcher, WATCH_JOBS } from './job-watch.ts';
 import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
 
 export { HasherClosedError, HasherWorkerExitError } from '../errors.ts';
@@ -162,6 +163,8 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
   const maxQueue = count('maxQueue', options.maxQueue ?? size * DEFAULT_QUEUE_PER_WORKER, 0);
   const maxQueuePerKey = count('maxQueuePerKey', options.maxQueuePerKey ?? Math.max(1, Math.ceil(maxQueue / 2)), 0);
   const jobTimeoutMs = resolveJobTimeout(options.jobTimeoutMs);
+  // The services using this pool, for their metrics and traces (lib/telemetry); usually none or one.
+  const watchers = new Set<JobWatcher>();
   const scheduler = createJobScheduler({
     size,
     maxQueue,
@@ -174,12 +177,13 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     // not hold a worker for hours.
     jobTimeoutMs,
     timeoutError: () => new HasherTimeoutError(jobTimeoutMs),
+    watch: combinedWatcher(watchers),
   });
   const keyOf = (options: HashOptions | undefined) => (typeof options?.fairnessKey === 'string' ? options.fairnessKey : DEFAULT_FAIRNESS_KEY);
   const run = <K extends WorkerJobKind>(kind: K, payload: WorkerJobPayloads[K], options?: HashOptions): Promise<WorkerJobResults[K]> =>
     scheduler.submit({ kind, payload, key: keyOf(options) }) as Promise<WorkerJobResults[K]>;
 
-  return {
+  const pool: WorkerPoolHasher = {
     cost,
     maxPasswordBytes: BCRYPT_MAX_PASSWORD_BYTES,
     fairnessKeys: true,
@@ -201,4 +205,12 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     },
     close: () => scheduler.close(),
   };
+  // Not enumerable: a spread or a JSON dump of the pool shows only its API.
+  Object.defineProperty(pool, WATCH_JOBS, {
+    value: (watcher: JobWatcher) => {
+      watchers.add(watcher);
+      return () => void watchers.delete(watcher);
+    },
+  });
+  return pool;
 }

@@ -10,13 +10,15 @@ import type { PasswordRouterOptions } from './router-options.ts';
 import { PasswordService, type OutstandingResetToken } from '../service/password-service.ts';
 import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
-import { createErrorHandler } from './error-response.ts';
+import { createErrorHandler, toApiError } from './error-response.ts';
 import { clientAddressKey } from './fairness-key.ts';
 import { createJsonBody } from './json-body.ts';
 import { requestValidators, type SchemaName } from './schemas.ts';
 import { forgotPasswordRoute } from './forgot-password.ts';
 import { createAuthentication } from './authentication.ts';
 import { asyncHandler as handle, requestIdOf, securityHeaders } from './host-helpers.ts';
+import { createTelemetry } from '../telemetry/telemetry.ts';
+import { routeTelemetry } from '../telemetry/route-telemetry.ts';
 
 const log = createLogger('http');
 /** A token redeemed while an administrator had revoked the account: the password is set, the revocation stays. */
@@ -53,7 +55,11 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     const key = chosenKey?.(req);
     return typeof key === 'string' && key !== '' ? key : clientAddressKey(req);
   };
-  const service = new PasswordService<P>(config);
+  const telemetry = createTelemetry(config.telemetry);
+  const service = new PasswordService<P>(config, telemetry);
+  /** Each route's span and count (README, "Observability"); nothing is mounted when telemetry is off. */
+  const traced = routeTelemetry(telemetry, (error) => toApiError(error).kind);
+  const operation = traced.operation;
 
   const router = express.Router() as PasswordRouter<P>;
   /** Parses and validates a JSON body; anything but `application/json` is refused before reading it. */
@@ -74,6 +80,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.post(
     '/users/:sid/password/reset',
+    ...operation('issue'),
     authenticated,
     handle(async (req, res) => {
       const issued = await service.issueResetToken(principalOf(res), String(req.params['sid']), context(req));
@@ -116,6 +123,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.post(
     '/auth/reset',
+    ...operation('reset'),
     ...body('resetPassword'),
     handle(async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
@@ -126,6 +134,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.put(
     '/users/current/password',
+    ...operation('change'),
     authenticated,
     ...body('changePassword'),
     handle(async (req, res) => {
@@ -137,6 +146,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.post(
     '/command/validate-password',
+    ...operation('validate'),
     ...body('validatePassword'),
     handle(async (req, res) => {
       const { password, reset_token: resetToken } = req.body as { password: string; reset_token?: string };
@@ -148,6 +158,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
 
   router.post(
     '/command/validate-login',
+    ...operation('validate'),
     authenticated,
     ...body('validateLogin'),
     handle(async (req, res) => {
@@ -157,9 +168,9 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   );
 
   const selfService = service.selfServiceReset;
-  if (selfService !== null) router.post('/auth/forgot', ...body('forgotPassword'), forgotPasswordRoute(service, selfService, context));
+  if (selfService !== null) router.post('/auth/forgot', ...operation('forgot'), ...body('forgotPassword'), forgotPasswordRoute(service, selfService, context));
 
-  router.use(createErrorHandler(http.errorNamespace));
+  router.use(...traced.errors, createErrorHandler(http.errorNamespace));
   Object.defineProperty(router, 'service', { value: service, enumerable: true });
   Object.defineProperty(router, 'close', { value: () => service.close(), enumerable: true });
   Object.defineProperty(router, 'callContext', { value: context, enumerable: true });

@@ -33,6 +33,7 @@ export class FailedAttempts {
     emit('failed-attempt', user.id, actorId, context, { failedAttempts: result.failedAttempts });
     if (result.lockedNow) {
       log('account %s locked after %d failed attempts', user.id, lockout.threshold);
+      this.#parts.telemetry.countLockout(lockout.action.mode);
       emit('account-locked', user.id, actorId, context, {
         mode: lockout.action.mode,
         lockedUntil: result.lockedUntil?.toISOString() ?? null,

@@ -28,6 +28,8 @@ import { loginTaken } from './login-availability.ts';
 import { verifyLogin } from './login-verification.ts';
 import { isAbortedRedemption } from './store-call.ts';
 import { parseHandle, type OutstandingResetToken } from './outstanding-reset-tokens.ts';
+import { outcomeOfError } from '../telemetry/outcomes.ts';
+import { createTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 
 export type { IssuedResetToken, LoginFailureReason, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 export type { OutstandingResetToken, ResetTokenKind } from './outstanding-reset-tokens.ts';
@@ -54,8 +56,8 @@ export class PasswordService<P extends Principal = Principal> {
   readonly #c: ServiceComponents<P>;
 
   /** @internal Hosts get a service from `createPasswordService` or `router.service`, which check the options first. */
-  constructor(config: PasswordConfig<P>) {
-    this.#c = assembleService(config);
+  constructor(config: PasswordConfig<P>, telemetry: Telemetry = createTelemetry(config.telemetry)) {
+    this.#c = assembleService(config, telemetry);
   }
 
   /** `POST /users/:sid/password/reset`: issues a single-use reset token for a local user. */
@@ -256,7 +258,21 @@ export class PasswordService<P extends Principal = Principal> {
    * every password gets the same answer after the same work.
    */
   verifyLogin(login: string, password: string, context: CallContext = {}): Promise<LoginResult> {
-    return verifyLogin(this.#c.login, login, password, context, true);
+    const telemetry = this.#c.telemetry;
+    if (!telemetry.enabled) return verifyLogin(this.#c.login, login, password, context, true);
+    const record = telemetry.startOperation('sign-in');
+    return record
+      .run(() => verifyLogin(this.#c.login, login, password, context, true))
+      .then(
+        (result) => {
+          record.end(result.ok ? 'success' : result.reason);
+          return result;
+        },
+        (error: unknown) => {
+          record.end(outcomeOfError(error));
+          throw error;
+        },
+      );
   }
 
   /**
@@ -366,6 +382,8 @@ export class PasswordService<P extends Principal = Principal> {
     await this.settled();
     await this.#c.upgrades.settled();
     await Promise.all(this.#c.hashing.ownPools.map((pool) => pool.close()));
+    // After the pools closed: the jobs they refused on closing are counted.
+    this.#c.stopWatchingHashJobs();
   }
 
   /**

@@ -18,6 +18,8 @@ import { OutstandingResetTokens } from './outstanding-reset-tokens.ts';
 import { ResetTokens } from './reset-tokens.ts';
 import { SelfServiceLinks } from './self-service-links.ts';
 import { createServiceParts, type ServiceParts } from './service-parts.ts';
+import { watchHashJobs } from '../telemetry/hash-job-telemetry.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 
 export interface ServiceComponents<P extends Principal> {
   /** The stores, the clock, store calls under the timeout, and the audit events. */
@@ -43,12 +45,16 @@ export interface ServiceComponents<P extends Principal> {
   /** Self-service reset links, when `sendResetLink` is configured. */
   readonly links: SelfServiceLinks | undefined;
   readonly upgradeLater: ScheduleUpgrade;
+  readonly telemetry: Telemetry;
+  /** Stops recording the pools' jobs (the service closed; a host's pool may live on). */
+  readonly stopWatchingHashJobs: () => void;
 }
 
-export function assembleService<P extends Principal>(config: PasswordConfig<P>): ServiceComponents<P> {
-  const parts = createServiceParts(config);
+export function assembleService<P extends Principal>(config: PasswordConfig<P>, telemetry: Telemetry): ServiceComponents<P> {
+  const parts = createServiceParts(config, telemetry);
   const { policy, lockout } = config;
   const hashing = setUpHashing(config.hashing);
+  const stopWatchingHashJobs = watchHashJobs(telemetry, [hashing.hasher, ...hashing.ownPools]);
   const hasher = hashing.hasher;
   const historySize = () => policy.passwordHistory;
   const upgrades = new HashUpgrades({ users: parts.users, hasher, primaryScheme: hashing.chain.primaryScheme, historySize, call: parts.call, emit: parts.emit });
@@ -95,5 +101,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
             issue: (user, context) => resetTokens.issue(user, null, context, 'self-service'),
           }),
     upgradeLater,
+    telemetry,
+    stopWatchingHashJobs,
   };
 }

@@ -7,6 +7,7 @@ import type { CallContext, PasswordEvent, PasswordEventType } from '../events.ts
 import { createLogger } from '../log.ts';
 import type { PasswordUser, Principal, StoreCallOptions, TokenStore, UserStore } from '../types.ts';
 import { storeCall } from './store-call.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 
 const log = createLogger('service');
 
@@ -16,6 +17,8 @@ export interface ServiceParts {
   readonly now: () => Date;
   /** Milliseconds a store call may take (a redemption gets twice this). */
   readonly timeoutMs: number;
+  /** Metrics and traces (a no-op when off). */
+  readonly telemetry: Telemetry;
   /** One store (or authorizer) call under the store timeout; see `storeCall`. */
   call<T>(operation: string, call: (options: StoreCallOptions) => T | Promise<T>, onLate?: (pending: Promise<T>) => void): Promise<T>;
   findUser(id: string): Promise<PasswordUser | null>;
@@ -23,7 +26,7 @@ export interface ServiceParts {
   emit(type: PasswordEventType, userId: string, actorId: string | null, context: CallContext, details?: Record<string, unknown>): void;
 }
 
-export function createServiceParts<P extends Principal>(config: PasswordConfig<P>): ServiceParts {
+export function createServiceParts<P extends Principal>(config: PasswordConfig<P>, telemetry: Telemetry): ServiceParts {
   const { userStore: users, tokenStore: tokens, now, storeTimeoutMs: timeoutMs, onEvent } = config;
   const call: ServiceParts['call'] = (operation, fn, onLate) => storeCall(operation, timeoutMs, fn, onLate);
   return {
@@ -31,6 +34,7 @@ export function createServiceParts<P extends Principal>(config: PasswordConfig<P
     tokens,
     now,
     timeoutMs,
+    telemetry,
     call,
     findUser: (id) => call('userStore.findById', (o) => users.findById(id, o)).then((user) => user ?? null),
     emit(type, userId, actorId, context, details) {

@@ -34,6 +34,8 @@ export interface RunningServer {
   readonly origin: string;
   /** origin + /rbac-api/v1 */
   readonly base: string;
+  /** `GET /metrics` on its own port, when RBAC_METRICS_PORT is set. */
+  readonly metricsUrl: string | undefined;
   readonly printed: string[];
   close(): Promise<void>;
 }
@@ -43,8 +45,15 @@ export async function startServer(env: Record<string, string>, options: ServerOp
   const printed: string[] = [];
   const config = readEnvironment({ ...BASE_ENV, ...env }, ROOT);
   const server = await createServer(config, { print: (line) => printed.push(line), ...options });
-  const { url } = await server.listen();
-  return { server, origin: url, base: `${url}/rbac-api/v1`, printed, close: () => server.close() };
+  let listening: Awaited<ReturnType<ReferenceServer['listen']>>;
+  try {
+    listening = await server.listen();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const { url, metricsUrl } = listening;
+  return { server, origin: url, base: `${url}/rbac-api/v1`, metricsUrl, printed, close: () => server.close() };
 }
 
 export interface ProcessResult {

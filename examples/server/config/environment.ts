@@ -28,6 +28,8 @@ export type StoreChoice = { readonly kind: 'memory' } | { readonly kind: 'pglite
 export interface ReferenceConfig {
   readonly host: string;
   readonly port: number;
+  /** `RBAC_METRICS_PORT`: where `GET /metrics` answers in Prometheus text format (on HOST); unset: no metrics listener. */
+  readonly metricsPort: number | undefined;
   readonly store: StoreChoice;
   /** Hours a reset token lives (`RBAC_PASSWORD_RESET_EXPIRATION`). */
   readonly passwordResetExpiration: number;
@@ -115,6 +117,7 @@ export const KNOWN_VARIABLES = [
   'RBAC_SMTP_FROM',
   'RBAC_BREACHED_PASSWORDS_URL',
   'RBAC_BREACHED_PASSWORDS_ON_ERROR',
+  'RBAC_METRICS_PORT',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -168,6 +171,11 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
 
   const host = value('HOST') ?? '127.0.0.1';
   const port = number('PORT', 4433, 0, 65535, true);
+  // 0 picks a free port, as for PORT; the same fixed port twice could never both be bound.
+  const metricsPort = value('RBAC_METRICS_PORT') === undefined ? undefined : number('RBAC_METRICS_PORT', 0, 0, 65535, true);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    problems.push(`RBAC_METRICS_PORT must differ from PORT (both are ${port}): the metrics have a listener of their own`);
+  }
 
   const databaseUrl = value('DATABASE_URL');
   const storeKind = choice('RBAC_STORE', ['memory', 'pglite', 'postgres'] as const, databaseUrl === undefined ? 'pglite' : 'postgres');
@@ -217,6 +225,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
   const config: ReferenceConfig = {
     host,
     port,
+    metricsPort,
     store,
     passwordResetExpiration: option('RBAC_PASSWORD_RESET_EXPIRATION', 'passwordResetExpiration'),
     failedAttemptsLockout: option('RBAC_FAILED_ATTEMPTS_LOCKOUT', 'failedAttemptsLockout'),
