@@ -40,8 +40,11 @@ export {
 export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
 export {
+  createArgon2idHasher,
   createBcryptHasher,
   createWorkerPoolHasher,
+  type Argon2idHasher,
+  type Argon2idHasherOptions,
   DEFAULT_FAIRNESS_KEY,
   type BcryptHasher,
   type BcryptHasherOptions,
