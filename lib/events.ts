@@ -15,7 +15,9 @@ export type PasswordEventType =
   /** A self-service reset link could not be handed to `sendResetLink` (it threw or timed out). */
   | 'reset-link-failed'
   /** The `breachedPasswords` checker failed; `details.outcome` says whether the password was allowed or refused. */
-  | 'breach-check-failed';
+  | 'breach-check-failed'
+  /** `notifyPasswordChanged` threw, rejected or timed out; `details.how` and `details.reason` (`timeout` or an error class). The write stands. */
+  | 'password-change-notice-failed';
 
 /** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
 export interface PasswordEvent {

@@ -78,6 +78,7 @@ export type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from './hashi
 export type { BreachCheckErrorMode, BreachedPasswordChecker } from './breached/checker.ts';
 export { createPwnedPasswordsChecker, PWNED_PASSWORDS_URL, type PwnedPasswordsOptions } from './breached/pwned-passwords.ts';
 export type { ResetLinkContext, ResetLinkRequest, SendResetLink } from './self-service/reset-links.ts';
+export { NOTICE_TIMEOUT_MS, type NotifyPasswordChanged, type PasswordChangeNotice } from './service/change-notices.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
 export type { KeyMaterial, TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
 export {
