@@ -32,14 +32,14 @@ interface Notified {
 }
 
 /** A test app whose notices and events are recorded; `notify` replaces the recording notifier's behaviour after it records. */
-async function noticeApp(notify: (user: PasswordUser) => unknown = () => undefined, extra: Parameters<typeof createTestApp>[0] = {}) {
+async function noticeApp(notify: (user: PasswordUser) => void | Promise<void> = () => undefined, extra: Parameters<typeof createTestApp>[0] = {}) {
   const notices: Notified[] = [];
   const events: PasswordEvent[] = [];
   const t = await createTestApp({
     onEvent: (event) => void events.push(event),
     notifyPasswordChanged: (user, notice) => {
       notices.push({ user, notice });
-      return notify(user) as void;
+      return notify(user);
     },
     ...extra,
   });
