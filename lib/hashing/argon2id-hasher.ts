@@ -101,9 +101,9 @@ export function createArgon2idHasher(options: Argon2idHasherOptions = {}): Argon
   }
 
   const params = Object.freeze({ memoryCost, timeCost, parallelism });
-  // About 1 ms per 1000 KiB·pass on this project's machines (m=19456, t=2: about 40 ms); only
+  // About 1 ms per 4000 KiB·pass on this project's machines (m=19456, t=2: about 10 ms); only
   // seeds the fair queue's charges until real jobs are measured.
-  const core = createPool(pool, WORKER_SOURCE, workerData(), (memoryCost * timeCost) / 1000);
+  const core = createPool(pool, WORKER_SOURCE, workerData(), (memoryCost * timeCost) / 4000);
   // Stored argon2id hashes above these caps (never below this hasher's own parameters) are not worked on.
   const check = argon2idVerifier({
     maxMemoryBytes: Math.max(DEFAULT_LEGACY_LIMITS.maxMemoryBytes, memoryCost * 1024),
