@@ -17,7 +17,9 @@ export type PasswordEventType =
   /** The `breachedPasswords` checker failed; `details.outcome` says whether the password was allowed or refused. */
   | 'breach-check-failed'
   /** An administrator revoked outstanding reset tokens (`details.count`; `details.handle` when one was named). */
-  | 'reset-tokens-revoked';
+  | 'reset-tokens-revoked'
+  /** `notifyPasswordChanged` threw, rejected or timed out; `details.how` and `details.reason` (`timeout` or an error class). The write stands. */
+  | 'password-change-notice-failed';
 
 /** One audit event. Fields may be added in minor releases; none will ever hold a secret. */
 export interface PasswordEvent {

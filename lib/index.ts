@@ -42,8 +42,11 @@ export {
 export { MemoryUserStore, type MemoryUser, type NewMemoryUser } from './memory/memory-user-store.ts';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory/memory-token-store.ts';
 export {
+  createArgon2idHasher,
   createBcryptHasher,
   createWorkerPoolHasher,
+  type Argon2idHasher,
+  type Argon2idHasherOptions,
   DEFAULT_FAIRNESS_KEY,
   type BcryptHasher,
   type BcryptHasherOptions,
@@ -77,6 +80,7 @@ export type { WorkerJobKind, WorkerJobPayloads, WorkerJobResults } from './hashi
 export type { BreachCheckErrorMode, BreachedPasswordChecker } from './breached/checker.ts';
 export { createPwnedPasswordsChecker, PWNED_PASSWORDS_URL, type PwnedPasswordsOptions } from './breached/pwned-passwords.ts';
 export type { ResetLinkContext, ResetLinkRequest, SendResetLink } from './self-service/reset-links.ts';
+export { NOTICE_TIMEOUT_MS, type NotifyPasswordChanged, type PasswordChangeNotice } from './service/change-notices.ts';
 export { RESET_TOKEN_PURPOSE } from './tokens/reset-token.ts';
 export type { KeyMaterial, TokenAlgorithm, TokenKeyInput } from './tokens/token-keys.ts';
 export {

@@ -11,6 +11,7 @@ import type { PasswordPolicySettings } from './policy/index.ts';
 import type { BreachedPasswordChecker } from './breached/checker.ts';
 import type { SendResetLink } from './self-service/reset-links.ts';
 import type { TelemetryOptions } from './config/telemetry-option.ts';
+import type { NotifyPasswordChanged } from './service/change-notices.ts';
 
 /** How the account reacts when failed attempts reach `failedAttemptsLockout`. */
 export type LockoutOption =
@@ -103,6 +104,15 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * password change stands.
    */
   readonly onPasswordChanged?: (user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>;
+  /**
+   * Sends the account owner a "your password was changed" notice: called once per committed
+   * password write (a reset, a change of one's own password, an administrator's set, also one
+   * that committed after its timeout), after the answer was sent, never for a refused write or a
+   * silent hash upgrade. It gets `{ email, how, at, requestId }` and the user without its hash;
+   * never the password, a token or a link. A throw, a rejection or a run past 30 s is logged and
+   * emitted as `password-change-notice-failed`; the password write stands. Default none.
+   */
+  readonly notifyPasswordChanged?: NotifyPasswordChanged;
   /**
    * Checks new passwords against breach corpora (e.g. `createPwnedPasswordsChecker()`), after the
    * policy rules pass and before any hashing or token use. A breached password fails with rule

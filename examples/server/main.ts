@@ -24,9 +24,12 @@ async function main(): Promise<void> {
   if (config.publicUrl === undefined) console.log('  reset links: off (set RBAC_PUBLIC_URL to the reset page URL to include a link with each token)');
   else console.log(`  reset links point at: ${config.publicUrl}`);
   console.log(
-    config.smtpUrl === undefined ? '  self-service reset: off (set RBAC_SMTP_URL to mail reset links)' : `  self-service reset: on, links mailed from ${config.smtpFrom}`,
+    config.smtpUrl === undefined
+      ? '  self-service reset: off (set RBAC_SMTP_URL to mail reset links and password-change notices)'
+      : `  self-service reset: on, links and password-change notices mailed from ${config.smtpFrom}`,
   );
   console.log(metricsUrl === undefined ? '  metrics: off (set RBAC_METRICS_PORT to serve GET /metrics)' : `  metrics: ${metricsUrl}`);
+  if (config.hash === 'argon2id') console.log('  new password hashes: argon2id (m=19456 KiB, t=2, p=1); bcrypt ones are replaced at sign-in');
   if (config.breachedPasswordsUrl !== undefined) console.log(`  breached-password check: ${config.breachedPasswordsUrl} (on failure: ${config.breachedPasswordsOnError})`);
 
   let stopping = false;

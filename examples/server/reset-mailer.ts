@@ -5,13 +5,15 @@
  */
 import createDebug from 'debug';
 import nodemailer from 'nodemailer';
-import type { SendResetLink } from 'express-rbac-password';
+import type { NotifyPasswordChanged, SendResetLink } from 'express-rbac-password';
+import { changeNoticeMailer } from './change-notice-mail.ts';
 
 const log = createDebug('express-rbac-password:server:mail');
 
-/** The hook, plus `close()` for shutdown. */
+/** The hooks (reset links, and "your password was changed" notices), plus `close()` for shutdown. */
 export interface ResetMailer {
   readonly sendResetLink: SendResetLink;
+  readonly notifyPasswordChanged: NotifyPasswordChanged;
   close(): void;
 }
 
@@ -39,6 +41,7 @@ export function createResetMailer(smtpUrl: string, from: string): ResetMailer {
       // Never the link or the address: the id is enough to follow a request through the logs.
       log('reset link mailed to user %s', user.id);
     },
+    notifyPasswordChanged: changeNoticeMailer(transport, from),
     close: () => transport.close(),
   };
 }

@@ -7,11 +7,11 @@
 import type { Server } from 'node:http';
 import createDebug from 'debug';
 import express from 'express';
-import { createPasswordRouter, createWorkerPoolHasher, requestIdOf, securityHeaders, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from 'express-rbac-password';
+import { createPasswordRouter, requestIdOf, securityHeaders, type Argon2idHasher, type PasswordEvent, type PasswordRouter, type WorkerPoolHasher } from 'express-rbac-password';
 import { createOpenApiDocument } from 'express-rbac-password/openapi';
 import type { ReferenceConfig } from './config/environment.ts';
 import { openReferenceStore, type ReferenceStore } from './storage/reference-store.ts';
-import { referenceServiceOptions } from './config/service-options.ts';
+import { referenceHasher, referenceServiceOptions } from './config/service-options.ts';
 import { SessionAuthorizer, type ServerPrincipal } from './authorizer.ts';
 import { bindPort, listeningUrl } from './bind-port.ts';
 import { checkSeedLogins, checkSeedPasswords, ensureAdmin, seedSummary, seedUsers } from './bootstrap.ts';
@@ -68,8 +68,8 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
   // Checked before opening the store: a bad file should fail fast and change nothing.
   const seed = config.seedFile === undefined ? [] : readSeedFile(config.seedFile);
   const store = await openReferenceStore(config.store);
-  // The server's own pool, so RBAC_HASH_* can size it; closed with the server.
-  const hasher = createWorkerPoolHasher({ cost: config.bcryptCost, ...config.hashPool });
+  // The server's own pool (bcrypt or argon2id by RBAC_HASH), so RBAC_HASH_* can size it; closed with the server.
+  const hasher = referenceHasher(config);
   const metrics = config.metricsPort === undefined ? undefined : createMetricsEndpoint();
   try {
     await store.migrate();
@@ -85,7 +85,7 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
 async function build(
   config: ReferenceConfig,
   store: ReferenceStore,
-  hasher: WorkerPoolHasher,
+  hasher: WorkerPoolHasher | Argon2idHasher,
   metrics: MetricsEndpoint | undefined,
   seed: ReturnType<typeof readSeedFile>,
   print: (line: string) => void,
@@ -95,13 +95,13 @@ async function build(
   const authorizer = new SessionAuthorizer(store, { timeoutMinutes: config.sessionTimeoutMinutes, now });
   // Self-service reset only with a mail server: without one the route is off and the page says to ask an admin.
   const mailer = config.smtpUrl === undefined ? undefined : createResetMailer(config.smtpUrl, config.smtpFrom);
-  const { bcryptCost: _cost, ...serviceOptions } = await referenceServiceOptions(config, store);
+  const serviceOptions = await referenceServiceOptions(config, store, hasher);
   const router = createPasswordRouter<ServerPrincipal>({
     ...serviceOptions,
     hasher,
     // Without RBAC_METRICS_PORT: the global providers, which record nothing unless a host registered an SDK.
     ...(metrics === undefined ? {} : { telemetry: { meterProvider: metrics.meterProvider } }),
-    ...(mailer === undefined ? {} : { sendResetLink: mailer.sendResetLink }),
+    ...(mailer === undefined ? {} : { sendResetLink: mailer.sendResetLink, notifyPasswordChanged: mailer.notifyPasswordChanged }),
     authorizer,
     now,
     onEvent: (event) => {
@@ -179,7 +179,7 @@ async function build(
     },
     close: async () => {
       clearInterval(purge);
-      // Requests already answered 202 still get their mail before the transport closes.
+      // Requests already answered 202, and changes already answered, still get their mail before the transport closes.
       await router.service.settled();
       mailer?.close();
       if (server !== undefined) {

@@ -48,6 +48,14 @@ export const DEFAULTS = deepFreeze({
   jobTimeoutMs: 60_000,
   /** Of `createWorkerPoolHasher`: queued jobs per worker when `maxQueue` is not given; `maxQueuePerKey` defaults to half the queue. */
   queuePerWorker: 16,
+  /**
+   * Of `createArgon2idHasher`: OWASP's Password Storage Cheat Sheet's first argon2id setting,
+   * m=19456 KiB (19 MiB), t=2, p=1. Its other settings trade memory for passes at the same cost;
+   * this one keeps the memory per hash low, so a pool of workers hashing at once stays small.
+   */
+  argon2MemoryCost: 19_456,
+  argon2TimeCost: 2,
+  argon2Parallelism: 1,
 });
 
 /** The accepted range of every numeric option. */
@@ -63,6 +71,10 @@ export const OPTION_RANGES = deepFreeze({
   storeTimeoutMs: { min: 1, max: 600_000, integer: true, unit: 'ms' },
   resetLinkCooldownSeconds: { min: 0, max: 86_400, integer: false, unit: 's' },
   maxPendingResetLinks: { min: 1, max: 100_000, integer: true },
+  // argon2 itself takes m from 8·p KiB; 1 GiB and 100 passes are far past any sane setting.
+  argon2MemoryCost: { min: 8, max: 1_048_576, integer: true },
+  argon2TimeCost: { min: 1, max: 100, integer: true },
+  argon2Parallelism: { min: 1, max: 64, integer: true },
 } satisfies Record<string, OptionRange>) as { readonly [K in RangedOption]: OptionRange };
 
 /** The options `OPTION_RANGES` covers. */
@@ -77,7 +89,10 @@ export type RangedOption =
   | 'resetReuseRefusals'
   | 'storeTimeoutMs'
   | 'resetLinkCooldownSeconds'
-  | 'maxPendingResetLinks';
+  | 'maxPendingResetLinks'
+  | 'argon2MemoryCost'
+  | 'argon2TimeCost'
+  | 'argon2Parallelism';
 
 /** Freezes `value` and every object in it: a host must not change a default for everyone. */
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -8,6 +8,7 @@ import type { PasswordChangedInfo, ServiceAuthorizer } from '../options.ts';
 import type { PasswordVerifier } from '../hashing/legacy/verifier.ts';
 import type { ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import type { SendResetLink } from '../self-service/reset-links.ts';
+import type { NotifyPasswordChanged } from '../service/change-notices.ts';
 import type { ResolvedTokenKey } from '../tokens/token-keys.ts';
 import type { ResolvedTelemetry } from './telemetry-option.ts';
 import type { Authorizer, FailedAttemptInput, Hasher, PasswordUser, Principal, TokenStore, UserStore } from '../types.ts';
@@ -59,6 +60,7 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly now: () => Date;
   readonly onEvent: ((event: PasswordEvent) => void | Promise<void>) | undefined;
   readonly onPasswordChanged: ((user: PasswordUser, info: PasswordChangedInfo<P>) => void | Promise<void>) | undefined;
+  readonly notifyPasswordChanged: NotifyPasswordChanged | undefined;
   readonly breachedPasswords: BreachedPasswordChecker | undefined;
   readonly sendResetLink: SendResetLink | undefined;
   readonly resetLinkCooldownMs: number;

@@ -6,7 +6,7 @@
 import type { BreachedPasswordChecker } from '../breached/checker.ts';
 import { closestName } from '../closest-name.ts';
 import { defaultMaxBcryptCost } from '../hashing/bcrypt-cost.ts';
-import { resolveLegacyVerifiers } from '../hashing/legacy/resolve.ts';
+import { impliedVerifiers, resolveLegacyVerifiers } from '../hashing/legacy/resolve.ts';
 import type { PasswordServiceOptions } from '../options.ts';
 import { resolvePasswordPolicy, type ResolvedPasswordPolicy } from '../policy/resolve.ts';
 import { resolveTokenKeys } from '../tokens/token-keys.ts';
@@ -41,6 +41,7 @@ const SERVICE_KEYS = [
   'now',
   'onEvent',
   'onPasswordChanged',
+  'notifyPasswordChanged',
   'breachedPasswords',
   'sendResetLink',
   'resetLinkCooldownSeconds',
@@ -128,6 +129,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     now: fn('now', options.now) ?? (() => new Date()),
     onEvent: fn('onEvent', options.onEvent),
     onPasswordChanged: fn('onPasswordChanged', options.onPasswordChanged),
+    notifyPasswordChanged: fn('notifyPasswordChanged', options.notifyPasswordChanged),
     breachedPasswords,
     sendResetLink,
     resetLinkCooldownMs: number('resetLinkCooldownSeconds', options.resetLinkCooldownSeconds) * 1000,
@@ -161,9 +163,11 @@ function resolveHashing<P extends Principal>(options: PasswordServiceOptions<P>,
   const range = { ...OPTION_RANGES.maxBcryptCost, min: bcryptCost ?? OPTION_RANGES.maxBcryptCost.min };
   const fallbackMax = defaultMaxBcryptCost(bcryptCost ?? DEFAULTS.bcryptCost);
   const maxBcryptCost = problems.attempt(() => numberOption('maxBcryptCost', options.maxBcryptCost, fallbackMax, range), fallbackMax);
+  const primaryScheme = bcryptCost !== null ? 'bcrypt' : hasherOk && hasher?.scheme === 'argon2id' && typeof hasher.recognizes === 'function' ? 'argon2id' : null;
   let verifiers: HashingConfig['verifiers'] = [];
   try {
-    verifiers = Object.freeze(resolveLegacyVerifiers(options.legacyHashes, bcryptCost !== null));
+    const listed = resolveLegacyVerifiers(options.legacyHashes, primaryScheme);
+    verifiers = Object.freeze([...listed, ...impliedVerifiers(primaryScheme, listed, maxBcryptCost)]);
   } catch (error) {
     const message = (error as Error).message;
     problems.add('legacyHashes', error instanceof TypeError ? 'missing-method' : 'invalid-value', error instanceof TypeError ? `cannot be used: ${message}` : message);

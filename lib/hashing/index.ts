@@ -4,6 +4,7 @@
  */
 export { assertBcryptCost, BCRYPT_MAX_PASSWORD_BYTES, DEFAULT_BCRYPT_COST } from './bcrypt-cost.ts';
 export { DEFAULT_JOB_TIMEOUT_MS, HasherTimeoutError } from './job-time-limit.ts';
+export { createArgon2idHasher, type Argon2idHasher, type Argon2idHasherOptions } from './argon2id-hasher.ts';
 export { createBcryptHasher, type BcryptHasher, type BcryptHasherOptions } from './bcrypt-hasher.ts';
 export {
   createWorkerPoolHasher,

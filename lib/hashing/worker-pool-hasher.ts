@@ -100,10 +100,16 @@ export interface WorkerPoolHasher extends Hasher {
  * resolved (for example inside a bundle that inlined it).
  */
 export function createWorkerPoolHasher(options: WorkerPoolHasherOptions = {}): WorkerPoolHasher {
-  // Resolved here, in the parent, so the eval'd worker code needs no module resolution and a
-  // missing bcryptjs fails at startup rather than on the first login.
-  const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-  return createPool(options, WORKER_SOURCE, { bcryptPath });
+  return createPool(options, WORKER_SOURCE, workerData());
+}
+
+/**
+ * What the worker program is started with. bcryptjs is resolved here, in the parent, so the
+ * eval'd worker code needs no module resolution and a missing bcryptjs fails at startup rather
+ * than on the first login.
+ */
+export function workerData(): { readonly bcryptPath: string } {
+  return { bcryptPath: createRequire(import.meta.url).resolve('bcryptjs') };
 }
 
 function count(name: string, value: number, minimum: number): number {
@@ -157,7 +163,7 @@ function threadWorker(source: string, workerData: unknown, events: WorkerEvents)
  * @internal Exported for tests, which run it with a worker that crashes on demand; not part of
  * the package's API.
  */
-export function createPool(options: WorkerPoolHasherOptions, source: string, workerData: unknown): WorkerPoolHasher {
+export function createPool(options: WorkerPoolHasherOptions, source: string, workerData: unknown, initialJobMs?: number): WorkerPoolHasher {
   const cost = assertBcryptCost(options.cost ?? DEFAULT_BCRYPT_COST);
   const size = count('size', options.size ?? availableParallelism(), 1);
   const maxQueue = count('maxQueue', options.maxQueue ?? size * DEFAULT_QUEUE_PER_WORKER, 0);
@@ -171,8 +177,9 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
     maxQueuePerKey,
     spawn: (events) => threadWorker(source, workerData, events),
     now: () => performance.now(),
-    // bcryptjs needs about 0.1 ms per 2^cost on this project's machines (110-125 ms at cost 10).
-    initialJobMs: 2 ** cost * 0.1,
+    // bcryptjs needs about 0.1 ms per 2^cost on this project's machines (110-125 ms at cost 10);
+    // a pool whose jobs are mostly another scheme's (argon2id) passes its own estimate.
+    initialJobMs: initialJobMs ?? 2 ** cost * 0.1,
     // A stored hash that slipped past maxBcryptCost, a slow legacy verifier or a hung worker must
     // not hold a worker for hours.
     jobTimeoutMs,

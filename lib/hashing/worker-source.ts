@@ -47,6 +47,14 @@ export interface WorkerJobPayloads {
   };
   /** Whether the password matches an argon2 PHC string, through the module at `modulePath` (@node-rs/argon2). */
   readonly 'argon2-verify': { readonly modulePath: string; readonly password: string; readonly hash: string };
+  /** A new argon2id hash (version 0x13, PHC string), through the module at `modulePath`. `memoryCost` is in KiB. */
+  readonly 'argon2id-hash': {
+    readonly modulePath: string;
+    readonly password: string;
+    readonly memoryCost: number;
+    readonly timeCost: number;
+    readonly parallelism: number;
+  };
 }
 
 /** The job kinds a worker runs. */
@@ -60,6 +68,7 @@ export interface WorkerJobResults {
   readonly scrypt: Uint8Array;
   readonly 'iterated-digest': Uint8Array;
   readonly 'argon2-verify': boolean;
+  readonly 'argon2id-hash': string;
 }
 
 /** A message the pool sends to a worker. */
@@ -113,6 +122,8 @@ const handlers = {
     const argon2 = load(job.modulePath);
     try { return argon2.verifySync(job.hash, job.password) === true; } catch { return false; }
   },
+  // algorithm 2 is Argon2id in @node-rs/argon2's Algorithm enum; the version is its default, 0x13.
+  'argon2id-hash': (job) => load(job.modulePath).hashSync(job.password, { algorithm: 2, memoryCost: job.memoryCost, timeCost: job.timeCost, parallelism: job.parallelism }),
 };
 parentPort.on('message', (job) => {
   let reply;

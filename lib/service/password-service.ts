@@ -97,9 +97,10 @@ export class PasswordService<P extends Principal = Principal> {
     return this.#c.links.request(request, context);
   }
 
-  /** Resolves once no self-service request is being worked on: for graceful shutdowns (and tests). */
+  /** Resolves once no self-service request and no password-change notice is being worked on: for graceful shutdowns (and tests). */
   async settled(): Promise<void> {
     await this.#c.links?.settled();
+    await this.#c.notices?.settled();
   }
 
   /**
@@ -152,12 +153,15 @@ export class PasswordService<P extends Principal = Principal> {
   /**
    * What follows a committed password write: after the commit, not inside a redemption's `apply`
    * (a failed statement there would abort a database transaction). Tokens die, the events go out,
-   * the host's `onPasswordChanged` runs (with the acting principal, when there is one).
+   * the host's `onPasswordChanged` runs (with the acting principal, when there is one), and the
+   * owner's notice (`notifyPasswordChanged`) is scheduled.
    */
   async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#c.storeWrite.revokeTokens(user.id);
     const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra);
     await callPasswordChanged(this.#c.onPasswordChanged, user, write.via, write.context, write.actor);
+    // On a later turn, so after the answer; a failed notice never undoes the write.
+    this.#c.notices?.schedule(user, write.via, write.context);
     return { stillRevoked };
   }
 

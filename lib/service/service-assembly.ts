@@ -7,6 +7,7 @@ import type { PasswordServiceOptions, ServiceAuthorizer } from '../options.ts';
 import type { ResolvedPasswordPolicy } from '../policy/index.ts';
 import { ResetTokenCodec } from '../tokens/reset-token.ts';
 import type { Hasher, Principal } from '../types.ts';
+import { PasswordChangeNotices } from './change-notices.ts';
 import { FailedAttempts } from './failed-attempts.ts';
 import { HashUpgrades, type ScheduleUpgrade } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
@@ -32,6 +33,8 @@ export interface ServiceComponents<P extends Principal> {
   readonly hashing: ServiceHashing;
   readonly upgrades: HashUpgrades;
   readonly onPasswordChanged: PasswordServiceOptions<P>['onPasswordChanged'];
+  /** "Your password was changed" notices, when `notifyPasswordChanged` is configured. */
+  readonly notices: PasswordChangeNotices | undefined;
   readonly checksBreachedPasswords: boolean;
   readonly verification: PasswordVerification;
   readonly attempts: FailedAttempts;
@@ -80,6 +83,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>, 
     hashing,
     upgrades,
     onPasswordChanged: config.onPasswordChanged,
+    notices: config.notifyPasswordChanged === undefined ? undefined : new PasswordChangeNotices(parts, config.notifyPasswordChanged),
     checksBreachedPasswords: config.breachedPasswords !== undefined,
     verification,
     attempts,

@@ -16,6 +16,9 @@ import {
   pbkdf2Verifier,
   verifier,
   type LegacyHashesOption,
+  type Argon2idHasherOptions,
+  type NotifyPasswordChanged,
+  type PasswordChangeNotice,
   MemoryTokenStore,
   MemoryUserStore,
   type Authorizer,
@@ -215,3 +218,13 @@ export function codesOf(error: PasswordOptionsError): readonly OptionProblemCode
 export const badCode: OptionProblemCode = 'unknown';
 // @ts-expect-error DEFAULTS is read-only
 DEFAULTS.bcryptCost = 4;
+
+// The argon2id hasher's options are its own; a bcrypt cost is not one of them.
+export const argon2Options: Argon2idHasherOptions = { memoryCost: 19_456, timeCost: 2, parallelism: 1, size: 2, jobTimeoutMs: 1000 };
+// @ts-expect-error createArgon2idHasher takes no bcrypt cost
+export const argon2WithCost: Argon2idHasherOptions = { cost: 12 };
+
+// A notice says how (no 'upgrade': silent hash upgrades are not announced), and carries no password or token.
+export const notify: NotifyPasswordChanged = (_user, { email, how, at }) => void `${email ?? '-'} ${how} ${at.toISOString()}`;
+// @ts-expect-error a silent hash upgrade is never a notice
+export const upgradeNotice: PasswordChangeNotice = { email: null, how: 'upgrade', at: new Date(), requestId: null };

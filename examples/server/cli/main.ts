@@ -6,6 +6,7 @@
  * 1 failure, 2 usage error, 3 unknown login, 4 password refused by the policy, 5 login refused by
  * the login rules (or taken), 6 no outstanding reset token with that handle.
  */
+import { createResetMailer } from '../reset-mailer.ts';
 import { parseArgs } from 'node:util';
 import {
   checkPasswordRules,
@@ -227,6 +228,8 @@ async function adminService(config: ReferenceConfig, store: ReferenceStore): Pro
     onPasswordChanged: async (user) => {
       await store.state.endSessions(user.id);
     },
+    // set-password mails the owner a notice too, as the server does (a plain SMTP transport holds no connection to close).
+    ...(config.smtpUrl === undefined ? {} : { notifyPasswordChanged: createResetMailer(config.smtpUrl, config.smtpFrom).notifyPasswordChanged }),
   });
 }
 

@@ -40,6 +40,12 @@ export interface ReferenceConfig {
   /** `RBAC_RESET_REUSE_REFUSALS`: reused-password refusals one reset token may get before it dies. */
   readonly resetReuseRefusals: number;
   readonly bcryptCost: number;
+  /**
+   * `RBAC_HASH`: the scheme of new password hashes, `bcrypt` (default, at `RBAC_BCRYPT_COST`) or
+   * `argon2id` (OWASP's m=19456 KiB, t=2, p=1; needs `@node-rs/argon2`). Hashes of the other
+   * scheme keep verifying and are replaced at the next sign-in.
+   */
+  readonly hash: 'bcrypt' | 'argon2id';
   /** Legacy hash formats to verify and upgrade (`RBAC_LEGACY_HASHES`, default `pbkdf2,scrypt`; `none` for none). */
   readonly legacyHashes: readonly LegacyScheme[];
   readonly policy: PasswordPolicySettings;
@@ -99,6 +105,7 @@ export const KNOWN_VARIABLES = [
   'RBAC_REVEAL_ACCOUNT_STATE',
   'RBAC_RESET_REUSE_REFUSALS',
   'RBAC_BCRYPT_COST',
+  'RBAC_HASH',
   'RBAC_LEGACY_HASHES',
   'RBAC_PASSWORD_POLICY',
   ...Object.keys(POLICY_VARIABLES),
@@ -233,6 +240,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     revealAccountState: flag('RBAC_REVEAL_ACCOUNT_STATE') ?? DEFAULTS.revealAccountState,
     resetReuseRefusals: option('RBAC_RESET_REUSE_REFUSALS', 'resetReuseRefusals'),
     bcryptCost: option('RBAC_BCRYPT_COST', 'bcryptCost'),
+    hash: choice('RBAC_HASH', ['bcrypt', 'argon2id'] as const, 'bcrypt'),
     legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),
     policy: Object.freeze(policy) as PasswordPolicySettings,
     publicUrl,

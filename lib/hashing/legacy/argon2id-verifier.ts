@@ -56,15 +56,22 @@ export function argon2idVerifier(options: Argon2idVerifierOptions = {}): Passwor
 }
 
 function resolveArgon2(from: string | undefined): string {
+  const found = findArgon2(from);
+  if (found !== null) return found;
+  throw new TypeError(
+    `express-rbac-password: verifying argon2id hashes needs the optional package ${ARGON2_PACKAGE}; install it with \`npm install ${ARGON2_PACKAGE}\`, or leave 'argon2id' out of legacyHashes.`,
+  );
+}
+
+/** Where `@node-rs/argon2` resolves from `from` (default: this package, then the working directory), or null when it is not installed. */
+export function findArgon2(from?: string): string | null {
   const bases = from === undefined ? [import.meta.url, `${process.cwd()}/`] : [from];
   for (const base of bases) {
     try {
       return createRequire(base).resolve(ARGON2_PACKAGE);
     } catch {
-      // Try the next place; the error below names the package.
+      // Try the next place; the caller says what to install.
     }
   }
-  throw new TypeError(
-    `express-rbac-password: verifying argon2id hashes needs the optional package ${ARGON2_PACKAGE}; install it with \`npm install ${ARGON2_PACKAGE}\`, or leave 'argon2id' out of legacyHashes.`,
-  );
+  return null;
 }

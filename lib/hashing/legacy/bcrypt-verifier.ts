@@ -3,7 +3,7 @@
  * bcrypt. With the default primary (bcrypt in the pool) bcrypt hashes are the primary's own,
  * and the same cost cap applies there.
  */
-import { bcryptCostOf, DEFAULT_BCRYPT_COST, defaultMaxBcryptCost, isBcryptHash } from '../bcrypt-cost.ts';
+import { BCRYPT_MAX_PASSWORD_BYTES, bcryptCostOf, DEFAULT_BCRYPT_COST, defaultMaxBcryptCost, isBcryptHash } from '../bcrypt-cost.ts';
 import { positive } from './pbkdf2-verifier.ts';
 import { HashRefusedError, type PasswordVerifier } from './verifier.ts';
 
@@ -27,7 +27,11 @@ export function bcryptVerifier(options: BcryptVerifierOptions = {}): PasswordVer
     scheme: (hash) => (isBcryptHash(hash) ? 'bcrypt' : null),
     async verify(password, hash, run) {
       refuseBcryptAboveCap(hash, maxCost);
-      return run('bcrypt-verify', { password, hash });
+      // bcrypt reads 72 bytes; under a primary without that limit (argon2id) a longer password
+      // must not match on its first 72. The same work is done, so the answer takes as long.
+      const tooLong = Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_PASSWORD_BYTES;
+      const match = await run('bcrypt-verify', { password: tooLong ? 'x' : password, hash });
+      return match && !tooLong;
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Turns the `legacyHashes` option into verifiers, with errors that say how to fix it. */
-import { argon2idVerifier } from './argon2id-verifier.ts';
+import { argon2idVerifier, findArgon2 } from './argon2id-verifier.ts';
 import { bcryptVerifier } from './bcrypt-verifier.ts';
 import { pbkdf2Verifier } from './pbkdf2-verifier.ts';
 import { scryptVerifier } from './scrypt-verifier.ts';
@@ -22,11 +22,11 @@ const FACTORIES: Record<LegacyScheme, () => PasswordVerifier> = {
 };
 
 /**
- * The verifiers for `legacyHashes`. `primaryIsBcrypt` drops a `bcrypt` entry, since the primary
- * already checks bcrypt hashes (under `maxBcryptCost`). Throws a plain Error whose message the
- * caller wraps in an option error.
+ * The verifiers for `legacyHashes`. An entry naming the primary's own scheme (`bcrypt` or
+ * `argon2id`) is dropped, since the primary already checks those hashes. Throws a plain Error
+ * whose message the caller wraps in an option error.
  */
-export function resolveLegacyVerifiers(value: unknown, primaryIsBcrypt: boolean): PasswordVerifier[] {
+export function resolveLegacyVerifiers(value: unknown, primaryScheme: LegacyScheme | null): PasswordVerifier[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new Error(`must be an array of scheme names (${LEGACY_SCHEMES.join(', ')}) or verifier(...) objects.`);
   const verifiers: PasswordVerifier[] = [];
@@ -36,7 +36,7 @@ export function resolveLegacyVerifiers(value: unknown, primaryIsBcrypt: boolean)
     if (typeof entry === 'string') {
       if (!(LEGACY_SCHEMES as readonly string[]).includes(entry))
         throw new Error(`has an unknown scheme ${JSON.stringify(entry)}; the built-in ones are ${LEGACY_SCHEMES.join(', ')}.`);
-      if (entry === 'bcrypt' && primaryIsBcrypt) continue;
+      if (entry === primaryScheme) continue;
       verifier = FACTORIES[entry as LegacyScheme]();
     } else if (isVerifier(entry)) {
       verifier = entry;
@@ -55,4 +55,17 @@ function isVerifier(value: unknown): value is PasswordVerifier {
   return (
     typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && typeof candidate.scheme === 'function' && typeof candidate.verify === 'function'
   );
+}
+
+/**
+ * What the library's own primaries verify without being told, after `legacyHashes`, so a host
+ * can switch between them both ways: under an argon2id primary, bcrypt (the stored hashes from
+ * before the switch, capped by `maxBcryptCost` in the chain); under a bcrypt primary, argon2id
+ * whenever `@node-rs/argon2` is installed (hashes written while argon2id was selected).
+ */
+export function impliedVerifiers(primaryScheme: LegacyScheme | null, listed: readonly PasswordVerifier[], maxBcryptCost: number): PasswordVerifier[] {
+  const has = (name: string) => listed.some((verifier) => verifier.name === name);
+  if (primaryScheme === 'argon2id' && !has('bcrypt')) return [bcryptVerifier({ maxCost: maxBcryptCost })];
+  if (primaryScheme === 'bcrypt' && !has('argon2id') && findArgon2() !== null) return [argon2idVerifier()];
+  return [];
 }
