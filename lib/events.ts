@@ -9,6 +9,8 @@ export type PasswordEventType =
   | 'account-locked'
   | 'account-revoked'
   | 'account-reinstated'
+  /** An administrator asked the user to choose a new password at the next sign-in (`requirePasswordChange`). */
+  | 'password-change-required'
   | 'policy-rejected'
   | 'password-rehashed'
   | 'password-rehash-failed'

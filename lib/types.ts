@@ -56,6 +56,16 @@ export interface PasswordUser {
   readonly lockedUntil?: Date | null;
   /** The stored email address, where self-service reset links go (`sendResetLink`). Missing or null: no mail. */
   readonly email?: string | null;
+  /**
+   * When the current password was set (by any write but a hash upgrade), for `passwordMaxAgeDays`.
+   * Missing or null: not known, and the password is never judged too old.
+   */
+  readonly passwordChangedAt?: Date | null;
+  /**
+   * True when the user must choose a new password before signing in again (an administrator's
+   * `requirePasswordChange`, or a password set with `resetRequiresChange`). Missing means false.
+   */
+  readonly passwordChangeRequired?: boolean;
 }
 
 /**
@@ -134,6 +144,17 @@ export interface PasswordWrite {
    * `activeAt` (see there: the library then clears before the write, which narrows the race only).
    */
   readonly activeAt?: Date;
+  /**
+   * When the new password was set (the library's clock), on every write but a hash upgrade
+   * (`rehash`). Stores that keep `passwordChangedAt` record it in the same atomic step.
+   */
+  readonly changedAt?: Date;
+  /**
+   * On every write but a hash upgrade: the new value of `passwordChangeRequired`, in the same
+   * atomic step. True for a password an administrator set with `resetRequiresChange`; false for
+   * every other write, so choosing a new password clears the flag. A hash upgrade leaves it alone.
+   */
+  readonly changeRequired?: boolean;
 }
 
 /** What `UserStore.recordSuccessfulAttempt` is told: the hash the password was verified against, and the clock. */
@@ -244,6 +265,14 @@ export interface UserStore {
    * when the user does not exist.
    */
   setRevoked?(id: string, revoked: boolean, options?: StoreCallOptions): Awaitable<boolean>;
+
+  /**
+   * Optional; needed by `passwordMaxAgeDays`, `resetRequiresChange` and `requirePasswordChange`.
+   * Sets or clears the user's `passwordChangeRequired` flag; false when the user does not exist.
+   * Implementing it also promises to report `passwordChangeRequired` and `passwordChangedAt` on
+   * the users the store returns, and to honour `PasswordWrite.changedAt` and `changeRequired`.
+   */
+  setPasswordChangeRequired?(id: string, required: boolean, options?: StoreCallOptions): Awaitable<boolean>;
 
   /** Optional. Records a successful login time (the product's `last_login`). */
   recordLogin?(id: string, at: Date, options?: StoreCallOptions): Awaitable<void>;

@@ -15,7 +15,7 @@ import type {
 } from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_REVOKED } from './user-scripts.ts';
+import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_PASSWORD_CHANGE_REQUIRED, SET_REVOKED } from './user-scripts.ts';
 
 /** What `createUser` takes. */
 export interface NewRedisUser {
@@ -39,6 +39,8 @@ function toUser(fields: Record<string, string>): PasswordUser | null {
     revokedBy: fields['isRevoked'] === '1' ? (fields['revokedBy'] === 'lockout' ? 'lockout' : 'admin') : null,
     failedAttempts: Number(fields['failedAttempts'] ?? 0),
     lockedUntil: fields['lockedUntil'] === undefined ? null : new Date(Number(fields['lockedUntil'])),
+    passwordChangedAt: fields['passwordChangedAt'] === undefined ? null : new Date(Number(fields['passwordChangedAt'])),
+    passwordChangeRequired: fields['passwordChangeRequired'] === '1',
   };
 }
 
@@ -53,7 +55,7 @@ export class RedisUserStore implements UserStore {
     const id = randomUUID();
     const created = await this.redis.eval(CREATE_USER, {
       keys: [this.keys.user(id), this.keys.login(input.login)],
-      arguments: [id, input.login, input.passwordHash ?? '', flag(input.passwordHash !== null), flag(input.isRemote), flag(input.isRevoked)],
+      arguments: [id, input.login, input.passwordHash ?? '', flag(input.passwordHash !== null), flag(input.isRemote), flag(input.isRevoked), String(Date.now())],
     });
     if (created !== 1) throw new Error(`a user with login ${input.login} exists already`);
     return (await this.findById(id)) as PasswordUser;
@@ -83,6 +85,8 @@ export class RedisUserStore implements UserStore {
         flag(write.reinstate),
         flag(write.rehash),
         write.activeAt === undefined ? '' : String(write.activeAt.getTime()),
+        String((write.changedAt ?? new Date()).getTime()),
+        flag(write.changeRequired),
       ],
     });
     return written === 1;
@@ -120,6 +124,11 @@ export class RedisUserStore implements UserStore {
   async setRevoked(id: string, revoked: boolean, options?: StoreCallOptions): Promise<boolean> {
     options?.signal.throwIfAborted();
     return (await this.redis.eval(SET_REVOKED, { keys: [this.keys.user(id)], arguments: [flag(revoked)] })) === 1;
+  }
+
+  async setPasswordChangeRequired(id: string, required: boolean, options?: StoreCallOptions): Promise<boolean> {
+    options?.signal.throwIfAborted();
+    return (await this.redis.eval(SET_PASSWORD_CHANGE_REQUIRED, { keys: [this.keys.user(id)], arguments: [flag(required)] })) === 1;
   }
 
   async recordLogin(id: string, at: Date, options?: StoreCallOptions): Promise<void> {

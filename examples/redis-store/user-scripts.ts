@@ -8,7 +8,8 @@
  * KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size,
  * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is),
  * activeAt ms ('' for none: with it, write only while the account is neither revoked nor locked then,
- * and clear the counter, the lock history and any run-out lock in the same step).
+ * and clear the counter, the lock history and any run-out lock in the same step), changedAt ms and
+ * change required ('1'/'0'): a new password's time and flag (ignored on a rehash).
  */
 export const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -31,6 +32,7 @@ if ARGV[6] ~= '1' then
   if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+if ARGV[6] ~= '1' then redis.call('HSET', KEYS[1], 'passwordChangedAt', ARGV[8], 'passwordChangeRequired', ARGV[9]) end
 -- A reset lifts only the lockout's revocation; an administrator's (or one of unknown kind) stays.
 local revoked = redis.call('HGET', KEYS[1], 'isRevoked') == '1'
 if ARGV[5] == '1' and (not revoked or redis.call('HGET', KEYS[1], 'revokedBy') == 'lockout') then
@@ -112,16 +114,23 @@ end
 return 1
 `;
 
+/** KEYS: user. ARGV: required ('1'/'0'). Returns 0 for an unknown user. */
+export const SET_PASSWORD_CHANGE_REQUIRED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'passwordChangeRequired', ARGV[1])
+return 1
+`;
+
 /** KEYS: user. ARGV: ISO time. */
 export const RECORD_LOGIN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastLogin', ARGV[1]) end
 return 0
 `;
 
-/** KEYS: user, login. ARGV: id, login, hash ('' for none), has hash ('1'/'0'), remote, revoked. Returns 0 when the login is taken. */
+/** KEYS: user, login. ARGV: id, login, hash ('' for none), has hash ('1'/'0'), remote, revoked, now ms. Returns 0 when the login is taken. */
 export const CREATE_USER = `
 if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return 0 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'login', ARGV[2], 'isRemote', ARGV[5], 'isRevoked', ARGV[6], 'failedAttempts', '0', 'lockouts', '0')
-if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3]) end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3], 'passwordChangedAt', ARGV[7]) end
 return 1
 `;

@@ -44,6 +44,8 @@ export const DEFAULTS = deepFreeze({
   storeTimeoutMs: 5000,
   resetLinkCooldownSeconds: 60,
   maxPendingResetLinks: 100,
+  /** Of `resetRequiresChange`: a password an administrator sets is not a temporary one unless asked. */
+  resetRequiresChange: false,
   /** Of `createWorkerPoolHasher`: milliseconds one hashing job may run. */
   jobTimeoutMs: 60_000,
   /** Of `createWorkerPoolHasher`: queued jobs per worker when `maxQueue` is not given; `maxQueuePerKey` defaults to half the queue. */
@@ -63,6 +65,8 @@ export const OPTION_RANGES = deepFreeze({
   storeTimeoutMs: { min: 1, max: 600_000, integer: true, unit: 'ms' },
   resetLinkCooldownSeconds: { min: 0, max: 86_400, integer: false, unit: 's' },
   maxPendingResetLinks: { min: 1, max: 100_000, integer: true },
+  /** Off when unset (no default); fractions allowed, for tests and short-lived deployments. */
+  passwordMaxAgeDays: { min: 1 / 1440, max: 36_500, integer: false },
 } satisfies Record<string, OptionRange>) as { readonly [K in RangedOption]: OptionRange };
 
 /** The options `OPTION_RANGES` covers. */
@@ -77,7 +81,8 @@ export type RangedOption =
   | 'resetReuseRefusals'
   | 'storeTimeoutMs'
   | 'resetLinkCooldownSeconds'
-  | 'maxPendingResetLinks';
+  | 'maxPendingResetLinks'
+  | 'passwordMaxAgeDays';
 
 /** Freezes `value` and every object in it: a host must not change a default for everyone. */
 function deepFreeze<T extends object>(value: T): Readonly<T> {

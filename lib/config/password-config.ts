@@ -63,5 +63,8 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly resetLinkCooldownMs: number;
   readonly maxPendingResetLinks: number;
   readonly normalizeIdentifier: (value: string) => string;
+  /** Of `passwordMaxAgeDays`, in milliseconds; null when passwords never age. */
+  readonly passwordMaxAgeMs: number | null;
+  readonly resetRequiresChange: boolean;
   readonly http: HttpConfig<P> | undefined;
 }

@@ -25,6 +25,8 @@ export interface MemoryUser extends PasswordUser {
   readonly failedAttempts: number;
   readonly lockedUntil: Date | null;
   readonly revokedBy: RevocationKind | null;
+  readonly passwordChangedAt: Date | null;
+  readonly passwordChangeRequired: boolean;
 }
 
 /** What `MemoryUserStore.createUser` takes. Only `login` is required. */
@@ -37,6 +39,10 @@ export interface NewMemoryUser {
   /** Who revoked a user created revoked. Default `'admin'`. */
   readonly revokedBy?: RevocationKind;
   readonly email?: string | null;
+  /** When the password was set. Default now when `passwordHash` is given, else null. */
+  readonly passwordChangedAt?: Date | null;
+  /** Whether the password must be changed at the next sign-in. Default false. */
+  readonly passwordChangeRequired?: boolean;
 }
 
 interface Row {
@@ -70,6 +76,8 @@ export class MemoryUserStore implements UserStore {
       lastLogin: null,
       failedAttempts: 0,
       lockedUntil: null,
+      passwordChangedAt: input.passwordChangedAt !== undefined ? input.passwordChangedAt : input.passwordHash == null ? null : new Date(),
+      passwordChangeRequired: input.passwordChangeRequired ?? false,
     });
     this.#rows.set(id, { user, history: [], lockouts: 0 });
     this.#idsByLogin.set(user.login, id);
@@ -118,7 +126,9 @@ export class MemoryUserStore implements UserStore {
     const lift = write.reinstate && (!row.user.isRevoked || row.user.revokedBy === 'lockout');
     const reinstated = lift ? { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null } : {};
     if (lift) row.lockouts = 0;
-    this.#update(row, { passwordHash: write.passwordHash, ...reinstated });
+    // A new password (not a hash upgrade) has its own time, and leaves the change-required flag the write says.
+    const lifecycle = write.rehash === true ? {} : { passwordChangedAt: write.changedAt ?? new Date(), passwordChangeRequired: write.changeRequired === true };
+    this.#update(row, { passwordHash: write.passwordHash, ...reinstated, ...lifecycle });
     return true;
   }
 
@@ -165,6 +175,13 @@ export class MemoryUserStore implements UserStore {
     if (row === undefined) return false;
     if (!revoked) row.lockouts = 0;
     this.#update(row, revoked ? { isRevoked: true, revokedBy: 'admin' } : { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null });
+    return true;
+  }
+
+  setPasswordChangeRequired(id: string, required: boolean): boolean {
+    const row = this.#rows.get(id);
+    if (row === undefined) return false;
+    this.#update(row, { passwordChangeRequired: required });
     return true;
   }
 

@@ -82,11 +82,27 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
         `ALTER TABLE ${names.tokens} ADD COLUMN refusals integer NOT NULL DEFAULT 0 CHECK (refusals >= 0)`,
       ],
     },
+    {
+      // merge: renumber to 5
+      version: PASSWORD_LIFECYCLE_VERSION,
+      name: 'password set time, change required at next sign-in',
+      statements: [
+        // When the adapter last wrote the password (null for passwords written before: those age
+        // from when this migration was applied, see the user store's reads).
+        `ALTER TABLE ${names.state} ADD COLUMN password_changed_at timestamptz`,
+        `ALTER TABLE ${names.state} ADD COLUMN password_change_required boolean NOT NULL DEFAULT false`,
+      ],
+    },
   ];
 }
 
+/** The migration that added the password's time and the change-required flag (passwords older than it age from its `applied_at`). */
+// merge: renumber to 5
+export const PASSWORD_LIFECYCLE_VERSION = 3;
+
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 2;
+// merge: renumber to 5
+export const LATEST_SCHEMA_VERSION = 3;
 
 /** `CREATE TABLE IF NOT EXISTS` for the default users table, with the configured names. */
 export function defaultUsersTableStatement(names: ResolvedNames): string {

@@ -15,6 +15,7 @@ import type {
   SuccessfulAttemptOutcome,
   UserStore,
 } from '../types.ts';
+import { PASSWORD_LIFECYCLE_VERSION } from './migrations.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -28,6 +29,8 @@ export interface ManagedUser extends PasswordUser {
   readonly isSuperuser: boolean;
   readonly lastLogin: Date | null;
   readonly createdAt: Date | null;
+  readonly passwordChangedAt: Date | null;
+  readonly passwordChangeRequired: boolean;
 }
 
 /** Input of `PostgresUserStore.createUser`. */
@@ -41,6 +44,8 @@ export interface NewUser {
   readonly isRemote?: boolean;
   readonly isSuperuser?: boolean;
   readonly isRevoked?: boolean;
+  /** Whether the password must be changed at the next sign-in. Default false. */
+  readonly passwordChangeRequired?: boolean;
 }
 
 interface UserRow {
@@ -57,6 +62,8 @@ interface UserRow {
   is_superuser: boolean;
   last_login: Date | null;
   created_at: Date | null;
+  password_changed_at: Date | null;
+  password_change_required: boolean;
 }
 
 /** A PostgreSQL-backed `UserStore`. Create it with `createPostgresStores`. */
@@ -81,7 +88,11 @@ export class PostgresUserStore implements UserStore {
         ${orNull(c.email, 'text')}::text AS email, ${orNull(c.displayName, 'text')}::text AS display_name,
         ${c.isSuperuser === null ? 'false' : `coalesce(u.${c.isSuperuser}, false)`} AS is_superuser,
         coalesce(${orNull(c.lastLogin, 'timestamptz')}, s.last_login) AS last_login,
-        ${orNull(c.createdAt, 'timestamptz')} AS created_at
+        ${orNull(c.createdAt, 'timestamptz')} AS created_at,
+        -- A password the adapter never wrote (set before the migration, or by the host's own writes) ages from the migration.
+        CASE WHEN u.${c.passwordHash} IS NOT NULL THEN coalesce(s.password_changed_at,
+          (SELECT m.applied_at FROM ${names.migrations} m WHERE m.version = ${PASSWORD_LIFECYCLE_VERSION})) END AS password_changed_at,
+        coalesce(s.password_change_required, false) AS password_change_required
       FROM ${names.users} u LEFT JOIN ${names.state} s ON s.user_id = u.${c.id}::text`;
     const emailColumn = c.email;
     if (emailColumn !== null) {
@@ -142,6 +153,14 @@ export class PostgresUserStore implements UserStore {
     set(c.isSuperuser, input.isSuperuser, 'isSuperuser');
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const [inserted] = await this.#sql.query<{ id: string }>(`INSERT INTO ${this.#n.users} (${columns.join(', ')}) VALUES (${placeholders}) RETURNING ${c.id}::text AS id`, values);
+    // The password's time (and any change-required flag) goes to the state table, beside the user.
+    if (inserted !== undefined && (input.passwordHash !== null || input.passwordChangeRequired === true)) {
+      await this.#sql.query(`INSERT INTO ${this.#n.state} (user_id, password_changed_at, password_change_required) VALUES ($1, $2, $3)`, [
+        inserted.id,
+        input.passwordHash === null ? null : new Date(),
+        input.passwordChangeRequired === true,
+      ]);
+    }
     const user = inserted === undefined ? null : await this.findById(inserted.id);
     if (user === null) throw new Error('express-rbac-password/postgres: the inserted user could not be read back');
     return user;
@@ -178,6 +197,14 @@ export class PostgresUserStore implements UserStore {
         updated.uid,
         size,
       ]);
+      // A new password (not a hash upgrade): its time, and the change-required flag it leaves.
+      if (write.rehash !== true) {
+        await this.#sql.query(
+          `INSERT INTO ${state} (user_id, password_changed_at, password_change_required) VALUES ($1, $2, $3)
+            ON CONFLICT (user_id) DO UPDATE SET password_changed_at = EXCLUDED.password_changed_at, password_change_required = EXCLUDED.password_change_required`,
+          [updated.uid, write.changedAt ?? new Date(), write.changeRequired === true],
+        );
+      }
       // The right current password is a success: its clear commits with the write, never before a refused one.
       if (activeAt !== null) await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
       if (!write.reinstate) return true;
@@ -332,6 +359,22 @@ export class PostgresUserStore implements UserStore {
     return (row?.found ?? 0) > 0;
   }
 
+  /** Sets or clears the change-required flag (in the state table), in one statement. False for an unknown user. */
+  async setPasswordChangeRequired(id: string, required: boolean, options?: StoreCallOptions): Promise<boolean> {
+    const { users, state, col: c } = this.#n;
+    const [row] = await this.#sql.query<{ found: number }>(
+      `WITH u AS (SELECT ${c.id}::text AS uid FROM ${users} WHERE ${c.id} = $1),
+         flagged AS (
+           INSERT INTO ${state} (user_id, password_change_required) SELECT uid, $2::boolean FROM u
+           ON CONFLICT (user_id) DO UPDATE SET password_change_required = EXCLUDED.password_change_required
+         )
+       SELECT count(*)::int AS found FROM u`,
+      [id, required],
+      options?.signal,
+    );
+    return (row?.found ?? 0) > 0;
+  }
+
   /** Records a successful login time in the state table, and in the users table when `columns.lastLogin` is mapped. */
   async recordLogin(id: string, at: Date, options?: StoreCallOptions): Promise<void> {
     const { users, state, col: c } = this.#n;
@@ -364,5 +407,7 @@ function toUser(row: UserRow): ManagedUser {
     isSuperuser: row.is_superuser,
     lastLogin: row.last_login,
     createdAt: row.created_at,
+    passwordChangedAt: row.password_changed_at,
+    passwordChangeRequired: row.password_change_required,
   };
 }

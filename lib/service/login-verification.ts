@@ -13,6 +13,8 @@ import type { FailedAttempts } from './failed-attempts.ts';
 import type { ScheduleUpgrade } from './hash-upgrades.ts';
 import { isUnusableLogin } from './login-input.ts';
 import type { PasswordVerification } from './password-verification.ts';
+import { passwordChangeCause } from './password-age.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import type { LoginResult } from './results.ts';
 import type { ServiceParts } from './service-parts.ts';
 
@@ -22,10 +24,40 @@ export interface LoginVerificationDeps {
   readonly attempts: FailedAttempts;
   readonly revealAccountState: boolean;
   readonly upgradeLater: ScheduleUpgrade;
+  /** Of `passwordMaxAgeDays`; null when passwords never age. */
+  readonly passwordMaxAgeMs: number | null;
 }
 
-/** `retry`: whether a success that lost to a concurrent password write may start over once, judged on the new hash. */
+/** A login refusal, as `verifyLogin` answers it. */
+export type LoginRefusal = Extract<LoginResult, { ok: false }>;
+
+/** What the credential check found: the right password of an active local account, or the refusal. */
+export type CredentialCheck = { readonly ok: true; readonly user: PasswordUser; readonly normalized: string; readonly verified: VerifyOutcome } | LoginRefusal;
+
+/**
+ * `verifyLogin`: the credential check, then the password's age and change-required flag (told only
+ * to the right password: a wrong one was refused before), then the login is recorded.
+ */
 export async function verifyLogin(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
+  const checked = await verifyCredentials(deps, login, password, context, retry);
+  if (!checked.ok) return checked;
+  const { user, normalized, verified } = checked;
+  const now = deps.parts.now();
+  const cause = passwordChangeCause(user, now, deps.passwordMaxAgeMs);
+  // No session and no recorded login: the password must be changed first (the counter was cleared, as for any right password).
+  if (cause !== null) return { ok: false, reason: 'password-change-required', changeCause: cause, userId: user.id };
+  await deps.parts.call('userStore.recordLogin', (o) => deps.parts.users.recordLogin?.(user.id, now, o));
+  // The answer is decided: the upgrade runs after it, and never fails or delays it.
+  deps.upgradeLater(user, normalized, verified, 'login', context);
+  return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
+}
+
+/**
+ * The login check without its side effects on success (no recorded login, no upgrade): for
+ * `verifyLogin` and for a change of password by login and current password. `retry`: whether a
+ * success that lost to a concurrent password write may start over once, judged on the new hash.
+ */
+export async function verifyCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
   const { parts, verification, attempts, revealAccountState } = deps;
   const { users, call } = parts;
   const findByLogin = users.findByLogin;
@@ -58,7 +90,7 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
   if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) {
     // Ordered against concurrent failures: one that locked the account first wins.
     const outcome = await attempts.recordSuccess(user);
-    if (outcome === 'password-changed' && retry) return verifyLogin(deps, login, password, context, false);
+    if (outcome === 'password-changed' && retry) return verifyCredentials(deps, login, password, context, false);
     if (outcome !== 'ok') {
       // Only `revealAccountState` tells what the account is now; otherwise the answer needs no read.
       const fresh = revealAccountState && (outcome === 'revoked' || outcome === 'locked') ? await parts.findUser(user.id) : null;
@@ -66,19 +98,16 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
       return { ok: false, reason: 'invalid-credentials' };
     }
   }
-  await call('userStore.recordLogin', (o) => users.recordLogin?.(user.id, now, o));
-  // The answer is decided: the upgrade runs after it, and never fails or delays it.
-  deps.upgradeLater(user, normalized, verified, 'login', context);
-  return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
+  return { ok: true, user, normalized, verified };
 }
 
 /** A `locked` answer, with what a caller needs for `Retry-After`. */
-function lockedResult(lockedUntil: Date, now: Date): Extract<LoginResult, { ok: false }> {
+function lockedResult(lockedUntil: Date, now: Date): LoginRefusal {
   return { ok: false, reason: 'locked', lockedUntil, retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
 }
 
 /** What `revealAccountState` tells about a revoked or locked account, to any password. */
-function closedAccount(user: PasswordUser, now: Date): LoginResult {
+function closedAccount(user: PasswordUser, now: Date): LoginRefusal {
   if (isLocked(user, now) && !user.isRevoked) return lockedResult(user.lockedUntil as Date, now);
   return { ok: false, reason: 'revoked' };
 }

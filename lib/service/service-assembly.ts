@@ -40,6 +40,8 @@ export interface ServiceComponents<P extends Principal> {
   /** Self-service reset links, when `sendResetLink` is configured. */
   readonly links: SelfServiceLinks | undefined;
   readonly upgradeLater: ScheduleUpgrade;
+  /** Whether a password an administrator sets must be changed at the next sign-in. */
+  readonly resetRequiresChange: boolean;
 }
 
 export function assembleService<P extends Principal>(config: PasswordConfig<P>): ServiceComponents<P> {
@@ -77,7 +79,8 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
     enforcement: new PolicyEnforcement({ parts, policy, hasher, breached: config.breachedPasswords, verification, upgradeLater }),
     resetTokens,
     storeWrite: new PasswordStoreWrite({ parts, chain: hashing.chain, upgrades, historySize }),
-    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater },
+    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater, passwordMaxAgeMs: config.passwordMaxAgeMs },
+    resetRequiresChange: config.resetRequiresChange,
     links:
       send === undefined
         ? undefined
