@@ -15,7 +15,16 @@ import type {
 } from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_PASSWORD_CHANGE_REQUIRED, SET_REVOKED } from './user-scripts.ts';
+import {
+  CLEAR_FAILED_ATTEMPTS,
+  CREATE_USER,
+  RECORD_FAILED_ATTEMPT,
+  RECORD_LOGIN,
+  RECORD_SUCCESSFUL_ATTEMPT,
+  SET_PASSWORD,
+  SET_PASSWORD_CHANGE_REQUIRED,
+  SET_REVOKED,
+} from './user-scripts.ts';
 
 /** What `createUser` takes. */
 export interface NewRedisUser {

@@ -215,11 +215,20 @@ function resolvePasswordLifecycle<P extends Principal>(
   users: UserStore | undefined,
 ): { passwordMaxAgeMs: number | null; resetRequiresChange: boolean } {
   const problems = new OptionProblems();
-  const days = problems.attempt(() => (options.passwordMaxAgeDays === undefined ? null : numberOption('passwordMaxAgeDays', options.passwordMaxAgeDays, 0, OPTION_RANGES.passwordMaxAgeDays)), null);
+  const days = problems.attempt(
+    () => (options.passwordMaxAgeDays === undefined ? null : numberOption('passwordMaxAgeDays', options.passwordMaxAgeDays, 0, OPTION_RANGES.passwordMaxAgeDays)),
+    null,
+  );
   const resetRequiresChange = problems.attempt(() => booleanOption('resetRequiresChange', options.resetRequiresChange, DEFAULTS.resetRequiresChange), false);
   const missing = users !== undefined && typeof users.setPasswordChangeRequired !== 'function';
-  if (missing && days !== null) problems.add('passwordMaxAgeDays', 'missing-method', 'needs userStore.setPasswordChangeRequired() (a store that keeps passwordChangedAt); implement it or leave passwordMaxAgeDays unset.');
-  if (missing && resetRequiresChange) problems.add('resetRequiresChange', 'missing-method', 'needs userStore.setPasswordChangeRequired(); implement it or leave resetRequiresChange unset.');
+  if (missing && days !== null)
+    problems.add(
+      'passwordMaxAgeDays',
+      'missing-method',
+      'needs userStore.setPasswordChangeRequired() (a store that keeps passwordChangedAt); implement it or leave passwordMaxAgeDays unset.',
+    );
+  if (missing && resetRequiresChange)
+    problems.add('resetRequiresChange', 'missing-method', 'needs userStore.setPasswordChangeRequired(); implement it or leave resetRequiresChange unset.');
   problems.throwIfAny();
   return { passwordMaxAgeMs: days === null ? null : Math.round(days * DAY_MS), resetRequiresChange };
 }

@@ -110,6 +110,20 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     }),
   );
 
+  // No session: the login and the current password are the credential, checked as `verifyLogin`
+  // checks a sign-in. The way out of `password-change-required`, which starts no session.
+  if (service.changeWithLogin) {
+    router.post(
+      '/auth/change-password',
+      ...body('changePasswordWithLogin'),
+      handle(async (req, res) => {
+        const { login, current_password: current, password } = req.body as { login: string; current_password: string; password: string };
+        await service.changePasswordWithLogin(login, current, password, context(req));
+        res.status(200).json({ msg: 'The password has been changed' });
+      }),
+    );
+  }
+
   router.post(
     '/command/validate-password',
     ...body('validatePassword'),

@@ -77,6 +77,11 @@ export class PasswordService<P extends Principal = Principal> {
     return this.#c.checksBreachedPasswords;
   }
 
+  /** Whether the user store has `findByLogin`: the router mounts `POST /auth/change-password` (`changePasswordWithLogin`) only then. */
+  get changeWithLogin(): boolean {
+    return typeof this.#c.parts.users.findByLogin === 'function';
+  }
+
   /** Whether self-service reset (`sendResetLink`) is configured: the router mounts `POST /auth/forgot` only then. */
   get selfServiceReset(): { readonly byLogin: boolean; readonly byEmail: boolean } | null {
     if (this.#c.links === undefined) return null;
@@ -181,7 +186,6 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#changeVerified(user, current, verified, normalized, principal, context);
   }
 
-
   /**
    * `POST /auth/change-password`: changes a password with the login and the current password, no
    * session needed: the way out of `password-change-required`, and open to any local account
@@ -227,7 +231,8 @@ export class PasswordService<P extends Principal = Principal> {
         if (clearsWithWrite) await clearFirst();
         this.#c.enforcement.reject(user, reuse, context);
       }
-      written = (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, ...(principal === undefined ? {} : { actor: principal }), context })) !== null;
+      written =
+        (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, ...(principal === undefined ? {} : { actor: principal }), context })) !== null;
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
