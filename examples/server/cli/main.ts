@@ -56,6 +56,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: Record
     usage: 'revoke --login <login>',
     options: { login: { type: 'string' } },
   },
+  'require-change': {
+    summary: 'Make a user choose a new password at the next sign-in (the right password then starts no session until it is changed); their sessions end.',
+    usage: 'require-change --login <login>',
+    options: { login: { type: 'string' } },
+  },
   migrate: { summary: 'Create or upgrade the tables (the server also does this when it starts).', usage: 'migrate', options: {} },
   'purge-expired': { summary: 'Delete used, superseded and expired reset-token records and expired auth tokens.', usage: 'purge-expired', options: {} },
 };
@@ -156,7 +161,7 @@ export async function runCli(
       config,
       store,
       password,
-      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort },
+      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort, resetRequiresChange: config.resetRequiresChange },
       io,
     );
   } catch (error) {
@@ -217,6 +222,8 @@ interface AccountCommandFlags {
   readonly withResetToken: boolean;
   /** The public URL a link was built from when RBAC_PUBLIC_URL is unset (said on stderr). */
   readonly linkFromHostAndPort: string | undefined;
+  /** `RBAC_RESET_REQUIRES_CHANGE`: set-password sets a temporary password. */
+  readonly resetRequiresChange: boolean;
 }
 
 async function runAccountCommand(
@@ -267,6 +274,11 @@ async function runWithService(
         ? `The password of "${account.login}" was set, and its sessions and reset tokens were ended. The account stays revoked: an administrator revoked it; run unlock to reinstate it.`
         : `The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`,
     );
+    if (flags.resetRequiresChange) out(`It is a temporary password (RBAC_RESET_REQUIRES_CHANGE): "${account.login}" must choose a new one at the next sign-in.`);
+  } else if (name === 'require-change') {
+    await service.requirePasswordChange(account.id, null, CLI_CONTEXT);
+    await store.state.endSessions(account.id);
+    out(`"${account.login}" must choose a new password at the next sign-in; its sessions were ended.`);
   } else if (name === 'issue-reset-token') {
     printToken(await service.issueResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT));
   } else if (name === 'unlock' && flags.withResetToken) {

@@ -20,6 +20,8 @@ export async function referenceServiceOptions(config: ReferenceConfig, store: Re
     lockout: config.lockout,
     revealAccountState: config.revealAccountState,
     resetReuseRefusals: config.resetReuseRefusals,
+    resetRequiresChange: config.resetRequiresChange,
+    ...(config.passwordMaxAgeDays === undefined ? {} : { passwordMaxAgeDays: config.passwordMaxAgeDays }),
     bcryptCost: config.bcryptCost,
     legacyHashes: config.legacyHashes,
     policy: config.policy,
