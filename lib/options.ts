@@ -114,6 +114,14 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    */
   readonly sendResetLink?: SendResetLink;
   /**
+   * Days without a successful sign-in after which a local, non-superuser account is revoked
+   * (kind `'inactivity'`, the product's `account-expiry-days`): at its next sign-in attempt
+   * (answered as any revoked account) and by the sweep `expireInactiveAccounts`. An administrator's
+   * reinstate or reset is the way back. Never signed in: counted from the password's time, else
+   * the creation. Needs `userStore.findInactive` and `expireInactive`. Default unset: off.
+   */
+  readonly accountExpiryDays?: number;
+  /**
    * Days a password may be used. Once older (by the user's `passwordChangedAt`), the right
    * password answers `password-change-required` instead of signing in, until the user chooses a
    * new one. Needs `userStore.setPasswordChangeRequired` (the marker of a store that keeps

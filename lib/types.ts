@@ -46,7 +46,8 @@ export interface PasswordUser {
   readonly isRevoked: boolean;
   /**
    * Who revoked it, when `isRevoked` is true: `'lockout'` (failed attempts; a reset token lifts
-   * it) or `'admin'` (only an administrator's reinstate lifts it). Missing or null on a revoked
+   * it), `'admin'` (only an administrator's reinstate lifts it) or `'inactivity'` (`accountExpiryDays`;
+   * an administrator's reinstate or reset lifts it). Missing or null on a revoked
    * account reads as `'admin'`, the safe choice for stores that do not record the kind.
    */
   readonly revokedBy?: RevocationKind | null;
@@ -66,14 +67,22 @@ export interface PasswordUser {
    * `requirePasswordChange`, or a password set with `resetRequiresChange`). Missing means false.
    */
   readonly passwordChangeRequired?: boolean;
+  /** The last successful sign-in (`recordLogin`), or null when never. For `accountExpiryDays`. */
+  readonly lastLogin?: Date | null;
+  /** When the account was created, when the store knows. For `accountExpiryDays`, when there was never a sign-in nor a password time. */
+  readonly createdAt?: Date | null;
+  /** True for a superuser: never revoked for inactivity. Missing means false. */
+  readonly isSuperuser?: boolean;
 }
 
 /**
- * The two kinds of revocation. `'lockout'`: the failed-attempt lockout revoked the account, and
+ * The kinds of revocation. `'lockout'`: the failed-attempt lockout revoked the account, and
  * redeeming a reset token reinstates it. `'admin'`: an administrator revoked it, and only an
- * administrator's reinstate lifts it.
+ * administrator's reinstate lifts it. `'inactivity'`: `accountExpiryDays` revoked an account that
+ * had not signed in for that long; an administrator's reinstate lifts it, and so does a reset by an
+ * administrator (`setPasswordAsAdmin`, or a token an administrator issued), never a self-service one.
  */
-export type RevocationKind = 'lockout' | 'admin';
+export type RevocationKind = 'lockout' | 'admin' | 'inactivity';
 
 /** How an account reacts when its failed-attempt counter reaches the threshold. */
 export type LockoutAction =
@@ -126,6 +135,12 @@ export interface PasswordWrite {
    * the store decides this in the same atomic step as the write, from the state it holds then.
    */
   readonly reinstate: boolean;
+  /**
+   * With `reinstate`: also lift a revocation for inactivity (`revokedBy: 'inactivity'`), in the same
+   * atomic step. Set for a reset by an administrator (`setPasswordAsAdmin`, a token an administrator
+   * issued), the way back from `accountExpiryDays`. Stores without inactivity revocations ignore it.
+   */
+  readonly liftInactivity?: boolean;
   /**
    * True when the password itself is unchanged and only its hash is upgraded (a legacy hash
    * replaced after a successful sign-in). The store should then leave the history alone: the
@@ -273,6 +288,25 @@ export interface UserStore {
    * the users the store returns, and to honour `PasswordWrite.changedAt` and `changeRequired`.
    */
   setPasswordChangeRequired?(id: string, required: boolean, options?: StoreCallOptions): Awaitable<boolean>;
+
+  /**
+   * Optional; needed by `accountExpiryDays` (with `expireInactive`). Every user that is local, not
+   * revoked and (where the store knows) not a superuser, whose last activity is before `cutoff`:
+   * the last successful sign-in (`recordLogin`), else the password's time (`passwordChangedAt`),
+   * else the creation time. A user with none of the three is never inactive. A read: the sweep
+   * revokes each with `expireInactive`, which decides again atomically.
+   */
+  findInactive?(cutoff: Date, options?: StoreCallOptions): Awaitable<readonly PasswordUser[]>;
+
+  /**
+   * Optional; needed by `accountExpiryDays`. In one atomic step: when the user is local, not revoked,
+   * not a superuser (where the store knows) and its last activity (as `findInactive` judges it) is
+   * before `cutoff`, revoke it with `revokedBy: 'inactivity'` and answer true; otherwise change
+   * nothing and answer false (an unknown user too). N concurrent calls from any number of app
+   * instances revoke once: exactly one answers true. The users the store returns must then carry
+   * `lastLogin` (and `createdAt` where known), and `setRevoked(id, false)` lifts this kind too.
+   */
+  expireInactive?(id: string, cutoff: Date, options?: StoreCallOptions): Awaitable<boolean>;
 
   /** Optional. Records a successful login time (the product's `last_login`). */
   recordLogin?(id: string, at: Date, options?: StoreCallOptions): Awaitable<void>;

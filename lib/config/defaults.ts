@@ -67,6 +67,8 @@ export const OPTION_RANGES = deepFreeze({
   maxPendingResetLinks: { min: 1, max: 100_000, integer: true },
   /** Off when unset (no default); fractions allowed, for tests and short-lived deployments. */
   passwordMaxAgeDays: { min: 1 / 1440, max: 36_500, integer: false },
+  /** Off when unset (no default), like `passwordMaxAgeDays`. */
+  accountExpiryDays: { min: 1 / 1440, max: 36_500, integer: false },
 } satisfies Record<string, OptionRange>) as { readonly [K in RangedOption]: OptionRange };
 
 /** The options `OPTION_RANGES` covers. */
@@ -82,7 +84,8 @@ export type RangedOption =
   | 'storeTimeoutMs'
   | 'resetLinkCooldownSeconds'
   | 'maxPendingResetLinks'
-  | 'passwordMaxAgeDays';
+  | 'passwordMaxAgeDays'
+  | 'accountExpiryDays';
 
 /** Freezes `value` and every object in it: a host must not change a default for everyone. */
 function deepFreeze<T extends object>(value: T): Readonly<T> {

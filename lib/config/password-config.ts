@@ -66,5 +66,7 @@ export interface PasswordConfig<P extends Principal = Principal> {
   /** Of `passwordMaxAgeDays`, in milliseconds; null when passwords never age. */
   readonly passwordMaxAgeMs: number | null;
   readonly resetRequiresChange: boolean;
+  /** Of `accountExpiryDays`, in milliseconds; null when accounts never expire. */
+  readonly accountExpiryMs: number | null;
   readonly http: HttpConfig<P> | undefined;
 }

@@ -47,6 +47,7 @@ const SERVICE_KEYS = [
   'normalizeIdentifier',
   'passwordMaxAgeDays',
   'resetRequiresChange',
+  'accountExpiryDays',
 ] as const satisfies readonly (keyof PasswordServiceOptions)[];
 
 /**
@@ -74,7 +75,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     const suggestion = closestName(key, known);
     problems.add(key, 'unknown-option', `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
   }
-  const number = (name: Exclude<RangedOption, 'maxBcryptCost' | 'passwordMaxAgeDays'> & keyof PasswordServiceOptions, value: unknown): number =>
+  const number = (name: Exclude<RangedOption, 'maxBcryptCost' | 'passwordMaxAgeDays' | 'accountExpiryDays'> & keyof PasswordServiceOptions, value: unknown): number =>
     problems.attempt(() => numberOption(name, value, DEFAULTS[name], OPTION_RANGES[name]), DEFAULTS[name]);
   const fn = <T>(name: string, value: T | undefined): T | undefined => problems.attempt(() => functionOption(name, value), undefined);
 
@@ -134,6 +135,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
     normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
     ...lifecycle,
+    accountExpiryMs: problems.attempt(() => resolveAccountExpiry(options.accountExpiryDays, users), null),
     http: http?.resolve(problems),
   };
   problems.throwIfAny();
@@ -231,6 +233,17 @@ function resolvePasswordLifecycle<P extends Principal>(
     problems.add('resetRequiresChange', 'missing-method', 'needs userStore.setPasswordChangeRequired(); implement it or leave resetRequiresChange unset.');
   problems.throwIfAny();
   return { passwordMaxAgeMs: days === null ? null : Math.round(days * DAY_MS), resetRequiresChange };
+}
+
+/** `accountExpiryDays`: the store must find inactive accounts and revoke one atomically. */
+function resolveAccountExpiry(value: number | undefined, users: UserStore | undefined): number | null {
+  if (value === undefined) return null;
+  const days = numberOption('accountExpiryDays', value, 0, OPTION_RANGES.accountExpiryDays);
+  const missing = users === undefined ? [] : (['findInactive', 'expireInactive'] as const).filter((member) => typeof users[member] !== 'function');
+  if (missing.length > 0) {
+    optionError('accountExpiryDays', 'missing-method', `needs ${missing.map((m) => `userStore.${m}()`).join(' and ')}; implement ${missing.length > 1 ? 'them' : 'it'} or leave accountExpiryDays unset.`);
+  }
+  return Math.round(days * DAY_MS);
 }
 
 function resolveBreachChecker(value: BreachedPasswordChecker | undefined): BreachedPasswordChecker | undefined {

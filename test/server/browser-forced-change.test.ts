@@ -34,10 +34,13 @@ after(async () => {
   await running?.close();
 });
 
-const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
+/** The page's `document`, as far as these checks read it (the tests compile without the DOM library). */
+type PageDocument = { readonly activeElement: { readonly id: string } | null; readonly documentElement: { readonly scrollWidth: number } };
+
+const focusedId = (page: Page) => page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id ?? '');
 
 async function waitForFocus(page: Page, id: string): Promise<void> {
-  await page.waitForFunction((expected) => document.activeElement?.id === expected, id);
+  await page.waitForFunction((expected) => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id === expected, id);
 }
 
 describe('the change page: a password that must be changed before signing in, by keyboard', { skip, timeout: 180_000 }, () => {
@@ -78,7 +81,7 @@ describe('the change page: a password that must be changed before signing in, by
         assert.equal(await page.getByLabel('Current password').inputValue(), ALICE_PASSWORD, 'the current password is the one just typed');
         const box = await page.locator('#change-form button[type="submit"]').boundingBox();
         assert.ok(box !== null && box.x + box.width <= viewport.width, 'the button fits the width');
-        assert.ok(await page.evaluate((width) => document.documentElement.scrollWidth <= width, viewport.width), 'no sideways scrolling');
+        assert.ok(await page.evaluate((width) => (globalThis as unknown as { document: PageDocument }).document.documentElement.scrollWidth <= width, viewport.width), 'no sideways scrolling');
         await page.screenshot({ path: screenshotPath(`forced-change-${size}-before`), fullPage: true });
 
         // A password the policy refuses: explained, nothing changed.

@@ -143,7 +143,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     return parsed;
   };
   /** A variable for a library option: the library's default and range, so the two cannot drift. */
-  const option = (name: string, key: Exclude<RangedOption, 'passwordMaxAgeDays'> & keyof typeof DEFAULTS): number => {
+  const option = (name: string, key: Exclude<RangedOption, 'passwordMaxAgeDays' | 'accountExpiryDays'> & keyof typeof DEFAULTS): number => {
     const { min, max, integer } = OPTION_RANGES[key];
     return number(name, DEFAULTS[key], min, max, integer);
   };
