@@ -69,8 +69,10 @@ export interface PasswordUser {
   readonly passwordChangeRequired?: boolean;
   /** The last successful sign-in (`recordLogin`), or null when never. For `accountExpiryDays`. */
   readonly lastLogin?: Date | null;
-  /** When the account was created, when the store knows. For `accountExpiryDays`, when there was never a sign-in nor a password time. */
+  /** When the account was created, when the store knows. For `accountExpiryDays`. */
   readonly createdAt?: Date | null;
+  /** When an administrator last reinstated the account (`setRevoked(id, false)`), when the store records it. For `accountExpiryDays`. */
+  readonly reactivatedAt?: Date | null;
   /** True for a superuser: never revoked for inactivity. Missing means false. */
   readonly isSuperuser?: boolean;
 }
@@ -292,8 +294,9 @@ export interface UserStore {
   /**
    * Optional; needed by `accountExpiryDays` (with `expireInactive`). Every user that is local, not
    * revoked and (where the store knows) not a superuser, whose last activity is before `cutoff`:
-   * the last successful sign-in (`recordLogin`), else the password's time (`passwordChangedAt`),
-   * else the creation time. A user with none of the three is never inactive. A read: the sweep
+   * the latest of the last successful sign-in (`recordLogin`), the password's time
+   * (`passwordChangedAt`), the last reinstatement (`reactivatedAt`) and the creation time. A user
+   * with none of them is never inactive. A read: the sweep
    * revokes each with `expireInactive`, which decides again atomically.
    */
   findInactive?(cutoff: Date, options?: StoreCallOptions): Awaitable<readonly PasswordUser[]>;
@@ -304,7 +307,8 @@ export interface UserStore {
    * before `cutoff`, revoke it with `revokedBy: 'inactivity'` and answer true; otherwise change
    * nothing and answer false (an unknown user too). N concurrent calls from any number of app
    * instances revoke once: exactly one answers true. The users the store returns must then carry
-   * `lastLogin` (and `createdAt` where known), and `setRevoked(id, false)` lifts this kind too.
+   * `lastLogin` (and `createdAt` where known), and `setRevoked(id, false)` lifts this kind too and
+   * records `reactivatedAt` (the store's clock), so a reinstated account starts a new period.
    */
   expireInactive?(id: string, cutoff: Date, options?: StoreCallOptions): Awaitable<boolean>;
 

@@ -241,7 +241,11 @@ function resolveAccountExpiry(value: number | undefined, users: UserStore | unde
   const days = numberOption('accountExpiryDays', value, 0, OPTION_RANGES.accountExpiryDays);
   const missing = users === undefined ? [] : (['findInactive', 'expireInactive'] as const).filter((member) => typeof users[member] !== 'function');
   if (missing.length > 0) {
-    optionError('accountExpiryDays', 'missing-method', `needs ${missing.map((m) => `userStore.${m}()`).join(' and ')}; implement ${missing.length > 1 ? 'them' : 'it'} or leave accountExpiryDays unset.`);
+    optionError(
+      'accountExpiryDays',
+      'missing-method',
+      `needs ${missing.map((m) => `userStore.${m}()`).join(' and ')}; implement ${missing.length > 1 ? 'them' : 'it'} or leave accountExpiryDays unset.`,
+    );
   }
   return Math.round(days * DAY_MS);
 }

@@ -14,6 +14,6 @@ export interface CaseDefinition {
   /** True when the body fires concurrent calls; they go through `ctx.spread` to use both pairs. */
   readonly concurrent?: boolean;
   /** An optional `UserStore` member the case is about: without it, the case checks nothing (and says so). */
-  readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt' | 'setPasswordChangeRequired';
+  readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt' | 'setPasswordChangeRequired' | 'expireInactive';
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { FailedAttempts } from './failed-attempts.ts';
 import type { ScheduleUpgrade } from './hash-upgrades.ts';
 import { isUnusableLogin } from './login-input.ts';
 import type { PasswordVerification } from './password-verification.ts';
+import type { InactivityExpiry } from './inactivity-expiry.ts';
 import { passwordChangeCause } from './password-age.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import type { LoginResult } from './results.ts';
@@ -26,6 +27,8 @@ export interface LoginVerificationDeps {
   readonly upgradeLater: ScheduleUpgrade;
   /** Of `passwordMaxAgeDays`; null when passwords never age. */
   readonly passwordMaxAgeMs: number | null;
+  /** `accountExpiryDays`, when configured. */
+  readonly expiry: InactivityExpiry | null;
 }
 
 /** A login refusal, as `verifyLogin` answers it. */
@@ -68,10 +71,14 @@ export async function verifyCredentials(deps: LoginVerificationDeps, login: stri
   const now = parts.now();
   const usable = user !== null && !user.isRemote && user.passwordHash !== null;
   const closed = usable && (user.isRevoked || isLocked(user, now));
-  const verified = await verification.verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
-  if (!usable || closed) {
+  // Inactive for longer than accountExpiryDays: revoked now, before any password is compared, so
+  // every password gets a revoked account's answer. That store call stands in for the round trip below.
+  const expired = usable && !closed && deps.expiry !== null && deps.expiry.due(user, now) && (await deps.expiry.atSignIn(user, now, context));
+  const verified = await verification.verify(normalized, usable && !closed && !expired ? user.passwordHash : null, user?.id, hashOptionsOf(context));
+  if (!usable || closed || expired) {
     // The same store round trip a wrong password costs (on no user's id), so timing tells nothing.
-    await attempts.roundTrip();
+    if (!expired) await attempts.roundTrip();
+    if (expired && revealAccountState) return { ok: false, reason: 'revoked' };
     if (closed && revealAccountState) return closedAccount(user, now);
     return { ok: false, reason: 'invalid-credentials' };
   }

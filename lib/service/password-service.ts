@@ -27,9 +27,11 @@ import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
 import { verifyCredentials, verifyLogin } from './login-verification.ts';
 import { loginRefusalError } from './login-refusal.ts';
+import type { InactivitySweepResult } from './inactivity-expiry.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { isAbortedRedemption } from './store-call.ts';
 
+export type { InactivitySweepResult } from './inactivity-expiry.ts';
 export type { IssuedResetToken, LoginFailureReason, LoginResult, PasswordChangeCause, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 
 const log = createLogger('service');
@@ -47,6 +49,8 @@ interface PasswordCommit<P extends Principal> {
   readonly actor?: P;
   /** The new password is a temporary one: it must be changed at the next sign-in (`resetRequiresChange`). */
   readonly changeRequired?: boolean;
+  /** A reset by an administrator: also lifts a revocation for inactivity (the way back from `accountExpiryDays`). */
+  readonly liftInactivity?: boolean;
   readonly context: CallContext;
 }
 
@@ -125,7 +129,9 @@ export class PasswordService<P extends Principal = Principal> {
       await this.#c.resetTokens.payForRefusal(record, user.id);
       this.#c.enforcement.reject(user, reuse, context);
     }
-    const written = await this.#commitPassword(user, normalized, { via: 'reset', reinstate: true, redeem: record.id, context });
+    // A token an administrator issued is an administrator's reset: it also lifts an inactivity revocation.
+    const liftInactivity = record.issuedBy !== null;
+    const written = await this.#commitPassword(user, normalized, { via: 'reset', reinstate: true, liftInactivity, redeem: record.id, context });
     if (written === null) throw invalidToken();
     return written;
   }
@@ -140,7 +146,8 @@ export class PasswordService<P extends Principal = Principal> {
     const passwordHash = await hashWith(this.#c.hasher, normalized, hashOptionsOf(write.context));
     const late: Promise<unknown>[] = [];
     // A change of one's own password commits only on an account still active (issue 18: a concurrent failure may have locked it).
-    const store = () => this.#c.storeWrite.write(user, passwordHash, write.reinstate, write.current, late, write.via === 'change', write.changeRequired === true);
+    const store = () =>
+      this.#c.storeWrite.write(user, passwordHash, write.reinstate, write.current, late, write.via === 'change', write.changeRequired === true, write.liftInactivity === true);
     try {
       const written = write.redeem === undefined ? await store() : await this.#c.resetTokens.redeem(write.redeem, store, late);
       if (!written) return null;
@@ -161,7 +168,7 @@ export class PasswordService<P extends Principal = Principal> {
    */
   async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#c.storeWrite.revokeTokens(user.id);
-    const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra);
+    const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra, write.liftInactivity === true);
     await callPasswordChanged(this.#c.onPasswordChanged, user, write.via, write.context, write.actor);
     return { stillRevoked };
   }
@@ -309,7 +316,7 @@ export class PasswordService<P extends Principal = Principal> {
     await this.#c.enforcement.enforce(normalized, user, context, 'admin');
     // The store lifts only a lockout: an administrator's revocation stays.
     // With `resetRequiresChange`, the administrator's password is a temporary one.
-    const written = await this.#commitPassword(user, normalized, { via: 'admin', reinstate: true, changeRequired: this.#c.resetRequiresChange, context });
+    const written = await this.#commitPassword(user, normalized, { via: 'admin', reinstate: true, liftInactivity: true, changeRequired: this.#c.resetRequiresChange, context });
     if (written === null) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
     return written;
   }
@@ -317,6 +324,19 @@ export class PasswordService<P extends Principal = Principal> {
   /** @deprecated Renamed `setPasswordAsAdmin` (this name is `UserStore.setPassword`'s, which does something else); kept for hosts that call it. */
   setPassword(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
     return this.setPasswordAsAdmin(userId, password, context);
+  }
+
+  /**
+   * The inactivity sweep (`accountExpiryDays`, the product's `account-expiry-days`): revokes, with
+   * kind `'inactivity'`, every local non-superuser account whose last sign-in (never signed in: the
+   * password's time, else the creation) is more than `accountExpiryDays` before `now`, each in one
+   * atomic store step that a sign-in recorded meanwhile wins. Emits `account-expired` for each.
+   * `dryRun` reads only. Needs the option (and `userStore.findInactive`, `expireInactive`).
+   */
+  async expireInactiveAccounts(now: Date = this.#c.parts.now(), options: { readonly dryRun?: boolean } = {}, context: CallContext = {}): Promise<InactivitySweepResult> {
+    if (this.#c.expiry === null) throw new TypeError('express-rbac-password: expireInactiveAccounts needs the accountExpiryDays option.');
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('expireInactiveAccounts: now must be a valid Date');
+    return this.#c.expiry.sweep(now, options.dryRun === true, context);
   }
 
   /**

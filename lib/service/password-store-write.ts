@@ -42,6 +42,7 @@ export class PasswordStoreWrite {
     late: Promise<unknown>[],
     requireActive = false,
     changeRequired = false,
+    liftInactivity = false,
   ): Promise<boolean> {
     const { parts, upgrades, chain } = this.#deps;
     let previousHash = user.passwordHash;
@@ -56,7 +57,16 @@ export class PasswordStoreWrite {
           parts.users.setPassword(
             user.id,
             // A new password: its time, and the change-required flag it leaves (set only for an administrator's temporary one).
-            { passwordHash, previousHash: expected, historySize: this.#deps.historySize(), reinstate, ...activeAt, changedAt: parts.now(), changeRequired },
+            {
+              passwordHash,
+              previousHash: expected,
+              historySize: this.#deps.historySize(),
+              reinstate,
+              ...activeAt,
+              changedAt: parts.now(),
+              changeRequired,
+              ...(liftInactivity ? { liftInactivity } : {}),
+            },
             o,
           ),
         (pending) => late.push(pending),

@@ -8,6 +8,7 @@ import type { ResolvedPasswordPolicy } from '../policy/index.ts';
 import { ResetTokenCodec } from '../tokens/reset-token.ts';
 import type { Hasher, Principal } from '../types.ts';
 import { FailedAttempts } from './failed-attempts.ts';
+import { InactivityExpiry } from './inactivity-expiry.ts';
 import { HashUpgrades, type ScheduleUpgrade } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import type { LoginVerificationDeps } from './login-verification.ts';
@@ -40,6 +41,8 @@ export interface ServiceComponents<P extends Principal> {
   /** Self-service reset links, when `sendResetLink` is configured. */
   readonly links: SelfServiceLinks | undefined;
   readonly upgradeLater: ScheduleUpgrade;
+  /** `accountExpiryDays`, when configured. */
+  readonly expiry: InactivityExpiry | null;
   /** Whether a password an administrator sets must be changed at the next sign-in. */
   readonly resetRequiresChange: boolean;
 }
@@ -65,6 +68,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
     upgrades,
   });
   const send = config.sendResetLink;
+  const expiry = config.accountExpiryMs === null ? null : new InactivityExpiry(parts, config.accountExpiryMs);
   return {
     parts,
     permissions: config.authorizer,
@@ -79,7 +83,8 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>):
     enforcement: new PolicyEnforcement({ parts, policy, hasher, breached: config.breachedPasswords, verification, upgradeLater }),
     resetTokens,
     storeWrite: new PasswordStoreWrite({ parts, chain: hashing.chain, upgrades, historySize }),
-    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater, passwordMaxAgeMs: config.passwordMaxAgeMs },
+    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater, passwordMaxAgeMs: config.passwordMaxAgeMs, expiry },
+    expiry,
     resetRequiresChange: config.resetRequiresChange,
     links:
       send === undefined

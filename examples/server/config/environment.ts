@@ -39,6 +39,8 @@ export interface ReferenceConfig {
   readonly resetReuseRefusals: number;
   /** `RBAC_PASSWORD_MAX_AGE_DAYS`: days a password may be used before it must be changed; unset, never. */
   readonly passwordMaxAgeDays: number | undefined;
+  /** `RBAC_ACCOUNT_EXPIRY_DAYS` (the product's `account-expiry-days`): days without a sign-in after which a non-superuser is revoked; unset, never. */
+  readonly accountExpiryDays: number | undefined;
   /** `RBAC_RESET_REQUIRES_CHANGE`: a password an administrator sets (the CLI's `set-password`) must be changed at the next sign-in. */
   readonly resetRequiresChange: boolean;
   readonly bcryptCost: number;
@@ -102,6 +104,7 @@ export const KNOWN_VARIABLES = [
   'RBAC_RESET_REUSE_REFUSALS',
   'RBAC_PASSWORD_MAX_AGE_DAYS',
   'RBAC_RESET_REQUIRES_CHANGE',
+  'RBAC_ACCOUNT_EXPIRY_DAYS',
   'RBAC_BCRYPT_COST',
   'RBAC_LEGACY_HASHES',
   'RBAC_PASSWORD_POLICY',
@@ -234,6 +237,10 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
         ? undefined
         : number('RBAC_PASSWORD_MAX_AGE_DAYS', 0, OPTION_RANGES.passwordMaxAgeDays.min, OPTION_RANGES.passwordMaxAgeDays.max, false),
     resetRequiresChange: flag('RBAC_RESET_REQUIRES_CHANGE') ?? DEFAULTS.resetRequiresChange,
+    accountExpiryDays:
+      value('RBAC_ACCOUNT_EXPIRY_DAYS') === undefined
+        ? undefined
+        : number('RBAC_ACCOUNT_EXPIRY_DAYS', 0, OPTION_RANGES.accountExpiryDays.min, OPTION_RANGES.accountExpiryDays.max, false),
     bcryptCost: option('RBAC_BCRYPT_COST', 'bcryptCost'),
     legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),
     policy: Object.freeze(policy) as PasswordPolicySettings,

@@ -22,6 +22,7 @@ export async function referenceServiceOptions(config: ReferenceConfig, store: Re
     resetReuseRefusals: config.resetReuseRefusals,
     resetRequiresChange: config.resetRequiresChange,
     ...(config.passwordMaxAgeDays === undefined ? {} : { passwordMaxAgeDays: config.passwordMaxAgeDays }),
+    ...(config.accountExpiryDays === undefined ? {} : { accountExpiryDays: config.accountExpiryDays }),
     bcryptCost: config.bcryptCost,
     legacyHashes: config.legacyHashes,
     policy: config.policy,
