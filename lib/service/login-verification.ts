@@ -73,7 +73,7 @@ export async function verifyCredentials(deps: LoginVerificationDeps, login: stri
   const closed = usable && (user.isRevoked || isLocked(user, now));
   // Inactive for longer than accountExpiryDays: revoked now, before any password is compared, so
   // every password gets a revoked account's answer. That store call stands in for the round trip below.
-  const expired = usable && !closed && deps.expiry !== null && deps.expiry.due(user, now) && (await deps.expiry.atSignIn(user, now, context));
+  const expired = usable && !closed && (await expiredAtSignIn(deps.expiry, user, now, context));
   const verified = await verification.verify(normalized, usable && !closed && !expired ? user.passwordHash : null, user?.id, hashOptionsOf(context));
   if (!usable || closed || expired) {
     // The same store round trip a wrong password costs (on no user's id), so timing tells nothing.
@@ -106,6 +106,12 @@ export async function verifyCredentials(deps: LoginVerificationDeps, login: stri
     }
   }
   return { ok: true, user, normalized, verified };
+}
+
+/** Whether `accountExpiryDays` revokes `user` at this sign-in attempt (or a concurrent one just did). */
+async function expiredAtSignIn(expiry: InactivityExpiry | null, user: PasswordUser, now: Date, context: CallContext): Promise<boolean> {
+  if (expiry === null || !expiry.due(user, now)) return false;
+  return expiry.atSignIn(user, now, context);
 }
 
 /** A `locked` answer, with what a caller needs for `Retry-After`. */

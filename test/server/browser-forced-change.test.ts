@@ -81,7 +81,10 @@ describe('the change page: a password that must be changed before signing in, by
         assert.equal(await page.getByLabel('Current password').inputValue(), ALICE_PASSWORD, 'the current password is the one just typed');
         const box = await page.locator('#change-form button[type="submit"]').boundingBox();
         assert.ok(box !== null && box.x + box.width <= viewport.width, 'the button fits the width');
-        assert.ok(await page.evaluate((width) => (globalThis as unknown as { document: PageDocument }).document.documentElement.scrollWidth <= width, viewport.width), 'no sideways scrolling');
+        assert.ok(
+          await page.evaluate((width) => (globalThis as unknown as { document: PageDocument }).document.documentElement.scrollWidth <= width, viewport.width),
+          'no sideways scrolling',
+        );
         await page.screenshot({ path: screenshotPath(`forced-change-${size}-before`), fullPage: true });
 
         // A password the policy refuses: explained, nothing changed.
