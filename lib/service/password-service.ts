@@ -168,9 +168,9 @@ export class PasswordService<P extends Principal = Principal> {
    */
   async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#c.storeWrite.revokeTokens(user.id);
-    const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra, write.liftInactivity === true);
+    const result = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra, write.liftInactivity === true);
     await callPasswordChanged(this.#c.onPasswordChanged, user, write.via, write.context, write.actor);
-    return { stillRevoked };
+    return result;
   }
 
   /** `PUT /users/current/password`: the signed-in user changes their own password. */

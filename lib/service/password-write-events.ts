@@ -21,7 +21,7 @@ export function announcePasswordWrite(
   context: CallContext,
   extra: Record<string, unknown>,
   liftsInactivity = false,
-): { stillRevoked: boolean } {
+): { stillRevoked: boolean; revokedBy?: 'admin' | 'inactivity' } {
   // A change needs an active account; a reset or an administrator's set lifts a lockout, and an
   // administrator's reset also an inactivity revocation; an administrator's revocation stays.
   const kind = revocationOf(user);
@@ -41,7 +41,7 @@ export function announcePasswordWrite(
   // A reset also announces the clearing of a mere failure count; an administrator's set, a lift of a revocation or lock.
   const reinstated = user.isRevoked || isLocked(user, parts.now()) || (via === 'reset' && (user.failedAttempts ?? 0) > 0);
   if (via !== 'change' && !stillRevoked && reinstated) parts.emit('account-reinstated', user.id, null, context, { via, revokedBy: revocationOf(user), ...extra });
-  return { stillRevoked };
+  return stillRevoked ? { stillRevoked, revokedBy: kind === 'inactivity' ? 'inactivity' : 'admin' } : { stillRevoked };
 }
 
 /** Runs the host's `onPasswordChanged` with the acting principal, when there is one; its errors are logged, and the change stands. */

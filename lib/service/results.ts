@@ -30,6 +30,8 @@ export interface PasswordWriteResult {
    * reinstate lifts it. The password was set all the same.
    */
   readonly stillRevoked: boolean;
+  /** When `stillRevoked`: whose revocation stays, `'admin'` or `'inactivity'` (`accountExpiryDays`, lifted by an administrator's reset or reinstate). */
+  readonly revokedBy?: 'admin' | 'inactivity';
 }
 
 /**
