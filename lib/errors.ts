@@ -13,6 +13,8 @@ export const ERROR_KINDS = {
   'user-unauthenticated': 401,
   'user-revoked': 401,
   'user-locked': 401,
+  /** The right password of an account that must choose a new one first (`passwordMaxAgeDays`, `requirePasswordChange`). */
+  'password-change-required': 401,
   'permission-denied': 403,
   'invalid-token': 403,
   'not-found': 404,

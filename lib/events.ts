@@ -9,6 +9,10 @@ export type PasswordEventType =
   | 'account-locked'
   | 'account-revoked'
   | 'account-reinstated'
+  /** `accountExpiryDays` revoked an account that had not signed in for that long (`details.revokedBy: 'inactivity'`, `details.via`: `'sign-in'` or `'sweep'`). */
+  | 'account-expired'
+  /** An administrator asked the user to choose a new password at the next sign-in (`requirePasswordChange`). */
+  | 'password-change-required'
   | 'policy-rejected'
   | 'password-rehashed'
   | 'password-rehash-failed'
@@ -36,7 +40,7 @@ export interface PasswordEvent {
    * `POST /auth/forgot`), `expiresAt`, `outcome` (of a failed breach check),
    * `from`/`to` (hash scheme names), `reason`; `afterTimeout: true` on a password change that
    * committed after the store call had timed out (the client got 503); and `revokedBy`
-   * (`'lockout'` or `'admin'`) on `account-locked` (revoke mode), `account-revoked`,
+   * (`'lockout'`, `'admin'` or `'inactivity'`) on `account-locked` (revoke mode), `account-revoked`,
    * `account-reinstated` (the kind lifted), and on a `password-reset` / `password-changed` that
    * left an administrator's revocation in place (with `stillRevoked: true`).
    */

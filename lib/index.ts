@@ -9,6 +9,8 @@ export {
   type PasswordService,
   type IssuedResetToken,
   type LoginFailureReason,
+  type PasswordChangeCause,
+  type InactivitySweepResult,
   type PasswordWriteResult,
   type LoginResult,
   type LoginValidation,

@@ -124,6 +124,27 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * `publicUrl`, and `userStore.findByLogin` or `findByEmail`. Default none (admin-issued links only).
    */
   readonly sendResetLink?: SendResetLink;
+  /**
+   * Days without a successful sign-in after which a local, non-superuser account is revoked
+   * (kind `'inactivity'`, the product's `account-expiry-days`): at its next sign-in attempt
+   * (answered as any revoked account) and by the sweep `expireInactiveAccounts`. An administrator's
+   * reinstate or reset is the way back. Never signed in: counted from the password's time, else
+   * the creation. Needs `userStore.findInactive` and `expireInactive`. Default unset: off.
+   */
+  readonly accountExpiryDays?: number;
+  /**
+   * Days a password may be used. Once older (by the user's `passwordChangedAt`), the right
+   * password answers `password-change-required` instead of signing in, until the user chooses a
+   * new one. Needs `userStore.setPasswordChangeRequired` (the marker of a store that keeps
+   * `passwordChangedAt`). Default unset: passwords never age.
+   */
+  readonly passwordMaxAgeDays?: number;
+  /**
+   * When true, a password an administrator sets (`setPasswordAsAdmin`, the CLI's `set-password`)
+   * is a temporary one: the user must choose a new one at the next sign-in. Needs
+   * `userStore.setPasswordChangeRequired`. Default false.
+   */
+  readonly resetRequiresChange?: boolean;
   /** Seconds between two self-service links for one account. Default 60. */
   readonly resetLinkCooldownSeconds?: number;
   /** Self-service requests whose lookup and send may run at once; more are dropped (still answered 202). Default 100. */

@@ -46,7 +46,8 @@ export interface PasswordUser {
   readonly isRevoked: boolean;
   /**
    * Who revoked it, when `isRevoked` is true: `'lockout'` (failed attempts; a reset token lifts
-   * it) or `'admin'` (only an administrator's reinstate lifts it). Missing or null on a revoked
+   * it), `'admin'` (only an administrator's reinstate lifts it) or `'inactivity'` (`accountExpiryDays`;
+   * an administrator's reinstate or reset lifts it). Missing or null on a revoked
    * account reads as `'admin'`, the safe choice for stores that do not record the kind.
    */
   readonly revokedBy?: RevocationKind | null;
@@ -56,14 +57,34 @@ export interface PasswordUser {
   readonly lockedUntil?: Date | null;
   /** The stored email address, where self-service reset links go (`sendResetLink`). Missing or null: no mail. */
   readonly email?: string | null;
+  /**
+   * When the current password was set (by any write but a hash upgrade), for `passwordMaxAgeDays`.
+   * Missing or null: not known, and the password is never judged too old.
+   */
+  readonly passwordChangedAt?: Date | null;
+  /**
+   * True when the user must choose a new password before signing in again (an administrator's
+   * `requirePasswordChange`, or a password set with `resetRequiresChange`). Missing means false.
+   */
+  readonly passwordChangeRequired?: boolean;
+  /** The last successful sign-in (`recordLogin`), or null when never. For `accountExpiryDays`. */
+  readonly lastLogin?: Date | null;
+  /** When the account was created, when the store knows. For `accountExpiryDays`. */
+  readonly createdAt?: Date | null;
+  /** When an administrator last reinstated the account (`setRevoked(id, false)`), when the store records it. For `accountExpiryDays`. */
+  readonly reactivatedAt?: Date | null;
+  /** True for a superuser: never revoked for inactivity. Missing means false. */
+  readonly isSuperuser?: boolean;
 }
 
 /**
- * The two kinds of revocation. `'lockout'`: the failed-attempt lockout revoked the account, and
+ * The kinds of revocation. `'lockout'`: the failed-attempt lockout revoked the account, and
  * redeeming a reset token reinstates it. `'admin'`: an administrator revoked it, and only an
- * administrator's reinstate lifts it.
+ * administrator's reinstate lifts it. `'inactivity'`: `accountExpiryDays` revoked an account that
+ * had not signed in for that long; an administrator's reinstate lifts it, and so does a reset by an
+ * administrator (`setPasswordAsAdmin`, or a token an administrator issued), never a self-service one.
  */
-export type RevocationKind = 'lockout' | 'admin';
+export type RevocationKind = 'lockout' | 'admin' | 'inactivity';
 
 /** How an account reacts when its failed-attempt counter reaches the threshold. */
 export type LockoutAction =
@@ -117,6 +138,12 @@ export interface PasswordWrite {
    */
   readonly reinstate: boolean;
   /**
+   * With `reinstate`: also lift a revocation for inactivity (`revokedBy: 'inactivity'`), in the same
+   * atomic step. Set for a reset by an administrator (`setPasswordAsAdmin`, a token an administrator
+   * issued), the way back from `accountExpiryDays`. Stores without inactivity revocations ignore it.
+   */
+  readonly liftInactivity?: boolean;
+  /**
    * True when the password itself is unchanged and only its hash is upgraded (a legacy hash
    * replaced after a successful sign-in). The store should then leave the history alone: the
    * old hash is of the same password. A store that ignores this keeps one redundant entry.
@@ -134,6 +161,17 @@ export interface PasswordWrite {
    * `activeAt` (see there: the library then clears before the write, which narrows the race only).
    */
   readonly activeAt?: Date;
+  /**
+   * When the new password was set (the library's clock), on every write but a hash upgrade
+   * (`rehash`). Stores that keep `passwordChangedAt` record it in the same atomic step.
+   */
+  readonly changedAt?: Date;
+  /**
+   * On every write but a hash upgrade: the new value of `passwordChangeRequired`, in the same
+   * atomic step. True for a password an administrator set with `resetRequiresChange`; false for
+   * every other write, so choosing a new password clears the flag. A hash upgrade leaves it alone.
+   */
+  readonly changeRequired?: boolean;
 }
 
 /** What `UserStore.recordSuccessfulAttempt` is told: the hash the password was verified against, and the clock. */
@@ -244,6 +282,35 @@ export interface UserStore {
    * when the user does not exist.
    */
   setRevoked?(id: string, revoked: boolean, options?: StoreCallOptions): Awaitable<boolean>;
+
+  /**
+   * Optional; needed by `passwordMaxAgeDays`, `resetRequiresChange` and `requirePasswordChange`.
+   * Sets or clears the user's `passwordChangeRequired` flag; false when the user does not exist.
+   * Implementing it also promises to report `passwordChangeRequired` and `passwordChangedAt` on
+   * the users the store returns, and to honour `PasswordWrite.changedAt` and `changeRequired`.
+   */
+  setPasswordChangeRequired?(id: string, required: boolean, options?: StoreCallOptions): Awaitable<boolean>;
+
+  /**
+   * Optional; needed by `accountExpiryDays` (with `expireInactive`). Every user that is local, not
+   * revoked and (where the store knows) not a superuser, whose last activity is before `cutoff`:
+   * the latest of the last successful sign-in (`recordLogin`), the password's time
+   * (`passwordChangedAt`), the last reinstatement (`reactivatedAt`) and the creation time. A user
+   * with none of them is never inactive. A read: the sweep
+   * revokes each with `expireInactive`, which decides again atomically.
+   */
+  findInactive?(cutoff: Date, options?: StoreCallOptions): Awaitable<readonly PasswordUser[]>;
+
+  /**
+   * Optional; needed by `accountExpiryDays`. In one atomic step: when the user is local, not revoked,
+   * not a superuser (where the store knows) and its last activity (as `findInactive` judges it) is
+   * before `cutoff`, revoke it with `revokedBy: 'inactivity'` and answer true; otherwise change
+   * nothing and answer false (an unknown user too). N concurrent calls from any number of app
+   * instances revoke once: exactly one answers true. The users the store returns must then carry
+   * `lastLogin` (and `createdAt` where known), and `setRevoked(id, false)` lifts this kind too and
+   * records `reactivatedAt` (the store's clock), so a reinstated account starts a new period.
+   */
+  expireInactive?(id: string, cutoff: Date, options?: StoreCallOptions): Awaitable<boolean>;
 
   /** Optional. Records a successful login time (the product's `last_login`). */
   recordLogin?(id: string, at: Date, options?: StoreCallOptions): Awaitable<void>;

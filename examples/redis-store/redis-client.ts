@@ -4,4 +4,5 @@ export interface RedisLike {
   hGetAll(key: string): Promise<Record<string, string>>;
   get(key: string): Promise<string | null>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
+  sMembers(key: string): Promise<string[]>;
 }

@@ -7,6 +7,10 @@ export class RedisKeys {
   history(id: string): string {
     return `${this.prefix}user:${id}:history`;
   }
+  /** The ids of every user, for the inactivity sweep. */
+  get users(): string {
+    return `${this.prefix}users`;
+  }
   login(login: string): string {
     return `${this.prefix}login:${login}`;
   }

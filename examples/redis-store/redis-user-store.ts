@@ -15,7 +15,17 @@ import type {
 } from 'express-rbac-password';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_REVOKED } from './user-scripts.ts';
+import {
+  CLEAR_FAILED_ATTEMPTS,
+  CREATE_USER,
+  RECORD_FAILED_ATTEMPT,
+  RECORD_LOGIN,
+  RECORD_SUCCESSFUL_ATTEMPT,
+  EXPIRE_INACTIVE,
+  SET_PASSWORD,
+  SET_PASSWORD_CHANGE_REQUIRED,
+  SET_REVOKED,
+} from './user-scripts.ts';
 
 /** What `createUser` takes. */
 export interface NewRedisUser {
@@ -36,9 +46,14 @@ function toUser(fields: Record<string, string>): PasswordUser | null {
     isRemote: fields['isRemote'] === '1',
     isRevoked: fields['isRevoked'] === '1',
     // A revocation this store did not record the kind of is an administrator's.
-    revokedBy: fields['isRevoked'] === '1' ? (fields['revokedBy'] === 'lockout' ? 'lockout' : 'admin') : null,
+    revokedBy: fields['isRevoked'] === '1' ? (fields['revokedBy'] === 'lockout' || fields['revokedBy'] === 'inactivity' ? fields['revokedBy'] : 'admin') : null,
     failedAttempts: Number(fields['failedAttempts'] ?? 0),
     lockedUntil: fields['lockedUntil'] === undefined ? null : new Date(Number(fields['lockedUntil'])),
+    passwordChangedAt: fields['passwordChangedAt'] === undefined ? null : new Date(Number(fields['passwordChangedAt'])),
+    passwordChangeRequired: fields['passwordChangeRequired'] === '1',
+    lastLogin: fields['lastLoginMs'] === undefined ? null : new Date(Number(fields['lastLoginMs'])),
+    createdAt: fields['createdAt'] === undefined ? null : new Date(Number(fields['createdAt'])),
+    reactivatedAt: fields['reactivatedAt'] === undefined ? null : new Date(Number(fields['reactivatedAt'])),
   };
 }
 
@@ -52,8 +67,8 @@ export class RedisUserStore implements UserStore {
   async createUser(input: NewRedisUser): Promise<PasswordUser> {
     const id = randomUUID();
     const created = await this.redis.eval(CREATE_USER, {
-      keys: [this.keys.user(id), this.keys.login(input.login)],
-      arguments: [id, input.login, input.passwordHash ?? '', flag(input.passwordHash !== null), flag(input.isRemote), flag(input.isRevoked)],
+      keys: [this.keys.user(id), this.keys.login(input.login), this.keys.users],
+      arguments: [id, input.login, input.passwordHash ?? '', flag(input.passwordHash !== null), flag(input.isRemote), flag(input.isRevoked), String(Date.now())],
     });
     if (created !== 1) throw new Error(`a user with login ${input.login} exists already`);
     return (await this.findById(id)) as PasswordUser;
@@ -83,6 +98,9 @@ export class RedisUserStore implements UserStore {
         flag(write.reinstate),
         flag(write.rehash),
         write.activeAt === undefined ? '' : String(write.activeAt.getTime()),
+        String((write.changedAt ?? new Date()).getTime()),
+        flag(write.changeRequired),
+        flag(write.liftInactivity),
       ],
     });
     return written === 1;
@@ -119,11 +137,33 @@ export class RedisUserStore implements UserStore {
 
   async setRevoked(id: string, revoked: boolean, options?: StoreCallOptions): Promise<boolean> {
     options?.signal.throwIfAborted();
-    return (await this.redis.eval(SET_REVOKED, { keys: [this.keys.user(id)], arguments: [flag(revoked)] })) === 1;
+    return (await this.redis.eval(SET_REVOKED, { keys: [this.keys.user(id)], arguments: [flag(revoked), String(Date.now())] })) === 1;
+  }
+
+  async setPasswordChangeRequired(id: string, required: boolean, options?: StoreCallOptions): Promise<boolean> {
+    options?.signal.throwIfAborted();
+    return (await this.redis.eval(SET_PASSWORD_CHANGE_REQUIRED, { keys: [this.keys.user(id)], arguments: [flag(required)] })) === 1;
+  }
+
+  /** A read (every user, then a filter): the sweep revokes each with `expireInactive`, which decides atomically. */
+  async findInactive(cutoff: Date, options?: StoreCallOptions): Promise<PasswordUser[]> {
+    options?.signal.throwIfAborted();
+    const users = await Promise.all((await this.redis.sMembers(this.keys.users)).map((id) => this.findById(id, options)));
+    return users.filter((user): user is PasswordUser => {
+      if (user === null || user.isRemote || user.isRevoked) return false;
+      // The latest of sign-in, password time, reinstatement and creation (as EXPIRE_INACTIVE judges it).
+      const times = [user.lastLogin, user.passwordChangedAt, user.reactivatedAt, user.createdAt].filter((at): at is Date => at instanceof Date);
+      return times.length > 0 && Math.max(...times.map((at) => at.getTime())) < cutoff.getTime();
+    });
+  }
+
+  async expireInactive(id: string, cutoff: Date, options?: StoreCallOptions): Promise<boolean> {
+    options?.signal.throwIfAborted();
+    return (await this.redis.eval(EXPIRE_INACTIVE, { keys: [this.keys.user(id)], arguments: [String(cutoff.getTime())] })) === 1;
   }
 
   async recordLogin(id: string, at: Date, options?: StoreCallOptions): Promise<void> {
     options?.signal.throwIfAborted();
-    await this.redis.eval(RECORD_LOGIN, { keys: [this.keys.user(id)], arguments: [at.toISOString()] });
+    await this.redis.eval(RECORD_LOGIN, { keys: [this.keys.user(id)], arguments: [at.toISOString(), String(at.getTime())] });
   }
 }

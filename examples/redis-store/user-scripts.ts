@@ -8,7 +8,9 @@
  * KEYS: user, history. ARGV: new hash, previous hash, previous is null ('1'/'0'), history size,
  * reinstate ('1'/'0'), rehash ('1'/'0': the same password re-hashed, so the history stays as it is),
  * activeAt ms ('' for none: with it, write only while the account is neither revoked nor locked then,
- * and clear the counter, the lock history and any run-out lock in the same step).
+ * and clear the counter, the lock history and any run-out lock in the same step), changedAt ms and
+ * change required ('1'/'0'): a new password's time and flag (ignored on a rehash), lift inactivity
+ * ('1'/'0': with reinstate, an administrator's reset also lifts a revocation for inactivity).
  */
 export const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -31,9 +33,11 @@ if ARGV[6] ~= '1' then
   if size > 0 then redis.call('LTRIM', KEYS[2], 0, size - 1) else redis.call('DEL', KEYS[2]) end
 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
--- A reset lifts only the lockout's revocation; an administrator's (or one of unknown kind) stays.
+if ARGV[6] ~= '1' then redis.call('HSET', KEYS[1], 'passwordChangedAt', ARGV[8], 'passwordChangeRequired', ARGV[9]) end
+-- A reset lifts the lockout's revocation (an administrator's reset, ARGV[10], also one for inactivity); an administrator's (or one of unknown kind) stays.
 local revoked = redis.call('HGET', KEYS[1], 'isRevoked') == '1'
-if ARGV[5] == '1' and (not revoked or redis.call('HGET', KEYS[1], 'revokedBy') == 'lockout') then
+local kind = redis.call('HGET', KEYS[1], 'revokedBy')
+if ARGV[5] == '1' and (not revoked or kind == 'lockout' or (ARGV[10] == '1' and kind == 'inactivity')) then
   redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
   redis.call('HDEL', KEYS[1], 'lockedUntil', 'revokedBy')
 end
@@ -100,28 +104,55 @@ redis.call('HDEL', KEYS[1], 'lockedUntil')
 return 'ok'
 `;
 
-/** KEYS: user. ARGV: revoke ('1'/'0'). Revoking is an administrator's; reinstating clears either kind, counter, lock and lock history. */
+/** KEYS: user. ARGV: revoke ('1'/'0'), now ms. Revoking is an administrator's; reinstating clears any kind, counter, lock and lock history, and records the reinstatement's time. */
 export const SET_REVOKED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == '1' then
   redis.call('HSET', KEYS[1], 'isRevoked', '1', 'revokedBy', 'admin')
 else
-  redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0')
+  -- A reinstatement also starts a new period of accountExpiryDays.
+  redis.call('HSET', KEYS[1], 'isRevoked', '0', 'failedAttempts', '0', 'lockouts', '0', 'reactivatedAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'lockedUntil', 'revokedBy')
 end
 return 1
 `;
 
-/** KEYS: user. ARGV: ISO time. */
+/** KEYS: user. ARGV: required ('1'/'0'). Returns 0 for an unknown user. */
+export const SET_PASSWORD_CHANGE_REQUIRED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'passwordChangeRequired', ARGV[1])
+return 1
+`;
+
+/** KEYS: user. ARGV: ISO time, the same in ms. */
 export const RECORD_LOGIN = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastLogin', ARGV[1]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastLogin', ARGV[1], 'lastLoginMs', ARGV[2]) end
 return 0
 `;
 
-/** KEYS: user, login. ARGV: id, login, hash ('' for none), has hash ('1'/'0'), remote, revoked. Returns 0 when the login is taken. */
+/**
+ * KEYS: user. ARGV: cutoff ms. Revokes for inactivity ('inactivity') a local, active user last
+ * active (the latest of sign-in, password time, reinstatement, creation) before the cutoff; returns 1 then, else 0.
+ */
+export const EXPIRE_INACTIVE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local u = redis.call('HMGET', KEYS[1], 'isRemote', 'isRevoked', 'lastLoginMs', 'passwordChangedAt', 'reactivatedAt', 'createdAt')
+if u[1] == '1' or u[2] == '1' then return 0 end
+-- The latest of sign-in, password time, reinstatement and creation.
+local at = nil
+for i = 3, 6 do
+  if u[i] and (at == nil or tonumber(u[i]) > at) then at = tonumber(u[i]) end
+end
+if at == nil or at >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'isRevoked', '1', 'revokedBy', 'inactivity')
+return 1
+`;
+
+/** KEYS: user, login, users. ARGV: id, login, hash ('' for none), has hash ('1'/'0'), remote, revoked, now ms. Returns 0 when the login is taken. */
 export const CREATE_USER = `
 if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'login', ARGV[2], 'isRemote', ARGV[5], 'isRevoked', ARGV[6], 'failedAttempts', '0', 'lockouts', '0')
-if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3]) end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'login', ARGV[2], 'isRemote', ARGV[5], 'isRevoked', ARGV[6], 'failedAttempts', '0', 'lockouts', '0', 'createdAt', ARGV[7])
+redis.call('SADD', KEYS[3], ARGV[1])
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'passwordHash', ARGV[3], 'passwordChangedAt', ARGV[7]) end
 return 1
 `;

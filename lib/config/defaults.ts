@@ -44,6 +44,8 @@ export const DEFAULTS = deepFreeze({
   storeTimeoutMs: 5000,
   resetLinkCooldownSeconds: 60,
   maxPendingResetLinks: 100,
+  /** Of `resetRequiresChange`: a password an administrator sets is not a temporary one unless asked. */
+  resetRequiresChange: false,
   /** Of `createWorkerPoolHasher`: milliseconds one hashing job may run. */
   jobTimeoutMs: 60_000,
   /** Of `createWorkerPoolHasher`: queued jobs per worker when `maxQueue` is not given; `maxQueuePerKey` defaults to half the queue. */
@@ -75,6 +77,10 @@ export const OPTION_RANGES = deepFreeze({
   argon2MemoryCost: { min: 8, max: 1_048_576, integer: true },
   argon2TimeCost: { min: 1, max: 100, integer: true },
   argon2Parallelism: { min: 1, max: 64, integer: true },
+  /** Off when unset (no default); fractions allowed, for tests and short-lived deployments. */
+  passwordMaxAgeDays: { min: 1 / 1440, max: 36_500, integer: false },
+  /** Off when unset (no default), like `passwordMaxAgeDays`. */
+  accountExpiryDays: { min: 1 / 1440, max: 36_500, integer: false },
 } satisfies Record<string, OptionRange>) as { readonly [K in RangedOption]: OptionRange };
 
 /** The options `OPTION_RANGES` covers. */
@@ -92,7 +98,9 @@ export type RangedOption =
   | 'maxPendingResetLinks'
   | 'argon2MemoryCost'
   | 'argon2TimeCost'
-  | 'argon2Parallelism';
+  | 'argon2Parallelism'
+  | 'passwordMaxAgeDays'
+  | 'accountExpiryDays';
 
 /** Freezes `value` and every object in it: a host must not change a default for everyone. */
 function deepFreeze<T extends object>(value: T): Readonly<T> {

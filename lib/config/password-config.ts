@@ -68,5 +68,10 @@ export interface PasswordConfig<P extends Principal = Principal> {
   readonly normalizeIdentifier: (value: string) => string;
   /** Null: record no metrics or traces. */
   readonly telemetry: ResolvedTelemetry;
+  /** Of `passwordMaxAgeDays`, in milliseconds; null when passwords never age. */
+  readonly passwordMaxAgeMs: number | null;
+  readonly resetRequiresChange: boolean;
+  /** Of `accountExpiryDays`, in milliseconds; null when accounts never expire. */
+  readonly accountExpiryMs: number | null;
   readonly http: HttpConfig<P> | undefined;
 }

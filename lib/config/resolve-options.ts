@@ -48,6 +48,9 @@ const SERVICE_KEYS = [
   'maxPendingResetLinks',
   'normalizeIdentifier',
   'telemetry',
+  'passwordMaxAgeDays',
+  'resetRequiresChange',
+  'accountExpiryDays',
 ] as const satisfies readonly (keyof PasswordServiceOptions)[];
 
 /**
@@ -75,7 +78,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     const suggestion = closestName(key, known);
     problems.add(key, 'unknown-option', `is not an option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`} Known options: ${known.join(', ')}.`);
   }
-  const number = (name: Exclude<RangedOption, 'maxBcryptCost'> & keyof PasswordServiceOptions, value: unknown): number =>
+  const number = (name: Exclude<RangedOption, 'maxBcryptCost' | 'passwordMaxAgeDays' | 'accountExpiryDays'> & keyof PasswordServiceOptions, value: unknown): number =>
     problems.attempt(() => numberOption(name, value, DEFAULTS[name], OPTION_RANGES[name]), DEFAULTS[name]);
   const fn = <T>(name: string, value: T | undefined): T | undefined => problems.attempt(() => functionOption(name, value), undefined);
 
@@ -111,6 +114,7 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
       problems.add('sendResetLink', 'missing-method', 'needs userStore.findByLogin() or userStore.findByEmail() to find the account a request names.');
     }
   }
+  const lifecycle = problems.attempt(() => resolvePasswordLifecycle(options, users), { passwordMaxAgeMs: null, resetRequiresChange: false });
   const config: PasswordConfig<P> = {
     userStore: options.userStore,
     tokenStore: options.tokenStore,
@@ -136,6 +140,8 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
     maxPendingResetLinks: number('maxPendingResetLinks', options.maxPendingResetLinks),
     normalizeIdentifier: fn('normalizeIdentifier', options.normalizeIdentifier) ?? ((value) => value.normalize('NFC')),
     telemetry: problems.attempt(() => resolveTelemetry(options.telemetry), null),
+    ...lifecycle,
+    accountExpiryMs: problems.attempt(() => resolveAccountExpiry(options.accountExpiryDays, users), null),
     http: http?.resolve(problems),
   };
   problems.throwIfAny();
@@ -209,6 +215,47 @@ function resolveLockout<P extends Principal>(options: PasswordServiceOptions<P>,
   const initial = numberOption('lockout.initialDelaySeconds', lockout.initialDelaySeconds, DEFAULTS.lockoutInitialDelaySeconds, OPTION_RANGES.lockoutInitialDelaySeconds);
   const max = numberOption('lockout.maxDelaySeconds', lockout.maxDelaySeconds, DEFAULTS.lockoutMaxDelaySeconds, { ...OPTION_RANGES.lockoutMaxDelaySeconds, min: initial });
   return { threshold, action: { mode: 'temporary', baseMs: initial * 1000, maxMs: max * 1000 } };
+}
+
+const DAY_MS = 86_400_000;
+
+/** `passwordMaxAgeDays` and `resetRequiresChange`: both need a store that keeps the change-required flag and the password's time. */
+function resolvePasswordLifecycle<P extends Principal>(
+  options: PasswordServiceOptions<P>,
+  users: UserStore | undefined,
+): { passwordMaxAgeMs: number | null; resetRequiresChange: boolean } {
+  const problems = new OptionProblems();
+  const days = problems.attempt(
+    () => (options.passwordMaxAgeDays === undefined ? null : numberOption('passwordMaxAgeDays', options.passwordMaxAgeDays, 0, OPTION_RANGES.passwordMaxAgeDays)),
+    null,
+  );
+  const resetRequiresChange = problems.attempt(() => booleanOption('resetRequiresChange', options.resetRequiresChange, DEFAULTS.resetRequiresChange), false);
+  const missing = users !== undefined && typeof users.setPasswordChangeRequired !== 'function';
+  if (missing && days !== null)
+    problems.add(
+      'passwordMaxAgeDays',
+      'missing-method',
+      'needs userStore.setPasswordChangeRequired() (a store that keeps passwordChangedAt); implement it or leave passwordMaxAgeDays unset.',
+    );
+  if (missing && resetRequiresChange)
+    problems.add('resetRequiresChange', 'missing-method', 'needs userStore.setPasswordChangeRequired(); implement it or leave resetRequiresChange unset.');
+  problems.throwIfAny();
+  return { passwordMaxAgeMs: days === null ? null : Math.round(days * DAY_MS), resetRequiresChange };
+}
+
+/** `accountExpiryDays`: the store must find inactive accounts and revoke one atomically. */
+function resolveAccountExpiry(value: number | undefined, users: UserStore | undefined): number | null {
+  if (value === undefined) return null;
+  const days = numberOption('accountExpiryDays', value, 0, OPTION_RANGES.accountExpiryDays);
+  const missing = users === undefined ? [] : (['findInactive', 'expireInactive'] as const).filter((member) => typeof users[member] !== 'function');
+  if (missing.length > 0) {
+    optionError(
+      'accountExpiryDays',
+      'missing-method',
+      `needs ${missing.map((m) => `userStore.${m}()`).join(' and ')}; implement ${missing.length > 1 ? 'them' : 'it'} or leave accountExpiryDays unset.`,
+    );
+  }
+  return Math.round(days * DAY_MS);
 }
 
 function resolveBreachChecker(value: BreachedPasswordChecker | undefined): BreachedPasswordChecker | undefined {

@@ -5,12 +5,14 @@
 import { caseContext } from './case-context.ts';
 import type { CaseDefinition, CaseSettings } from './case-definition.ts';
 import { lockoutOrderCases } from './lockout-order-cases.ts';
+import { inactivityCases } from './inactivity-cases.ts';
+import { passwordLifecycleCases } from './password-lifecycle-cases.ts';
 import { revocationCases } from './revocation-cases.ts';
 import { tokenStoreCases } from './token-store-cases.ts';
 import type { ConformanceCase, ConformanceOptions, ConformanceStorePair, ConformanceStores, TestRegistrar } from './types.ts';
 import { userStoreCases } from './user-store-cases.ts';
 
-const ALL_CASES: readonly CaseDefinition[] = [...userStoreCases, ...tokenStoreCases, ...revocationCases, ...lockoutOrderCases];
+const ALL_CASES: readonly CaseDefinition[] = [...userStoreCases, ...tokenStoreCases, ...revocationCases, ...lockoutOrderCases, ...passwordLifecycleCases, ...inactivityCases];
 
 /** Every case id, in run order: for documentation and for building `skip` lists. */
 export const CONFORMANCE_CASE_IDS: readonly string[] = ALL_CASES.map((c) => c.id);

@@ -23,6 +23,8 @@ import { routeTelemetry } from '../telemetry/route-telemetry.ts';
 const log = createLogger('http');
 /** A token redeemed while an administrator had revoked the account: the password is set, the revocation stays. */
 const STILL_REVOKED_MSG = 'The password has been reset, but the account stays revoked: an administrator revoked it, and only an administrator can reinstate it';
+/** The same for an account revoked for inactivity (`accountExpiryDays`), reset with a self-service link. */
+const STILL_INACTIVE_MSG = 'The password has been reset, but the account stays revoked: it was not used for too long, and only an administrator can reinstate it';
 
 /** The router, with the service behind it (for `verifyLogin` and the other helpers). */
 export type PasswordRouter<P extends Principal = Principal> = Router & {
@@ -127,8 +129,8 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
     ...body('resetPassword'),
     handle(async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
-      const { stillRevoked } = await service.resetPassword(token, password, context(req));
-      res.status(200).json({ msg: stillRevoked ? STILL_REVOKED_MSG : 'The password has been reset' });
+      const { stillRevoked, revokedBy } = await service.resetPassword(token, password, context(req));
+      res.status(200).json({ msg: !stillRevoked ? 'The password has been reset' : revokedBy === 'inactivity' ? STILL_INACTIVE_MSG : STILL_REVOKED_MSG });
     }),
   );
 
@@ -143,6 +145,20 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
       res.status(200).json({ msg: 'The password has been changed' });
     }),
   );
+
+  // No session: the login and the current password are the credential, checked as `verifyLogin`
+  // checks a sign-in. The way out of `password-change-required`, which starts no session.
+  if (service.changeWithLogin) {
+    router.post(
+      '/auth/change-password',
+      ...body('changePasswordWithLogin'),
+      handle(async (req, res) => {
+        const { login, current_password: current, password } = req.body as { login: string; current_password: string; password: string };
+        await service.changePasswordWithLogin(login, current, password, context(req));
+        res.status(200).json({ msg: 'The password has been changed' });
+      }),
+    );
+  }
 
   router.post(
     '/command/validate-password',

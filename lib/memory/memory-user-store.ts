@@ -13,6 +13,7 @@ import type {
   SuccessfulAttemptOutcome,
   UserStore,
 } from '../types.ts';
+import { lastActivity } from '../service/inactivity-expiry.ts';
 import { warnIfProduction } from './production-warning.ts';
 
 /**
@@ -25,6 +26,11 @@ export interface MemoryUser extends PasswordUser {
   readonly failedAttempts: number;
   readonly lockedUntil: Date | null;
   readonly revokedBy: RevocationKind | null;
+  readonly passwordChangedAt: Date | null;
+  readonly passwordChangeRequired: boolean;
+  readonly createdAt: Date | null;
+  readonly reactivatedAt: Date | null;
+  readonly isSuperuser: boolean;
 }
 
 /** What `MemoryUserStore.createUser` takes. Only `login` is required. */
@@ -37,6 +43,16 @@ export interface NewMemoryUser {
   /** Who revoked a user created revoked. Default `'admin'`. */
   readonly revokedBy?: RevocationKind;
   readonly email?: string | null;
+  /** When the password was set. Default now when `passwordHash` is given, else null. */
+  readonly passwordChangedAt?: Date | null;
+  /** Whether the password must be changed at the next sign-in. Default false. */
+  readonly passwordChangeRequired?: boolean;
+  /** When the user was created (inactivity of a user who never signed in counts from here, or from the password's time). Default now. */
+  readonly createdAt?: Date;
+  /** Last successful sign-in. Default null (never). */
+  readonly lastLogin?: Date | null;
+  /** Superusers are never revoked for inactivity. Default false. */
+  readonly isSuperuser?: boolean;
 }
 
 interface Row {
@@ -67,9 +83,14 @@ export class MemoryUserStore implements UserStore {
       isRevoked: input.isRevoked ?? false,
       revokedBy: input.isRevoked === true ? (input.revokedBy ?? 'admin') : null,
       email: input.email ?? null,
-      lastLogin: null,
+      lastLogin: input.lastLogin ?? null,
+      createdAt: input.createdAt ?? new Date(),
+      reactivatedAt: null,
+      isSuperuser: input.isSuperuser ?? false,
       failedAttempts: 0,
       lockedUntil: null,
+      passwordChangedAt: input.passwordChangedAt !== undefined ? input.passwordChangedAt : input.passwordHash == null ? null : new Date(),
+      passwordChangeRequired: input.passwordChangeRequired ?? false,
     });
     this.#rows.set(id, { user, history: [], lockouts: 0 });
     this.#idsByLogin.set(user.login, id);
@@ -115,10 +136,14 @@ export class MemoryUserStore implements UserStore {
     if (write.previousHash !== null && write.historySize > 0 && write.rehash !== true) row.history.unshift(write.previousHash);
     row.history.length = Math.min(row.history.length, write.historySize);
     // An administrator's revocation outlives any reset: only their reinstate lifts it.
-    const lift = write.reinstate && (!row.user.isRevoked || row.user.revokedBy === 'lockout');
+    // An administrator's reset (liftInactivity) also lifts a revocation for inactivity.
+    const liftable = row.user.revokedBy === 'lockout' || (write.liftInactivity === true && row.user.revokedBy === 'inactivity');
+    const lift = write.reinstate && (!row.user.isRevoked || liftable);
     const reinstated = lift ? { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null } : {};
     if (lift) row.lockouts = 0;
-    this.#update(row, { passwordHash: write.passwordHash, ...reinstated });
+    // A new password (not a hash upgrade) has its own time, and leaves the change-required flag the write says.
+    const lifecycle = write.rehash === true ? {} : { passwordChangedAt: write.changedAt ?? new Date(), passwordChangeRequired: write.changeRequired === true };
+    this.#update(row, { passwordHash: write.passwordHash, ...reinstated, ...lifecycle });
     return true;
   }
 
@@ -164,7 +189,27 @@ export class MemoryUserStore implements UserStore {
     const row = this.#rows.get(id);
     if (row === undefined) return false;
     if (!revoked) row.lockouts = 0;
-    this.#update(row, revoked ? { isRevoked: true, revokedBy: 'admin' } : { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null });
+    // A reinstatement starts a new period for accountExpiryDays.
+    this.#update(row, revoked ? { isRevoked: true, revokedBy: 'admin' } : { isRevoked: false, revokedBy: null, failedAttempts: 0, lockedUntil: null, reactivatedAt: new Date() });
+    return true;
+  }
+
+  setPasswordChangeRequired(id: string, required: boolean): boolean {
+    const row = this.#rows.get(id);
+    if (row === undefined) return false;
+    this.#update(row, { passwordChangeRequired: required });
+    return true;
+  }
+
+  /** Local, active, non-superuser users whose last activity (sign-in, else password time, else creation) is before `cutoff`. */
+  findInactive(cutoff: Date): MemoryUser[] {
+    return this.listUsers().filter((user) => inactiveBefore(user, cutoff));
+  }
+
+  expireInactive(id: string, cutoff: Date): boolean {
+    const row = this.#rows.get(id);
+    if (row === undefined || !inactiveBefore(row.user, cutoff)) return false;
+    this.#update(row, { isRevoked: true, revokedBy: 'inactivity' });
     return true;
   }
 
@@ -181,6 +226,13 @@ export class MemoryUserStore implements UserStore {
 
 function result(user: MemoryUser, lockedNow: boolean): FailedAttemptResult {
   return { failedAttempts: user.failedAttempts, lockedNow, isRevoked: user.isRevoked, lockedUntil: user.lockedUntil };
+}
+
+/** Whether `user` may be revoked for inactivity at `cutoff`: local, active, not a superuser, last active before it. */
+function inactiveBefore(user: MemoryUser, cutoff: Date): boolean {
+  if (user.isRemote || user.isRevoked || user.isSuperuser) return false;
+  const at = lastActivity(user);
+  return at !== null && at < cutoff;
 }
 
 /** Why the account is closed at `now` (revoked, or a temporary lock still running), or null when it is active. */

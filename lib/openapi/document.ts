@@ -58,6 +58,11 @@ export interface OpenApiDocumentOptions {
    * the route is then not mounted, and not described.
    */
   readonly selfServiceReset?: boolean;
+  /**
+   * Whether the router serves `POST /auth/change-password` (the user store has `findByLogin`).
+   * Default true.
+   */
+  readonly changePasswordWithLogin?: boolean;
 }
 
 const DEFAULT_SECURITY_SCHEMES = {
@@ -147,6 +152,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
   const schemas: Record<string, object> = {
     ResetPasswordRequest: requestSchemas.resetPassword,
     ChangePasswordRequest: requestSchemas.changePassword,
+    ...(options.changePasswordWithLogin === false ? {} : { ChangePasswordWithLoginRequest: requestSchemas.changePasswordWithLogin }),
     ValidatePasswordRequest: requestSchemas.validatePassword,
     ValidateLoginRequest: requestSchemas.validateLogin,
     ...(options.selfServiceReset === true ? { ForgotPasswordRequest: requestSchemas.forgotPassword } : {}),
@@ -318,6 +324,29 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     },
   };
 
+  const changeWithLogin = {
+    '/auth/change-password': {
+      post: {
+        operationId: 'changePasswordWithLogin',
+        tags: ['passwords'],
+        summary: 'Change a password with the login and the current password (no session)',
+        description:
+          'The way out of `password-change-required` (a password older than `passwordMaxAgeDays`, or one an administrator asked to change), which starts no session; open to any local account, as it proves what a sign-in proves. An unknown login, a wrong current password and a revoked or locked account all answer the same 401 `user-unauthenticated` after the same work (with `revealAccountState`, `user-revoked` or `user-locked` as a sign-in tells them); a wrong current password counts toward the lockout. The policy, the breach check and the password history apply; the new password clears the change-required flag. It does not sign the user in.',
+        security: [],
+        requestBody: body('ChangePasswordWithLoginRequest'),
+        responses: {
+          '200': message('The password has been changed.'),
+          '400': error('Not JSON, not matching the schema, or breaking the password policy.', ['malformed-request', 'schema-violation', 'password-policy-violation']),
+          ...unauthenticated,
+          '409': error('The password was changed concurrently; retry.', ['conflict']),
+          ...tooLarge,
+          ...tooManyHashes,
+          ...serverErrors,
+        },
+      },
+    },
+  };
+
   const forgot = {
     '/auth/forgot': {
       post: {
@@ -353,7 +382,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     },
     servers: [{ url: options.serverUrl ?? '/rbac-api/v1', description: 'Where the host mounts the router.' }],
     tags: [{ name: 'passwords', description: 'Password reset, change and validation.' }],
-    paths: options.selfServiceReset === true ? { ...paths, ...forgot } : paths,
+    paths: { ...paths, ...(options.changePasswordWithLogin === false ? {} : changeWithLogin), ...(options.selfServiceReset === true ? forgot : {}) },
     components: {
       schemas,
       headers: {

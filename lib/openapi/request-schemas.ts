@@ -43,6 +43,18 @@ export const requestSchemas = {
       password,
     },
   },
+  /** `POST /auth/change-password` (when the user store has `findByLogin`) */
+  changePasswordWithLogin: {
+    title: 'ChangePasswordWithLoginRequest',
+    type: 'object',
+    additionalProperties: false,
+    required: ['login', 'current_password', 'password'],
+    properties: {
+      login: { type: 'string', minLength: 1, maxLength: 1024, description: 'The account’s login, exactly as stored.' },
+      current_password: { ...password, description: 'The account’s current password.' },
+      password,
+    },
+  },
   /** `POST /command/validate-password` */
   validatePassword: {
     title: 'ValidatePasswordRequest',

@@ -82,11 +82,34 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
         `ALTER TABLE ${names.tokens} ADD COLUMN refusals integer NOT NULL DEFAULT 0 CHECK (refusals >= 0)`,
       ],
     },
+    {
+      version: PASSWORD_LIFECYCLE_VERSION,
+      name: 'password set time, change required at next sign-in, revocation for inactivity',
+      statements: [
+        // When the adapter last wrote the password (null for passwords written before: those age
+        // from when this migration was applied, see the user store's reads).
+        `ALTER TABLE ${names.state} ADD COLUMN password_changed_at timestamptz`,
+        `ALTER TABLE ${names.state} ADD COLUMN password_change_required boolean NOT NULL DEFAULT false`,
+        // The last reinstatement: a reinstated account starts a new period of accountExpiryDays.
+        `ALTER TABLE ${names.state} ADD COLUMN reactivated_at timestamptz`,
+        // A third kind of revocation, 'inactivity' (accountExpiryDays). The check of version 2 has a
+        // name PostgreSQL chose (and may have shortened), so it is found by its definition.
+        `DO $$ DECLARE c text; BEGIN
+          FOR c IN SELECT conname FROM pg_constraint
+            WHERE conrelid = '${names.state}'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%revoked_by%'
+          LOOP EXECUTE format('ALTER TABLE ${names.state} DROP CONSTRAINT %I', c); END LOOP;
+        END $$`,
+        `ALTER TABLE ${names.state} ADD CONSTRAINT ${index('revoked_by_kind')} CHECK (revoked_by IN ('lockout', 'admin', 'inactivity'))`,
+      ],
+    },
   ];
 }
 
+/** The migration that added the password's time and the change-required flag (passwords older than it age from its `applied_at`). */
+export const PASSWORD_LIFECYCLE_VERSION = 3;
+
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 2;
+export const LATEST_SCHEMA_VERSION = 3;
 
 /** `CREATE TABLE IF NOT EXISTS` for the default users table, with the configured names. */
 export function defaultUsersTableStatement(names: ResolvedNames): string {

@@ -15,6 +15,7 @@ import type {
   SuccessfulAttemptOutcome,
   UserStore,
 } from '../types.ts';
+import { PASSWORD_LIFECYCLE_VERSION } from './migrations.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -28,6 +29,9 @@ export interface ManagedUser extends PasswordUser {
   readonly isSuperuser: boolean;
   readonly lastLogin: Date | null;
   readonly createdAt: Date | null;
+  readonly passwordChangedAt: Date | null;
+  readonly passwordChangeRequired: boolean;
+  readonly reactivatedAt: Date | null;
 }
 
 /** Input of `PostgresUserStore.createUser`. */
@@ -41,6 +45,8 @@ export interface NewUser {
   readonly isRemote?: boolean;
   readonly isSuperuser?: boolean;
   readonly isRevoked?: boolean;
+  /** Whether the password must be changed at the next sign-in. Default false. */
+  readonly passwordChangeRequired?: boolean;
 }
 
 interface UserRow {
@@ -57,6 +63,9 @@ interface UserRow {
   is_superuser: boolean;
   last_login: Date | null;
   created_at: Date | null;
+  password_changed_at: Date | null;
+  password_change_required: boolean;
+  reactivated_at: Date | null;
 }
 
 /** A PostgreSQL-backed `UserStore`. Create it with `createPostgresStores`. */
@@ -65,6 +74,10 @@ export class PostgresUserStore implements UserStore {
   readonly #n: ResolvedNames;
   /** The SELECT list and FROM clause shared by every read, computed once. */
   readonly #select: string;
+  /** The FROM clause alone: the users table joined to the state table. */
+  readonly #from: string;
+  /** The condition `accountExpiryDays` revokes on, with the cutoff's placeholder. */
+  readonly #inactive: (cutoff: string) => string;
 
   /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
   constructor(sql: SqlExecutor, names: ResolvedNames) {
@@ -72,17 +85,31 @@ export class PostgresUserStore implements UserStore {
     this.#n = names;
     const c = names.col;
     const orNull = (column: string | null, type: string) => (column === null ? `NULL::${type}` : `u.${column}`);
+    const lastLogin = `coalesce(${orNull(c.lastLogin, 'timestamptz')}, s.last_login)`;
+    // A password the adapter never wrote (set before the migration, or by the host's own writes) ages from the migration.
+    const passwordChangedAt = `CASE WHEN u.${c.passwordHash} IS NOT NULL THEN coalesce(s.password_changed_at,
+          (SELECT m.applied_at FROM ${names.migrations} m WHERE m.version = ${PASSWORD_LIFECYCLE_VERSION})) END`;
+    const createdAt = orNull(c.createdAt, 'timestamptz');
+    const isRemote = c.isRemote === null ? 'false' : `coalesce(u.${c.isRemote}, false)`;
+    const isSuperuser = c.isSuperuser === null ? 'false' : `coalesce(u.${c.isSuperuser}, false)`;
+    this.#from = `FROM ${names.users} u LEFT JOIN ${names.state} s ON s.user_id = u.${c.id}::text`;
+    // What accountExpiryDays may revoke: local, active, not a superuser, last active (sign-in, else password time, else creation) before $cutoff.
+    this.#inactive = (cutoff: string) =>
+      `NOT ${isRemote} AND NOT coalesce(u.${c.isRevoked}, false) AND NOT ${isSuperuser} AND greatest(${lastLogin}, ${passwordChangedAt}, s.reactivated_at, ${createdAt}) < ${cutoff}`;
     this.#select = `SELECT u.${c.id}::text AS id, u.${c.login}::text AS login, u.${c.passwordHash} AS password_hash,
-        ${c.isRemote === null ? 'false' : `coalesce(u.${c.isRemote}, false)`} AS is_remote,
+        ${isRemote} AS is_remote,
         coalesce(u.${c.isRevoked}, false) AS is_revoked,
         -- A revocation the adapter did not record (an older row, or the host's own write) is an administrator's.
         CASE WHEN coalesce(u.${c.isRevoked}, false) THEN coalesce(s.revoked_by, 'admin') END AS revoked_by,
         coalesce(s.failed_attempts, 0) AS failed_attempts, s.locked_until,
         ${orNull(c.email, 'text')}::text AS email, ${orNull(c.displayName, 'text')}::text AS display_name,
-        ${c.isSuperuser === null ? 'false' : `coalesce(u.${c.isSuperuser}, false)`} AS is_superuser,
-        coalesce(${orNull(c.lastLogin, 'timestamptz')}, s.last_login) AS last_login,
-        ${orNull(c.createdAt, 'timestamptz')} AS created_at
-      FROM ${names.users} u LEFT JOIN ${names.state} s ON s.user_id = u.${c.id}::text`;
+        ${isSuperuser} AS is_superuser,
+        ${lastLogin} AS last_login,
+        ${createdAt} AS created_at,
+        ${passwordChangedAt} AS password_changed_at,
+        coalesce(s.password_change_required, false) AS password_change_required,
+        s.reactivated_at
+      ${this.#from}`;
     const emailColumn = c.email;
     if (emailColumn !== null) {
       this.findByEmail = async (email, options) => {
@@ -142,6 +169,14 @@ export class PostgresUserStore implements UserStore {
     set(c.isSuperuser, input.isSuperuser, 'isSuperuser');
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const [inserted] = await this.#sql.query<{ id: string }>(`INSERT INTO ${this.#n.users} (${columns.join(', ')}) VALUES (${placeholders}) RETURNING ${c.id}::text AS id`, values);
+    // The password's time (and any change-required flag) goes to the state table, beside the user.
+    if (inserted !== undefined && (input.passwordHash !== null || input.passwordChangeRequired === true)) {
+      await this.#sql.query(`INSERT INTO ${this.#n.state} (user_id, password_changed_at, password_change_required) VALUES ($1, $2, $3)`, [
+        inserted.id,
+        input.passwordHash === null ? null : new Date(),
+        input.passwordChangeRequired === true,
+      ]);
+    }
     const user = inserted === undefined ? null : await this.findById(inserted.id);
     if (user === null) throw new Error('express-rbac-password/postgres: the inserted user could not be read back');
     return user;
@@ -178,13 +213,23 @@ export class PostgresUserStore implements UserStore {
         updated.uid,
         size,
       ]);
+      // A new password (not a hash upgrade): its time, and the change-required flag it leaves.
+      if (write.rehash !== true) {
+        await this.#sql.query(
+          `INSERT INTO ${state} (user_id, password_changed_at, password_change_required) VALUES ($1, $2, $3)
+            ON CONFLICT (user_id) DO UPDATE SET password_changed_at = EXCLUDED.password_changed_at, password_change_required = EXCLUDED.password_change_required`,
+          [updated.uid, write.changedAt ?? new Date(), write.changeRequired === true],
+        );
+      }
       // The right current password is a success: its clear commits with the write, never before a refused one.
       if (activeAt !== null) await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE user_id = $1`, [updated.uid]);
       if (!write.reinstate) return true;
       if (updated.revoked) {
         const [kind] = await this.#sql.query<{ revoked_by: string | null }>(`SELECT revoked_by FROM ${state} WHERE user_id = $1`, [updated.uid]);
-        // An administrator's revocation (or one of unknown kind) outlives any reset.
-        if (kind?.revoked_by !== 'lockout') return true;
+        // An administrator's revocation (or one of unknown kind) outlives any reset; one for
+        // inactivity yields to an administrator's reset (liftInactivity).
+        const liftable = kind?.revoked_by === 'lockout' || (write.liftInactivity === true && kind?.revoked_by === 'inactivity');
+        if (!liftable) return true;
         await this.#sql.query(`UPDATE ${users} SET ${c.isRevoked} = false WHERE ${c.id} = $1`, [id]);
       }
       await this.#sql.query(`UPDATE ${state} SET failed_attempts = 0, lockouts = 0, locked_until = NULL, revoked_by = NULL WHERE user_id = $1`, [updated.uid]);
@@ -322,11 +367,54 @@ export class PostgresUserStore implements UserStore {
          INSERT INTO ${state} (user_id, revoked_by) SELECT uid, 'admin' FROM u WHERE $2::boolean
          ON CONFLICT (user_id) DO UPDATE SET revoked_by = 'admin'
        ), cleared AS (
-         UPDATE ${state} s SET failed_attempts = 0, lockouts = 0, locked_until = NULL, revoked_by = NULL
-         FROM u WHERE s.user_id = u.uid AND NOT $2::boolean
+         -- A reinstatement also starts a new period of accountExpiryDays.
+         INSERT INTO ${state} (user_id, reactivated_at) SELECT uid, $3::timestamptz FROM u WHERE NOT $2::boolean
+         ON CONFLICT (user_id) DO UPDATE SET failed_attempts = 0, lockouts = 0, locked_until = NULL, revoked_by = NULL, reactivated_at = EXCLUDED.reactivated_at
        )
        SELECT count(*)::int AS found FROM u`,
-      [id, revoked],
+      [id, revoked, new Date()],
+      options?.signal,
+    );
+    return (row?.found ?? 0) > 0;
+  }
+
+  /** Local, active, non-superuser users last active before `cutoff` (ordered by login). */
+  async findInactive(cutoff: Date, options?: StoreCallOptions): Promise<ManagedUser[]> {
+    const rows = await this.#sql.query<UserRow>(`${this.#select} WHERE ${this.#inactive('$1::timestamptz')} ORDER BY u.${this.#n.col.login}`, [cutoff], options?.signal);
+    return rows.map(toUser);
+  }
+
+  /**
+   * Revokes the user for inactivity when it is still inactive, in one transaction. The user row is
+   * locked by the condition's own statement: a concurrent revocation (or an expiry by another
+   * instance) committed first makes the condition fail on the fresh row, so exactly one call revokes.
+   */
+  expireInactive(id: string, cutoff: Date, options?: StoreCallOptions): Promise<boolean> {
+    const { users, state, col: c } = this.#n;
+    return this.#sql.runInTransaction(async () => {
+      const [row] = await this.#sql.query<{ uid: string }>(
+        `SELECT u.${c.id}::text AS uid ${this.#from} WHERE u.${c.id} = $1 AND ${this.#inactive('$2::timestamptz')} FOR UPDATE OF u`,
+        [id, cutoff],
+      );
+      if (row === undefined) return false;
+      // Users first, then state: the order every writer takes.
+      await this.#sql.query(`UPDATE ${users} SET ${c.isRevoked} = true WHERE ${c.id} = $1 AND NOT coalesce(${c.isRevoked}, false)`, [id]);
+      await this.#sql.query(`INSERT INTO ${state} (user_id, revoked_by) VALUES ($1, 'inactivity') ON CONFLICT (user_id) DO UPDATE SET revoked_by = 'inactivity'`, [row.uid]);
+      return true;
+    }, options?.signal);
+  }
+
+  /** Sets or clears the change-required flag (in the state table), in one statement. False for an unknown user. */
+  async setPasswordChangeRequired(id: string, required: boolean, options?: StoreCallOptions): Promise<boolean> {
+    const { users, state, col: c } = this.#n;
+    const [row] = await this.#sql.query<{ found: number }>(
+      `WITH u AS (SELECT ${c.id}::text AS uid FROM ${users} WHERE ${c.id} = $1),
+         flagged AS (
+           INSERT INTO ${state} (user_id, password_change_required) SELECT uid, $2::boolean FROM u
+           ON CONFLICT (user_id) DO UPDATE SET password_change_required = EXCLUDED.password_change_required
+         )
+       SELECT count(*)::int AS found FROM u`,
+      [id, required],
       options?.signal,
     );
     return (row?.found ?? 0) > 0;
@@ -364,5 +452,8 @@ function toUser(row: UserRow): ManagedUser {
     isSuperuser: row.is_superuser,
     lastLogin: row.last_login,
     createdAt: row.created_at,
+    passwordChangedAt: row.password_changed_at,
+    passwordChangeRequired: row.password_change_required,
+    reactivatedAt: row.reactivated_at,
   };
 }

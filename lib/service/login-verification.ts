@@ -13,6 +13,9 @@ import type { FailedAttempts } from './failed-attempts.ts';
 import type { ScheduleUpgrade } from './hash-upgrades.ts';
 import { isUnusableLogin } from './login-input.ts';
 import type { PasswordVerification } from './password-verification.ts';
+import type { InactivityExpiry } from './inactivity-expiry.ts';
+import { passwordChangeCause } from './password-age.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import type { LoginResult } from './results.ts';
 import type { ServiceParts } from './service-parts.ts';
 
@@ -22,10 +25,42 @@ export interface LoginVerificationDeps {
   readonly attempts: FailedAttempts;
   readonly revealAccountState: boolean;
   readonly upgradeLater: ScheduleUpgrade;
+  /** Of `passwordMaxAgeDays`; null when passwords never age. */
+  readonly passwordMaxAgeMs: number | null;
+  /** `accountExpiryDays`, when configured. */
+  readonly expiry: InactivityExpiry | null;
 }
 
-/** `retry`: whether a success that lost to a concurrent password write may start over once, judged on the new hash. */
+/** A login refusal, as `verifyLogin` answers it. */
+export type LoginRefusal = Extract<LoginResult, { ok: false }>;
+
+/** What the credential check found: the right password of an active local account, or the refusal. */
+export type CredentialCheck = { readonly ok: true; readonly user: PasswordUser; readonly normalized: string; readonly verified: VerifyOutcome } | LoginRefusal;
+
+/**
+ * `verifyLogin`: the credential check, then the password's age and change-required flag (told only
+ * to the right password: a wrong one was refused before), then the login is recorded.
+ */
 export async function verifyLogin(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
+  const checked = await verifyCredentials(deps, login, password, context, retry);
+  if (!checked.ok) return checked;
+  const { user, normalized, verified } = checked;
+  const now = deps.parts.now();
+  const cause = passwordChangeCause(user, now, deps.passwordMaxAgeMs);
+  // No session and no recorded login: the password must be changed first (the counter was cleared, as for any right password).
+  if (cause !== null) return { ok: false, reason: 'password-change-required', changeCause: cause, userId: user.id };
+  await deps.parts.call('userStore.recordLogin', (o) => deps.parts.users.recordLogin?.(user.id, now, o));
+  // The answer is decided: the upgrade runs after it, and never fails or delays it.
+  deps.upgradeLater(user, normalized, verified, 'login', context);
+  return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
+}
+
+/**
+ * The login check without its side effects on success (no recorded login, no upgrade): for
+ * `verifyLogin` and for a change of password by login and current password. `retry`: whether a
+ * success that lost to a concurrent password write may start over once, judged on the new hash.
+ */
+export async function verifyCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
   const { parts, verification, attempts, revealAccountState } = deps;
   const { users, call } = parts;
   const findByLogin = users.findByLogin;
@@ -36,10 +71,14 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
   const now = parts.now();
   const usable = user !== null && !user.isRemote && user.passwordHash !== null;
   const closed = usable && (user.isRevoked || isLocked(user, now));
-  const verified = await verification.verify(normalized, usable && !closed ? user.passwordHash : null, user?.id, hashOptionsOf(context));
-  if (!usable || closed) {
+  // Inactive for longer than accountExpiryDays: revoked now, before any password is compared, so
+  // every password gets a revoked account's answer. That store call stands in for the round trip below.
+  const expired = usable && !closed && (await expiredAtSignIn(deps.expiry, user, now, context));
+  const verified = await verification.verify(normalized, usable && !closed && !expired ? user.passwordHash : null, user?.id, hashOptionsOf(context));
+  if (!usable || closed || expired) {
     // The same store round trip a wrong password costs (on no user's id), so timing tells nothing.
-    await attempts.roundTrip();
+    if (!expired) await attempts.roundTrip();
+    if (expired && revealAccountState) return { ok: false, reason: 'revoked' };
     if (closed && revealAccountState) return closedAccount(user, now);
     return { ok: false, reason: 'invalid-credentials' };
   }
@@ -58,7 +97,7 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
   if ((user.failedAttempts ?? 0) > 0 || user.lockedUntil != null) {
     // Ordered against concurrent failures: one that locked the account first wins.
     const outcome = await attempts.recordSuccess(user);
-    if (outcome === 'password-changed' && retry) return verifyLogin(deps, login, password, context, false);
+    if (outcome === 'password-changed' && retry) return verifyCredentials(deps, login, password, context, false);
     if (outcome !== 'ok') {
       // Only `revealAccountState` tells what the account is now; otherwise the answer needs no read.
       const fresh = revealAccountState && (outcome === 'revoked' || outcome === 'locked') ? await parts.findUser(user.id) : null;
@@ -66,19 +105,22 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
       return { ok: false, reason: 'invalid-credentials' };
     }
   }
-  await call('userStore.recordLogin', (o) => users.recordLogin?.(user.id, now, o));
-  // The answer is decided: the upgrade runs after it, and never fails or delays it.
-  deps.upgradeLater(user, normalized, verified, 'login', context);
-  return { ok: true, user, credential: credentialStamp(user.passwordHash as string) };
+  return { ok: true, user, normalized, verified };
+}
+
+/** Whether `accountExpiryDays` revokes `user` at this sign-in attempt (or a concurrent one just did). */
+async function expiredAtSignIn(expiry: InactivityExpiry | null, user: PasswordUser, now: Date, context: CallContext): Promise<boolean> {
+  if (expiry === null || !expiry.due(user, now)) return false;
+  return expiry.atSignIn(user, now, context);
 }
 
 /** A `locked` answer, with what a caller needs for `Retry-After`. */
-function lockedResult(lockedUntil: Date, now: Date): Extract<LoginResult, { ok: false }> {
+function lockedResult(lockedUntil: Date, now: Date): LoginRefusal {
   return { ok: false, reason: 'locked', lockedUntil, retryAfterSeconds: retryAfterSeconds(lockedUntil, now) };
 }
 
 /** What `revealAccountState` tells about a revoked or locked account, to any password. */
-function closedAccount(user: PasswordUser, now: Date): LoginResult {
+function closedAccount(user: PasswordUser, now: Date): LoginRefusal {
   if (isLocked(user, now) && !user.isRevoked) return lockedResult(user.lockedUntil as Date, now);
   return { ok: false, reason: 'revoked' };
 }

@@ -25,14 +25,18 @@ import { mayCreateUsers, parseUserId, requireActiveCaller } from './callers.ts';
 import type { IssuedResetToken, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
-import { verifyLogin } from './login-verification.ts';
+import { verifyCredentials, verifyLogin } from './login-verification.ts';
+import { loginRefusalError } from './login-refusal.ts';
+import type { InactivitySweepResult } from './inactivity-expiry.ts';
+import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { isAbortedRedemption } from './store-call.ts';
 import { parseHandle, type OutstandingResetToken } from './outstanding-reset-tokens.ts';
 import { outcomeOfError } from '../telemetry/outcomes.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 
-export type { IssuedResetToken, LoginFailureReason, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 export type { OutstandingResetToken, ResetTokenKind } from './outstanding-reset-tokens.ts';
+export type { InactivitySweepResult } from './inactivity-expiry.ts';
+export type { IssuedResetToken, LoginFailureReason, LoginResult, PasswordChangeCause, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 
 const log = createLogger('service');
 
@@ -47,6 +51,10 @@ interface PasswordCommit<P extends Principal> {
   readonly current?: string;
   /** The acting principal, when there is one (a change): handed to `onPasswordChanged`. */
   readonly actor?: P;
+  /** The new password is a temporary one: it must be changed at the next sign-in (`resetRequiresChange`). */
+  readonly changeRequired?: boolean;
+  /** A reset by an administrator: also lifts a revocation for inactivity (the way back from `accountExpiryDays`). */
+  readonly liftInactivity?: boolean;
   readonly context: CallContext;
 }
 
@@ -75,6 +83,11 @@ export class PasswordService<P extends Principal = Principal> {
   /** Whether a `breachedPasswords` checker is configured (UIs then list the `password-breached` rule). */
   get checksBreachedPasswords(): boolean {
     return this.#c.checksBreachedPasswords;
+  }
+
+  /** Whether the user store has `findByLogin`: the router mounts `POST /auth/change-password` (`changePasswordWithLogin`) only then. */
+  get changeWithLogin(): boolean {
+    return typeof this.#c.parts.users.findByLogin === 'function';
   }
 
   /** Whether self-service reset (`sendResetLink`) is configured: the router mounts `POST /auth/forgot` only then. */
@@ -121,7 +134,9 @@ export class PasswordService<P extends Principal = Principal> {
       await this.#c.resetTokens.payForRefusal(record, user.id);
       this.#c.enforcement.reject(user, reuse, context);
     }
-    const written = await this.#commitPassword(user, normalized, { via: 'reset', reinstate: true, redeem: record.id, context });
+    // A token an administrator issued is an administrator's reset: it also lifts an inactivity revocation.
+    const liftInactivity = record.issuedBy !== null;
+    const written = await this.#commitPassword(user, normalized, { via: 'reset', reinstate: true, liftInactivity, redeem: record.id, context });
     if (written === null) throw invalidToken();
     return written;
   }
@@ -136,7 +151,8 @@ export class PasswordService<P extends Principal = Principal> {
     const passwordHash = await hashWith(this.#c.hasher, normalized, hashOptionsOf(write.context));
     const late: Promise<unknown>[] = [];
     // A change of one's own password commits only on an account still active (issue 18: a concurrent failure may have locked it).
-    const store = () => this.#c.storeWrite.write(user, passwordHash, write.reinstate, write.current, late, write.via === 'change');
+    const store = () =>
+      this.#c.storeWrite.write(user, passwordHash, write.reinstate, write.current, late, write.via === 'change', write.changeRequired === true, write.liftInactivity === true);
     try {
       const written = write.redeem === undefined ? await store() : await this.#c.resetTokens.redeem(write.redeem, store, late);
       if (!written) return null;
@@ -158,11 +174,11 @@ export class PasswordService<P extends Principal = Principal> {
    */
   async #afterCommit(user: PasswordUser, write: PasswordCommit<P>, extra: Record<string, unknown> = {}): Promise<PasswordWriteResult> {
     await this.#c.storeWrite.revokeTokens(user.id);
-    const { stillRevoked } = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra);
+    const result = announcePasswordWrite(this.#c.parts, user, write.via, write.context, extra, write.liftInactivity === true);
     await callPasswordChanged(this.#c.onPasswordChanged, user, write.via, write.context, write.actor);
     // On a later turn, so after the answer; a failed notice never undoes the write.
     this.#c.notices?.schedule(user, write.via, write.context);
-    return { stillRevoked };
+    return result;
   }
 
   /** `PUT /users/current/password`: the signed-in user changes their own password. */
@@ -182,6 +198,35 @@ export class PasswordService<P extends Principal = Principal> {
       if (failure !== null && !failure.lockedNow) assertAccountActive(failure, this.#c.parts.now());
       throw new PasswordApiError('permission-denied', 'The current password is incorrect');
     }
+    await this.#changeVerified(user, current, verified, normalized, principal, context);
+  }
+
+  /**
+   * `POST /auth/change-password`: changes a password with the login and the current password, no
+   * session needed: the way out of `password-change-required`, and open to any local account
+   * (it proves what a sign-in proves). The login check is `verifyLogin`'s: an unknown login, a
+   * wrong password, a revoked or locked account all answer 401 `user-unauthenticated` after the
+   * same work (with `revealAccountState`, `user-revoked` / `user-locked` as `verifyLogin` tells
+   * them), and a wrong password counts toward the lockout. Then the rules, the breach check and
+   * the history apply as on `changePassword`; the new password clears the change-required flag.
+   */
+  async changePasswordWithLogin(login: string, currentPassword: string, password: string, context: CallContext = {}): Promise<void> {
+    const checked = await verifyCredentials(this.#c.login, login, currentPassword, context, true);
+    if (!checked.ok) throw loginRefusalError(checked);
+    const { user } = checked;
+    const normalized = normalizePassword(password);
+    this.#c.enforcement.enforceRules(normalized, user, context);
+    await this.#c.enforcement.enforceBreach(normalized, user, context);
+    await this.#changeVerified(user, checked.normalized, checked.verified, normalized, undefined, context);
+  }
+
+  /**
+   * A change of one's own password once the current one is verified: history, then the write on
+   * an account still active (a concurrent lock wins). `principal` is the session's, when there is
+   * one (handed to `onPasswordChanged`, so that session can be kept).
+   */
+  async #changeVerified(user: PasswordUser, current: string, verified: VerifyOutcome, normalized: string, principal: P | undefined, context: CallContext): Promise<void> {
+    const caller = principal ?? ({ userId: user.id } as P);
     let written = false;
     // The right current password clears the counter. A store that honours `activeAt` clears it in
     // the write's own atomic step (issue 18, D'): cleared here first, a write that a revoke or lock
@@ -191,23 +236,24 @@ export class PasswordService<P extends Principal = Principal> {
       if ((user.failedAttempts ?? 0) === 0) return;
       // A concurrent failure may have locked the account since we read it: then it came first.
       const outcome = await this.#c.attempts.recordSuccess(user);
-      if (outcome !== 'ok') await this.#refuseLostChange(principal);
+      if (outcome !== 'ok') await this.#refuseLostChange(caller);
     };
     try {
       if (!clearsWithWrite) await clearFirst();
-      const reuse = normalized === current ? [reusedPasswordFailure(this.#c.policy)] : await this.#c.enforcement.historyFailures(normalized, user, job);
+      const reuse = normalized === current ? [reusedPasswordFailure(this.#c.policy)] : await this.#c.enforcement.historyFailures(normalized, user, hashOptionsOf(context));
       if (reuse.length > 0) {
         // No write follows, so the success is recorded on its own (still ordered against failures).
         if (clearsWithWrite) await clearFirst();
         this.#c.enforcement.reject(user, reuse, context);
       }
-      written = (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, actor: principal, context })) !== null;
+      written =
+        (await this.#commitPassword(user, normalized, { via: 'change', reinstate: false, current, ...(principal === undefined ? {} : { actor: principal }), context })) !== null;
     } finally {
       // The right current password, but no change went through (the new one was refused, or a
       // concurrent write won): upgrade the current hash. The compare-and-set keeps any winner.
       if (!written) this.#c.upgradeLater(user, current, verified, 'change', context);
     }
-    if (!written) await this.#refuseLostChange(principal);
+    if (!written) await this.#refuseLostChange(caller);
   }
 
   /**
@@ -291,7 +337,8 @@ export class PasswordService<P extends Principal = Principal> {
     const normalized = normalizePassword(password);
     await this.#c.enforcement.enforce(normalized, user, context, 'admin');
     // The store lifts only a lockout: an administrator's revocation stays.
-    const written = await this.#commitPassword(user, normalized, { via: 'admin', reinstate: true, context });
+    // With `resetRequiresChange`, the administrator's password is a temporary one.
+    const written = await this.#commitPassword(user, normalized, { via: 'admin', reinstate: true, liftInactivity: true, changeRequired: this.#c.resetRequiresChange, context });
     if (written === null) throw new PasswordApiError('conflict', 'The password was changed by another request at the same time; try again');
     return written;
   }
@@ -299,6 +346,39 @@ export class PasswordService<P extends Principal = Principal> {
   /** @deprecated Renamed `setPasswordAsAdmin` (this name is `UserStore.setPassword`'s, which does something else); kept for hosts that call it. */
   setPassword(userId: string, password: string, context: CallContext = {}): Promise<PasswordWriteResult> {
     return this.setPasswordAsAdmin(userId, password, context);
+  }
+
+  /**
+   * The inactivity sweep (`accountExpiryDays`, the product's `account-expiry-days`): revokes, with
+   * kind `'inactivity'`, every local non-superuser account whose last sign-in (never signed in: the
+   * password's time, else the creation) is more than `accountExpiryDays` before `now`, each in one
+   * atomic store step that a sign-in recorded meanwhile wins. Emits `account-expired` for each.
+   * `dryRun` reads only. Needs the option (and `userStore.findInactive`, `expireInactive`).
+   */
+  async expireInactiveAccounts(now: Date = this.#c.parts.now(), options: { readonly dryRun?: boolean } = {}, context: CallContext = {}): Promise<InactivitySweepResult> {
+    if (this.#c.expiry === null) throw new TypeError('express-rbac-password: expireInactiveAccounts needs the accountExpiryDays option.');
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('expireInactiveAccounts: now must be a valid Date');
+    return this.#c.expiry.sweep(now, options.dryRun === true, context);
+  }
+
+  /**
+   * An administrator's "must change the password at the next sign-in": the right password then
+   * answers `password-change-required` (no session) until the user chooses a new one. Needs
+   * `userStore.setPasswordChangeRequired`. Resolves false when the user does not exist; a remote
+   * user (no local password) is refused with `permission-denied`. Emits `password-change-required`.
+   */
+  async requirePasswordChange(userId: string, actorId: string | null = null, context: CallContext = {}): Promise<boolean> {
+    const id = parseUserId(userId);
+    const users = this.#c.parts.users;
+    const setRequired = users.setPasswordChangeRequired;
+    if (typeof setRequired !== 'function') throw new TypeError('express-rbac-password: requirePasswordChange needs userStore.setPasswordChangeRequired().');
+    const user = await this.#c.parts.findUser(id);
+    if (user === null) return false;
+    if (user.isRemote || user.passwordHash === null) throw new PasswordApiError('permission-denied', 'The user has no local password to change');
+    if (!(await this.#c.parts.call('userStore.setPasswordChangeRequired', (o) => setRequired.call(users, id, true, o)))) return false;
+    log('user %s must change the password at the next sign-in (asked by %s)', id, actorId ?? 'unknown');
+    this.#c.parts.emit('password-change-required', id, actorId, context);
+    return true;
   }
 
   /**

@@ -34,7 +34,16 @@ export class PasswordStoreWrite {
    * `current` password still verifies), the write still stands and is retried on the new hash:
    * a change or reset always wins over an upgrade. A real concurrent change still answers false.
    */
-  async write(user: PasswordUser, passwordHash: string, reinstate: boolean, current: string | undefined, late: Promise<unknown>[], requireActive = false): Promise<boolean> {
+  async write(
+    user: PasswordUser,
+    passwordHash: string,
+    reinstate: boolean,
+    current: string | undefined,
+    late: Promise<unknown>[],
+    requireActive = false,
+    changeRequired = false,
+    liftInactivity = false,
+  ): Promise<boolean> {
     const { parts, upgrades, chain } = this.#deps;
     let previousHash = user.passwordHash;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -44,7 +53,22 @@ export class PasswordStoreWrite {
       // A timed-out write hands its pending call to `late`, for the caller to find out whether it committed.
       const written = await parts.call(
         'userStore.setPassword',
-        (o) => parts.users.setPassword(user.id, { passwordHash, previousHash: expected, historySize: this.#deps.historySize(), reinstate, ...activeAt }, o),
+        (o) =>
+          parts.users.setPassword(
+            user.id,
+            // A new password: its time, and the change-required flag it leaves (set only for an administrator's temporary one).
+            {
+              passwordHash,
+              previousHash: expected,
+              historySize: this.#deps.historySize(),
+              reinstate,
+              ...activeAt,
+              changedAt: parts.now(),
+              changeRequired,
+              ...(liftInactivity ? { liftInactivity } : {}),
+            },
+            o,
+          ),
         (pending) => late.push(pending),
       );
       if (written) return true;

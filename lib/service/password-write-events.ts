@@ -20,11 +20,14 @@ export function announcePasswordWrite(
   via: PasswordChangeVia,
   context: CallContext,
   extra: Record<string, unknown>,
-): { stillRevoked: boolean } {
-  // A change needs an active account; a reset or an administrator's set lifts only a lockout.
-  const stillRevoked = via !== 'change' && revocationOf(user) === 'admin';
-  const kept = stillRevoked ? { stillRevoked: true, revokedBy: 'admin' } : {};
-  const stays = stillRevoked ? ' (stays revoked by an administrator)' : '';
+  liftsInactivity = false,
+): { stillRevoked: boolean; revokedBy?: 'admin' | 'inactivity' } {
+  // A change needs an active account; a reset or an administrator's set lifts a lockout, and an
+  // administrator's reset also an inactivity revocation; an administrator's revocation stays.
+  const kind = revocationOf(user);
+  const stillRevoked = via !== 'change' && (kind === 'admin' || (kind === 'inactivity' && !liftsInactivity));
+  const kept = stillRevoked ? { stillRevoked: true, revokedBy: kind } : {};
+  const stays = stillRevoked ? ` (stays revoked: ${kind})` : '';
   if (via === 'reset') {
     log('password reset with token for user %s%s', user.id, stays);
     parts.emit('password-reset', user.id, null, context, nonEmpty({ ...extra, ...kept }));
@@ -38,7 +41,7 @@ export function announcePasswordWrite(
   // A reset also announces the clearing of a mere failure count; an administrator's set, a lift of a revocation or lock.
   const reinstated = user.isRevoked || isLocked(user, parts.now()) || (via === 'reset' && (user.failedAttempts ?? 0) > 0);
   if (via !== 'change' && !stillRevoked && reinstated) parts.emit('account-reinstated', user.id, null, context, { via, revokedBy: revocationOf(user), ...extra });
-  return { stillRevoked };
+  return stillRevoked ? { stillRevoked, revokedBy: kind === 'inactivity' ? 'inactivity' : 'admin' } : { stillRevoked };
 }
 
 /** Runs the host's `onPasswordChanged` with the acting principal, when there is one; its errors are logged, and the change stands. */
@@ -60,7 +63,7 @@ export async function callPasswordChanged<P extends Principal>(
 /** The kind of a revoked user's revocation (unknown reads as an administrator's), or null. */
 export function revocationOf(user: PasswordUser): RevocationKind | null {
   if (!user.isRevoked) return null;
-  return user.revokedBy === 'lockout' ? 'lockout' : 'admin';
+  return user.revokedBy === 'lockout' || user.revokedBy === 'inactivity' ? user.revokedBy : 'admin';
 }
 
 /** Event details, or none at all when there are none (events keep their shape when nothing is added). */

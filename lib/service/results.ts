@@ -30,14 +30,24 @@ export interface PasswordWriteResult {
    * reinstate lifts it. The password was set all the same.
    */
   readonly stillRevoked: boolean;
+  /** When `stillRevoked`: whose revocation stays, `'admin'` or `'inactivity'` (`accountExpiryDays`, lifted by an administrator's reset or reinstate). */
+  readonly revokedBy?: 'admin' | 'inactivity';
 }
 
 /**
  * Why `verifyLogin` refused. By default a revoked or locked account gets `invalid-credentials`
  * for any password, like an unknown login; with `revealAccountState: true` it gets `revoked` or
- * `locked` for any password. Answer them all with 401.
+ * `locked` for any password. `password-change-required` is answered only to the right password
+ * of an active account whose password must be changed first (never to a wrong one, so it tells a
+ * guesser nothing). Answer them all with 401.
  */
-export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked';
+export type LoginFailureReason = 'invalid-credentials' | 'revoked' | 'locked' | 'password-change-required';
+
+/**
+ * Why a right password must be changed before it signs in: `'required'` (an administrator asked,
+ * or set a temporary password with `resetRequiresChange`) or `'expired'` (older than `passwordMaxAgeDays`).
+ */
+export type PasswordChangeCause = 'required' | 'expired';
 
 /** The answer of `verifyLogin`. */
 export type LoginResult =
@@ -60,4 +70,12 @@ export type LoginResult =
       readonly lockedUntil?: Date;
       /** For `locked`: whole seconds until it ends (at least 1), for a `Retry-After` header. */
       readonly retryAfterSeconds?: number;
+      /**
+       * For `password-change-required` (answered only to the right password of an active account):
+       * why. No session may start; the user changes the password with the current one
+       * (`changePasswordWithLogin`, `POST /auth/change-password`).
+       */
+      readonly changeCause?: PasswordChangeCause;
+      /** For `password-change-required`: whose password it is. */
+      readonly userId?: string;
     };

@@ -9,6 +9,7 @@ import { ResetTokenCodec } from '../tokens/reset-token.ts';
 import type { Hasher, Principal } from '../types.ts';
 import { PasswordChangeNotices } from './change-notices.ts';
 import { FailedAttempts } from './failed-attempts.ts';
+import { InactivityExpiry } from './inactivity-expiry.ts';
 import { HashUpgrades, type ScheduleUpgrade } from './hash-upgrades.ts';
 import { setUpHashing, type ServiceHashing } from './hashing-setup.ts';
 import type { LoginVerificationDeps } from './login-verification.ts';
@@ -51,6 +52,10 @@ export interface ServiceComponents<P extends Principal> {
   readonly telemetry: Telemetry;
   /** Stops recording the pools' jobs (the service closed; a host's pool may live on). */
   readonly stopWatchingHashJobs: () => void;
+  /** `accountExpiryDays`, when configured. */
+  readonly expiry: InactivityExpiry | null;
+  /** Whether a password an administrator sets must be changed at the next sign-in. */
+  readonly resetRequiresChange: boolean;
 }
 
 export function assembleService<P extends Principal>(config: PasswordConfig<P>, telemetry: Telemetry): ServiceComponents<P> {
@@ -75,6 +80,7 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>, 
     upgrades,
   });
   const send = config.sendResetLink;
+  const expiry = config.accountExpiryMs === null ? null : new InactivityExpiry(parts, config.accountExpiryMs);
   return {
     parts,
     permissions: config.authorizer,
@@ -91,7 +97,9 @@ export function assembleService<P extends Principal>(config: PasswordConfig<P>, 
     resetTokens,
     outstanding: new OutstandingResetTokens(parts),
     storeWrite: new PasswordStoreWrite({ parts, chain: hashing.chain, upgrades, historySize }),
-    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater },
+    login: { parts, verification, attempts, revealAccountState: config.revealAccountState, upgradeLater, passwordMaxAgeMs: config.passwordMaxAgeMs, expiry },
+    expiry,
+    resetRequiresChange: config.resetRequiresChange,
     links:
       send === undefined
         ? undefined

@@ -172,6 +172,34 @@ describe('every documented answer, checked against the OpenAPI document', () => 
     await request(clockless.app).put(path).set('X-Authentication', clockless.auth.alice).send({ current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD }).expect(500);
   });
 
+  it('POST /auth/change-password', async () => {
+    const t = await app();
+    const path = `${base}/auth/change-password`;
+    const post = (target: TestApp, body: unknown) =>
+      request(target.app)
+        .post(path)
+        .send(body as object);
+    const good = { login: 'alice', current_password: GOOD_PASSWORD, password: OTHER_GOOD_PASSWORD };
+    await request(t.app).post(path).set('Content-Type', 'text/plain').send('x').expect(400);
+    await post(t, { login: 'alice', password: OTHER_GOOD_PASSWORD }).expect(400);
+    await post(t, { ...good, password: 'short' }).expect(400);
+    await request(t.app).post(path).set('Content-Type', 'application/json').send(bigBody).expect(413);
+    await post(t, { ...good, current_password: 'Wrong-Password-123!' }).expect(401);
+    await post(t, good).expect(200);
+
+    const racing = await app();
+    (racing.users as unknown as { setPassword: UserStore['setPassword'] }).setPassword = () => false;
+    await post(racing, good).expect(409);
+    const broken = await app();
+    breakStore(broken.users, 'findByLogin');
+    await post(broken, good).expect(503);
+    const crowded = await app({ hasher: crowdedHasher() });
+    await post(crowded, good).expect(429).expect('Retry-After', '3');
+    const clockless = await app();
+    clockless.breakClock();
+    await post(clockless, good).expect(500);
+  });
+
   it('POST /command/validate-password', async () => {
     const t = await app();
     const path = `${base}/command/validate-password`;

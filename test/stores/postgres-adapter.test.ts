@@ -36,13 +36,13 @@ describe('migrations', () => {
     try {
       const stores = createPostgresStores(db, { schema, createUsersTable: true });
       assert.equal(await stores.schemaVersion(), 0);
-      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1, 2] });
-      assert.deepEqual(await stores.migrate(), { from: 2, to: LATEST_SCHEMA_VERSION, applied: [] });
+      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1, 2, 3] });
+      assert.deepEqual(await stores.migrate(), { from: 3, to: LATEST_SCHEMA_VERSION, applied: [] });
       assert.equal(await stores.schemaVersion(), LATEST_SCHEMA_VERSION);
       const { rows } = await db.query<{ version: number }>(`SELECT version FROM "${schema}".rbac_password_migrations ORDER BY version`);
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2],
+        [1, 2, 3],
       );
       const tables = await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
       assert.deepEqual(
@@ -58,7 +58,7 @@ describe('migrations', () => {
     await withStores(async ({ stores, schema }) => {
       const db = await sharedPglite();
       await db.query(`INSERT INTO "${schema}".rbac_password_migrations (version, name) VALUES (99, 'from the future')`);
-      await assert.rejects(stores.migrate(), /at version 99, newer than version 2 .*refusing to migrate/);
+      await assert.rejects(stores.migrate(), /at version 99, newer than version 3 .*refusing to migrate/);
       assert.equal(await stores.schemaVersion(), 99);
     });
   });
@@ -89,7 +89,7 @@ describe('migrations', () => {
         token.expiresAt,
       ]);
 
-      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [2] });
+      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [2, 3] });
       const old = await stores.userStore.findById(revoked.id);
       assert.equal(old?.isRevoked, true);
       assert.equal(old?.revokedBy, 'admin');
@@ -97,6 +97,37 @@ describe('migrations', () => {
       assert.equal((await stores.userStore.findById(revoked.id))?.isRevoked, true, 'a reset lifted a pre-upgrade revocation');
       assert.equal(await stores.tokenStore.recordRefusal(token.id, 5, new Date()), 4);
       assert.ok(await stores.tokenStore.find(token.id, new Date()), 'a pre-upgrade token stopped working');
+    } finally {
+      await db.query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+  });
+
+  // merge: version 3 here is the password-lifecycle migration (renumbered to 5 at merge)
+  test('version 3 upgrades existing tables: a password written before it ages from when it was applied, and has no change required', async () => {
+    const db = await sharedPglite();
+    const schema = uniqueName('erp_v2');
+    await db.query(`CREATE SCHEMA "${schema}"`);
+    try {
+      const stores = createPostgresStores(db, { schema, createUsersTable: true });
+      const names = resolveNames({ schema, createUsersTable: true });
+      await db.query(`CREATE TABLE ${names.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await db.query(defaultUsersTableStatement(names));
+      for (const migration of postgresMigrations(names).slice(0, 2)) {
+        for (const statement of migration.statements) await db.query(statement);
+        await db.query(`INSERT INTO ${names.migrations} (version, name) VALUES ($1, 'old')`, [migration.version]);
+      }
+      const inserted = await db.query<{ id: string }>(`INSERT INTO ${names.users} (login, password_hash) VALUES ('old-user', 'hash-0') RETURNING id::text AS id`);
+      const { id } = inserted.rows[0] as { id: string };
+      await db.query(`INSERT INTO ${names.state} (user_id, failed_attempts) VALUES ($1, 1)`, [id]);
+      assert.deepEqual(await stores.migrate(), { from: 2, to: LATEST_SCHEMA_VERSION, applied: [3] });
+      const applied = (await db.query<{ applied_at: Date }>(`SELECT applied_at FROM ${names.migrations} WHERE version = 3`)).rows[0]?.applied_at;
+      const old = await stores.userStore.findById(id);
+      assert.equal(old?.passwordChangedAt?.getTime(), applied?.getTime());
+      assert.equal(old?.passwordChangeRequired, false);
+      assert.equal(old?.failedAttempts, 1, 'the state row is kept');
+      const written = new Date('2030-01-01T00:00:00Z');
+      await stores.userStore.setPassword(id, { passwordHash: 'hash-1', previousHash: 'hash-0', historySize: 0, reinstate: false, changedAt: written });
+      assert.equal((await stores.userStore.findById(id))?.passwordChangedAt?.getTime(), written.getTime());
     } finally {
       await db.query(`DROP SCHEMA "${schema}" CASCADE`);
     }

@@ -118,7 +118,7 @@ describe('the core service without Express (createPasswordService)', () => {
     const t = await setUp();
     const issued = await t.service.issueResetToken(t.asAdmin, t.alice.id);
     assert.equal(await t.service.revoke(t.alice.id, t.admin.id), true);
-    assert.deepEqual(await t.service.setPasswordAsAdmin(t.alice.id, SECOND), { stillRevoked: true });
+    assert.deepEqual(await t.service.setPasswordAsAdmin(t.alice.id, SECOND), { stillRevoked: true, revokedBy: 'admin' });
     // The revoke killed the token issued before it.
     await assert.rejects(t.service.resetPassword(issued.token, THIRD), (e: unknown) => e instanceof PasswordApiError && e.kind === 'invalid-token');
     assert.deepEqual(t.events.findLast((e) => e.type === 'password-changed')?.details, { via: 'admin', stillRevoked: true, revokedBy: 'admin' });

@@ -75,6 +75,17 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: Record
     usage: 'revoke-reset-tokens --login <login> [--handle <handle>]',
     options: { login: { type: 'string' }, handle: { type: 'string' } },
   },
+  'require-change': {
+    summary: 'Make a user choose a new password at the next sign-in (the right password then starts no session until it is changed); their sessions end.',
+    usage: 'require-change --login <login>',
+    options: { login: { type: 'string' } },
+  },
+  'expire-inactive': {
+    summary:
+      'Revoke every non-superuser account that has not signed in for RBAC_ACCOUNT_EXPIRY_DAYS days (kind inactivity: unlock, or a password set by an administrator, brings it back); --dry-run only lists them.',
+    usage: 'expire-inactive [--dry-run] [--json]',
+    options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+  },
   migrate: { summary: 'Create or upgrade the tables (the server also does this when it starts).', usage: 'migrate', options: {} },
   'purge-expired': { summary: 'Delete used, superseded and expired reset-token records and expired auth tokens.', usage: 'purge-expired', options: {} },
 };
@@ -163,6 +174,7 @@ export async function runCli(
       io.out(`Purged ${counts.resetTokens} reset-token record(s) and ${counts.authTokens} expired auth token(s).`);
       return EXIT.ok;
     }
+    if (name === 'expire-inactive') return await expireInactive(config, store, values['dry-run'] === true, values['json'] === true, io.out);
     const login = values['login'] as string;
     if (name === 'create-user') return await createUser(login, values['superuser'] === true, password as string, config, store, io.out, io.err);
     const account = await store.findAccountByLogin(login);
@@ -175,7 +187,13 @@ export async function runCli(
       config,
       store,
       password,
-      { json: values['json'] === true, withResetToken: values['with-reset-token'] === true, linkFromHostAndPort, handle: values['handle'] as string | undefined },
+      {
+        json: values['json'] === true,
+        withResetToken: values['with-reset-token'] === true,
+        linkFromHostAndPort,
+        handle: values['handle'] as string | undefined,
+        resetRequiresChange: config.resetRequiresChange,
+      },
       io,
     );
   } catch (error) {
@@ -220,6 +238,28 @@ async function createUser(
   return EXIT.ok;
 }
 
+/** `expire-inactive`: the library's sweep; each account it revokes also loses its sessions. */
+async function expireInactive(config: ReferenceConfig, store: ReferenceStore, dryRun: boolean, json: boolean, out: (line: string) => void): Promise<number> {
+  if (config.accountExpiryDays === undefined)
+    throw new CliError('expire-inactive needs RBAC_ACCOUNT_EXPIRY_DAYS (days without a sign-in after which an account is revoked).', EXIT.usage);
+  const service = await adminService(config, store);
+  try {
+    const result = await service.expireInactiveAccounts(new Date(), { dryRun }, CLI_CONTEXT);
+    if (!dryRun) for (const account of result.accounts) await store.state.endSessions(account.id);
+    const logins = result.accounts.map((account) => account.login).sort();
+    if (json) {
+      out(JSON.stringify({ dry_run: dryRun, cutoff: result.cutoff.toISOString(), accounts: result.accounts.map((a) => ({ id: a.id, login: a.login })) }));
+    } else {
+      const verb = dryRun ? 'Would revoke' : 'Revoked';
+      out(`${verb} ${logins.length} account(s) not signed in since ${result.cutoff.toISOString()}${logins.length === 0 ? '.' : `: ${logins.join(', ')}`}`);
+      if (!dryRun && logins.length > 0) out('Each comes back with unlock, or with a password set by an administrator (set-password, or a reset token).');
+    }
+    return EXIT.ok;
+  } finally {
+    await service.close();
+  }
+}
+
 /** The service as the CLI uses it: the CLI is the admin, who may do anything; no HTTP request is ever authenticated here. */
 async function adminService(config: ReferenceConfig, store: ReferenceStore): Promise<PasswordService> {
   return createPasswordService({
@@ -240,6 +280,8 @@ interface AccountCommandFlags {
   readonly linkFromHostAndPort: string | undefined;
   /** `revoke-reset-tokens --handle`: the one token to revoke. */
   readonly handle: string | undefined;
+  /** `RBAC_RESET_REQUIRES_CHANGE`: set-password sets a temporary password. */
+  readonly resetRequiresChange: boolean;
 }
 
 async function runAccountCommand(
@@ -290,6 +332,11 @@ async function runWithService(
         ? `The password of "${account.login}" was set, and its sessions and reset tokens were ended. The account stays revoked: an administrator revoked it; run unlock to reinstate it.`
         : `The password of "${account.login}" was set. The account is active, and its sessions and reset tokens were ended.`,
     );
+    if (flags.resetRequiresChange) out(`It is a temporary password (RBAC_RESET_REQUIRES_CHANGE): "${account.login}" must choose a new one at the next sign-in.`);
+  } else if (name === 'require-change') {
+    await service.requirePasswordChange(account.id, null, CLI_CONTEXT);
+    await store.state.endSessions(account.id);
+    out(`"${account.login}" must choose a new password at the next sign-in; its sessions were ended.`);
   } else if (name === 'issue-reset-token') {
     printToken(await service.issueResetToken({ userId: 'cli' }, account.id, CLI_CONTEXT));
   } else if (name === 'unlock' && flags.withResetToken) {

@@ -39,6 +39,12 @@ export interface ReferenceConfig {
   readonly revealAccountState: boolean;
   /** `RBAC_RESET_REUSE_REFUSALS`: reused-password refusals one reset token may get before it dies. */
   readonly resetReuseRefusals: number;
+  /** `RBAC_PASSWORD_MAX_AGE_DAYS`: days a password may be used before it must be changed; unset, never. */
+  readonly passwordMaxAgeDays: number | undefined;
+  /** `RBAC_ACCOUNT_EXPIRY_DAYS` (the product's `account-expiry-days`): days without a sign-in after which a non-superuser is revoked; unset, never. */
+  readonly accountExpiryDays: number | undefined;
+  /** `RBAC_RESET_REQUIRES_CHANGE`: a password an administrator sets (the CLI's `set-password`) must be changed at the next sign-in. */
+  readonly resetRequiresChange: boolean;
   readonly bcryptCost: number;
   /**
    * `RBAC_HASH`: the scheme of new password hashes, `bcrypt` (default, at `RBAC_BCRYPT_COST`) or
@@ -104,6 +110,9 @@ export const KNOWN_VARIABLES = [
   'RBAC_LOCKOUT_MODE',
   'RBAC_REVEAL_ACCOUNT_STATE',
   'RBAC_RESET_REUSE_REFUSALS',
+  'RBAC_PASSWORD_MAX_AGE_DAYS',
+  'RBAC_RESET_REQUIRES_CHANGE',
+  'RBAC_ACCOUNT_EXPIRY_DAYS',
   'RBAC_BCRYPT_COST',
   'RBAC_HASH',
   'RBAC_LEGACY_HASHES',
@@ -147,7 +156,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     return parsed;
   };
   /** A variable for a library option: the library's default and range, so the two cannot drift. */
-  const option = (name: string, key: RangedOption & keyof typeof DEFAULTS): number => {
+  const option = (name: string, key: Exclude<RangedOption, 'passwordMaxAgeDays' | 'accountExpiryDays'> & keyof typeof DEFAULTS): number => {
     const { min, max, integer } = OPTION_RANGES[key];
     return number(name, DEFAULTS[key], min, max, integer);
   };
@@ -239,6 +248,15 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): Re
     lockout: { mode: choice('RBAC_LOCKOUT_MODE', ['revoke', 'temporary'] as const, DEFAULTS.lockout.mode) },
     revealAccountState: flag('RBAC_REVEAL_ACCOUNT_STATE') ?? DEFAULTS.revealAccountState,
     resetReuseRefusals: option('RBAC_RESET_REUSE_REFUSALS', 'resetReuseRefusals'),
+    passwordMaxAgeDays:
+      value('RBAC_PASSWORD_MAX_AGE_DAYS') === undefined
+        ? undefined
+        : number('RBAC_PASSWORD_MAX_AGE_DAYS', 0, OPTION_RANGES.passwordMaxAgeDays.min, OPTION_RANGES.passwordMaxAgeDays.max, false),
+    resetRequiresChange: flag('RBAC_RESET_REQUIRES_CHANGE') ?? DEFAULTS.resetRequiresChange,
+    accountExpiryDays:
+      value('RBAC_ACCOUNT_EXPIRY_DAYS') === undefined
+        ? undefined
+        : number('RBAC_ACCOUNT_EXPIRY_DAYS', 0, OPTION_RANGES.accountExpiryDays.min, OPTION_RANGES.accountExpiryDays.max, false),
     bcryptCost: option('RBAC_BCRYPT_COST', 'bcryptCost'),
     hash: choice('RBAC_HASH', ['bcrypt', 'argon2id'] as const, 'bcrypt'),
     legacyHashes: readLegacyHashes(value('RBAC_LEGACY_HASHES'), problems),

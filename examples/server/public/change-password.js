@@ -1,5 +1,7 @@
 // The change-password page: sign in (the auth token stays in this page's memory only), then
-// change the password with the current one, the rules shown live.
+// change the password with the current one, the rules shown live. When the sign-in answers
+// password-change-required (too old, or an administrator asked), there is no session: the same
+// form then sends login, current and new password to auth/change-password.
 import {
   clearStatus,
   foldRulesOnNarrowScreens,
@@ -28,10 +30,13 @@ const signedInAs = document.getElementById('signed-in-as');
 
 let authToken = null;
 let signedInLogin = '';
+// True while changing a password that must be changed before signing in: no session, the login and current password are the credential.
+let forced = false;
 const auth = () => ({ 'X-Authentication': authToken });
 
 function signedOut(message) {
   authToken = null;
+  forced = false;
   change.hidden = true;
   signIn.hidden = false;
   showStatus(status, 'error', message);
@@ -46,13 +51,28 @@ const live = liveValidation(
   password,
   rules,
   summary,
-  (candidate) => sendJson('command/validate-password', { password: candidate }, { headers: auth() }),
+  // Without a session the rules are checked when the form is sent (validate-password needs one).
+  (candidate) => (forced ? Promise.resolve({ status: 0, body: null }) : sendJson('command/validate-password', { password: candidate }, { headers: auth() })),
   () => signedOut('Your session has ended. Sign in again.'),
 );
 
 onSubmitOnce(signIn, 'Signing in…', async () => {
   clearStatus(status);
   const { status: code, body } = await sendJson('auth/token', { login: login.value, password: loginPassword.value });
+  if (code === 401 && body?.kind?.endsWith('password-change-required')) {
+    // The right password, but it must be changed first: no session was started.
+    forced = true;
+    signedInLogin = login.value;
+    current.value = loginPassword.value;
+    loginPassword.value = '';
+    signIn.hidden = true;
+    change.hidden = false;
+    signedInAs.textContent = `Changing the password of ${signedInLogin}.`;
+    const why = body.details?.cause === 'expired' ? 'Your password is too old.' : 'Your administrator asks you to choose a new password.';
+    showStatus(status, 'info', `${why} Choose a new one before you sign in; your current password is filled in.`);
+    password.focus();
+    return;
+  }
   if (code !== 200) {
     showStatus(status, 'error', code === 401 ? 'Sign-in failed: the login or password is incorrect, or the account is disabled.' : (body?.msg ?? `Sign-in failed (HTTP ${code}).`));
     loginPassword.focus();
@@ -91,20 +111,29 @@ onSubmitOnce(change, 'Saving…', async () => {
     confirm.focus();
     return;
   }
-  const { status: code, body } = await sendJson('users/current/password', { current_password: current.value, password: password.value }, { method: 'PUT', headers: auth() });
+  const { status: code, body } = forced
+    ? await sendJson('auth/change-password', { login: signedInLogin, current_password: current.value, password: password.value })
+    : await sendJson('users/current/password', { current_password: current.value, password: password.value }, { method: 'PUT', headers: auth() });
   if (code === 200) {
     for (const input of [current, password, confirm]) input.value = '';
     markRules(rules, summary, null);
     // The form goes away: the change is done, and nothing can be sent twice.
     change.hidden = true;
     authToken = null;
-    showStatus(status, 'success', `Your password has been changed for ${signedInLogin}, and your other sessions were signed out. From now on, sign in with the new password.`, [], {
+    const wasForced = forced;
+    forced = false;
+    const ended = wasForced ? '' : ', and your other sessions were signed out';
+    showStatus(status, 'success', `Your password has been changed for ${signedInLogin}${ended}. From now on, sign in with the new password.`, [], {
       href: 'change-password',
-      text: 'Sign in again',
+      text: wasForced ? 'Sign in' : 'Sign in again',
     });
   } else if (code === 400 && body?.kind?.endsWith('password-policy-violation')) {
     markRules(rules, summary, body.details?.failures ?? []);
     showStatus(status, 'error', 'The password was not accepted:', policyMessages(body));
+  } else if (code === 401 && forced) {
+    // No session to lose: the login or current password was refused (or the account was closed meanwhile).
+    showStatus(status, 'error', 'The change was refused: the current password is incorrect, or the account is disabled.');
+    current.focus();
   } else if (code === 401) {
     signedOut(body?.kind?.endsWith('user-revoked') ? 'The account has been disabled. Ask your administrator for a reset link.' : 'Your session has ended. Sign in again.');
   } else if (code === 403) {

@@ -6,6 +6,9 @@
  * same answer. `user-revoked` is only told to someone who gave the right password (the library
  * reports a revocation only then), and `user-locked` (temporary lockout mode) to anyone, with
  * `Retry-After`, since it ends by itself and its cause was the failed attempts.
+ * `password-change-required` (401, no session) is told only to the right password of an active
+ * account whose password is too old or must be changed: the change page then asks for a new one
+ * (`POST /auth/change-password`, with the login and the current password).
  */
 import { Router } from 'express';
 import { credentialStamp, PasswordApiError, type LoginResult } from 'express-rbac-password';
@@ -56,6 +59,10 @@ async function endedSince(context: RouteContext, result: Extract<LoginResult, { 
 }
 
 function loginRefusal(result: Extract<LoginResult, { ok: false }>): PasswordApiError {
+  if (result.reason === 'password-change-required') {
+    const why = result.changeCause === 'expired' ? 'The password is too old' : 'An administrator asked for a new password';
+    return new PasswordApiError('password-change-required', `${why}: choose a new one before signing in`, { details: { cause: result.changeCause } });
+  }
   if (result.reason === 'revoked') return new PasswordApiError('user-revoked', 'The account is revoked; ask an administrator to reinstate it or to send a password reset link');
   if (result.reason === 'locked' && result.retryAfterSeconds !== undefined) {
     return new PasswordApiError('user-locked', 'The account is locked after too many failed attempts; try again later', { retryAfterSeconds: result.retryAfterSeconds });

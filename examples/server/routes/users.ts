@@ -1,6 +1,6 @@
 /**
  * The user routes of the product's API, in its shapes: `GET /users`, `GET /users/current`,
- * `GET /users/:sid`, and the `POST /command/users/revoke|reinstate` commands.
+ * `GET /users/:sid`, and the `POST /command/users/revoke|reinstate|require-password-change` commands.
  */
 import { Router, type Response } from 'express';
 import { PasswordApiError } from 'express-rbac-password';
@@ -117,6 +117,23 @@ export function userRoutes(context: RouteContext): Router {
         return;
       }
       if (!(await context.service.reinstate(id, principal.userId, call))) throw notFound(id);
+      res.status(204).end();
+    }),
+  );
+  // `users:reset_password` on the target (and no escalation): the user must choose a new password
+  // at the next sign-in. Their sessions end, so the requirement holds from now on, not only later.
+  router.post(
+    '/command/users/require-password-change',
+    signedIn,
+    ...jsonBody('userCommand'),
+    handle(async (req, res) => {
+      const id = parseId((req.body as { user_id: string }).user_id);
+      const principal = principalOf(res);
+      if (!permits(principal, 'users:reset_password', id) || !(await outranksOrEquals(context.store, principal, id))) {
+        throw new PasswordApiError('permission-denied', 'You do not have permission to require a password change of this user');
+      }
+      if (!(await context.service.requirePasswordChange(id, principal.userId, { requestId: context.requestId(req) }))) throw notFound(id);
+      await context.store.state.endSessions(id);
       res.status(204).end();
     }),
   );

@@ -64,7 +64,7 @@ export interface Target {
 /** The stored record's part of an observation. */
 export interface StoredUser {
   readonly isRevoked: boolean;
-  readonly revokedBy?: 'admin' | 'lockout' | null;
+  readonly revokedBy?: 'admin' | 'lockout' | 'inactivity' | null;
   readonly failedAttempts?: number;
   readonly passwordHash: string | null;
 }
