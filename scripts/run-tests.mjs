@@ -25,10 +25,12 @@ const ALONE = new Set([
   'test/server/browser-pages.test.ts',
   'test/server/browser-reset.test.ts',
   'test/server/browser-forgot.test.ts',
+  'test/server/browser-forced-change.test.ts',
   'test/server/profiles.test.ts',
   'test/concurrency/model-server.test.ts',
   'test/concurrency/model-service.test.ts',
   'test/stores/postgres-conformance.test.ts',
+  'test/stores/postgres-server-conformance.test.ts',
   'test/http/legacy-upgrade.test.ts',
 ]);
 /** At most this many files share one process, so that a long group does not finish alone at the end. */

@@ -1,22 +1,11 @@
 /**
- * The conformance suite on the PostgreSQL adapter: on PGlite always (default users table and a
- * host table with custom names), and on the real server from DATABASE_URL when it is set.
+ * The conformance suite on the PostgreSQL adapter on PGlite (default users table and a host table
+ * with custom names); postgres-server-conformance.test.ts runs it on the real server.
  */
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { runConformance } from '../../lib/conformance/index.ts';
-import {
-  closePglite,
-  conformanceOptions,
-  openServerRun,
-  SERVER_SKIP,
-  sharedPglite,
-  storesInFreshSchema,
-  storesWithFreshPrefix,
-  uniqueName,
-  type ServerRun,
-} from '../helpers/postgres-fixtures.ts';
-import { createPostgresStores, type SqlClient } from '../../lib/postgres/index.ts';
+import { closePglite, conformanceOptions, sharedPglite, storesInFreshSchema, uniqueName } from '../helpers/postgres-fixtures.ts';
+import { createPostgresStores } from '../../lib/postgres/index.ts';
 
 after(closePglite);
 
@@ -62,25 +51,5 @@ describe('conformance: PostgreSQL adapter on PGlite, existing users table with c
         cleanup: async () => void (await db.query(`DROP SCHEMA "${schema}", "${stateSchema}" CASCADE`)),
       };
     }, sharedPglite),
-  );
-});
-
-describe('conformance: PostgreSQL adapter on the real server (DATABASE_URL), two pools on one database', { skip: SERVER_SKIP }, () => {
-  let run: ServerRun | undefined;
-  let secondPool: SqlClient | undefined;
-  before(async () => {
-    run = await openServerRun();
-    secondPool = run.newPool();
-  });
-  after(async () => {
-    await run?.end();
-  });
-  const opened = () => run ?? assert.fail('server run not open');
-  runConformance(
-    test,
-    conformanceOptions(
-      async () => storesWithFreshPrefix(opened().pool, opened().schema),
-      () => secondPool ?? assert.fail('server run not open'),
-    ),
   );
 });
