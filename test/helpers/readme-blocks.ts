@@ -33,7 +33,7 @@ function shellEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `script` with bash in the repository root until it exits. */
-export function runShell(script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ProcessResult> {
+export function runShell(script: string, env: Record<string, string> = {}, timeoutMs = 300_000): Promise<ProcessResult> {
   return collectOutput(spawn('bash', ['-c', script], { cwd: ROOT, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }), timeoutMs);
 }
 
@@ -45,7 +45,7 @@ export interface BackgroundShell {
 }
 
 /** Starts `script` and resolves once its output matches `ready`; rejects if it exits first. */
-export function startShell(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 90_000): Promise<BackgroundShell> {
+export function startShell(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 180_000): Promise<BackgroundShell> {
   const child = spawn('bash', ['-c', script], { cwd: ROOT, env: shellEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

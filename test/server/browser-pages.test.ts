@@ -78,8 +78,10 @@ async function doubleEnter(page: Page, urlGlob: string, sent: readonly string[])
   return sent.length - before;
 }
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+/** Polls `condition`; the bound is generous because a loaded 2-core machine can stall Chromium for seconds. */
+async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.ok(condition(), 'timed out');
 }
 

@@ -24,7 +24,7 @@ const WALKTHROUGHS: readonly Walkthrough[] = [
 // The two READMEs' runs share nothing (own port, own data directory), so they run side by side.
 describe("the READMEs' shell walkthroughs", { concurrency: true }, () => {
   for (const { readme, start, story } of WALKTHROUGHS) {
-    describe(`${readme}: the walkthrough and the CLI block`, { timeout: 240_000, concurrency: 1 }, () => {
+    describe(`${readme}: the walkthrough and the CLI block`, { timeout: 600_000, concurrency: 1 }, () => {
       const dataDir = tempDir('readme');
       const env = { RBAC_DATA_DIR: dataDir, RBAC_BCRYPT_COST: '4' };
 
