@@ -1,22 +1,21 @@
 /**
- * The reference server as `npm start` runs it (`tsx examples/server/main.ts`), in a process group
- * of its own, so that the whole group (tsx and the node process it starts) can be killed at once
+ * The reference server as `npm start` runs it (`node --import tsx examples/server/main.ts`), in a
+ * process group of its own, so that the whole group (the server and anything it starts) can be killed at once
  * with SIGKILL, as a crash or an OOM killer would, or stopped with SIGTERM, as a supervisor would.
  * Also reads the server process's resident memory from /proc.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface ServerGroup {
   /** e.g. http://127.0.0.1:41234/rbac-api/v1 */
   readonly base: string;
-  /** The process group's id (the tsx process's pid). */
+  /** The process group's id (the server process's pid). */
   readonly pgid: number;
   /** Milliseconds from spawning to the "listening" line. */
   readonly startMs: number;
@@ -28,7 +27,7 @@ export interface ServerGroup {
   kill(): Promise<void>;
   /** Sends SIGTERM to the group. */
   terminate(): void;
-  /** VmRSS in bytes of the server's node process, or undefined when it is gone. */
+  /** VmRSS in bytes of the server process, or undefined when it is gone. */
   rss(): number | undefined;
 }
 
@@ -41,7 +40,7 @@ function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Starts the server detached (a process group of its own); rejects with its output when it does not start within `timeoutMs`. */
 export async function startServerGroup(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerGroup> {
   const started = Date.now();
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(TSX, [path.join(ROOT, 'examples', 'server', 'main.ts')], {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'examples', 'server', 'main.ts')], {
     cwd: ROOT,
     env: serverEnv(env),
     detached: true,
@@ -76,7 +75,6 @@ export async function startServerGroup(env: Record<string, string>, timeoutMs = 
     });
   });
   const startMs = Date.now() - started;
-  let serverPid: number | undefined;
   return {
     base,
     pgid,
@@ -89,10 +87,7 @@ export async function startServerGroup(env: Record<string, string>, timeoutMs = 
       while (groupAlive(pgid)) await new Promise((resolve) => setTimeout(resolve, 20));
     },
     terminate: () => signalGroup(pgid, 'SIGTERM'),
-    rss: () => {
-      serverPid ??= childOf(pgid);
-      return serverPid === undefined ? undefined : rssOf(serverPid);
-    },
+    rss: () => rssOf(pgid),
   };
 }
 
@@ -111,22 +106,6 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** The pid of the process tsx started (the server itself), from /proc; the leader when it has none. */
-function childOf(leader: number): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the command's closing parenthesis: state, ppid, ...
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === leader) return Number(entry);
-    } catch {
-      // Exited while we read.
-    }
-  }
-  return undefined;
 }
 
 function rssOf(pid: number): number | undefined {
