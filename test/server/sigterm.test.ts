@@ -38,7 +38,11 @@ function heldRequest(url: string, method: string, body: unknown, headers: Record
   // Awaited only in `finish()`: a connection cut before then fails the test there, not as an unhandled rejection.
   answer.catch(() => undefined);
   req.flushHeaders();
-  return { inside, finish: () => (req.end(text), answer) };
+  const finish = () => {
+    req.end(text);
+    return answer;
+  };
+  return { inside, finish };
 }
 
 async function post(url: string, body: unknown, auth?: string): Promise<{ status: number; body: Record<string, unknown> }> {
