@@ -258,7 +258,12 @@ function report(store: string, tally: Tally, samples: readonly Sample[], starts:
   }
   for (const line of sigterm) console.log(`  ${line}`);
   if (tally.problems.length === 0) console.log(`  no problems`);
-  else for (const problem of tally.problems) console.log(`  PROBLEM: ${problem}`);
+  else {
+    // One line per distinct problem: a lost password is found again on every later operation of its account.
+    const distinct = new Map<string, number>();
+    for (const problem of tally.problems) distinct.set(problem, (distinct.get(problem) ?? 0) + 1);
+    for (const [problem, times] of distinct) console.log(`  PROBLEM: ${problem}${times > 1 ? ` (×${times})` : ''}`);
+  }
   return tally.problems.length === 0;
 }
 
