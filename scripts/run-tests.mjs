@@ -27,6 +27,8 @@ const ALONE = new Set([
   'test/server/browser-forgot.test.ts',
   'test/server/browser-forced-change.test.ts',
   'test/server/profiles.test.ts',
+  'test/server/sigterm.test.ts',
+  'test/server/crash-restart.test.ts',
   'test/concurrency/model-server.test.ts',
   'test/concurrency/model-service.test.ts',
   'test/stores/postgres-conformance.test.ts',

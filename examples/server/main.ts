@@ -8,6 +8,7 @@ import { API_BASE, createServer } from './server.ts';
 import { BootstrapError } from './bootstrap.ts';
 import { bindPort, ListenError } from './bind-port.ts';
 import { SeedFileError } from './seed-file.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS } from './http/graceful-close.ts';
 
 async function main(): Promise<void> {
   const config = readEnvironment();
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal} received, stopping`);
+    // Requests in progress get DEFAULT_SHUTDOWN_GRACE_MS to finish; a store that then hangs on closing must not keep the process up.
+    setTimeout(() => {
+      console.error('express-rbac-password server: did not stop in time; exiting');
+      process.exit(1);
+    }, DEFAULT_SHUTDOWN_GRACE_MS + 5_000).unref();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

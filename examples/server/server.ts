@@ -25,6 +25,7 @@ import { readSeedFile } from './seed-file.ts';
 import { createResetMailer } from './reset-mailer.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
 import { createMetricsEndpoint, type MetricsEndpoint } from './metrics.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, trackRequests } from './http/graceful-close.ts';
 
 // Under the package's debug namespace, so DEBUG=express-rbac-password:* shows the server too.
 const log = createDebug('express-rbac-password:server');
@@ -41,6 +42,8 @@ export interface ServerOptions {
   readonly now?: () => Date;
   /** Receives the library's audit events, besides the debug log. */
   readonly onEvent?: (event: PasswordEvent) => void;
+  /** Milliseconds `close()` lets requests in progress finish before cutting their connections. Default 5000. */
+  readonly shutdownGraceMs?: number;
 }
 
 /** A built server, not yet listening. */
@@ -57,7 +60,10 @@ export interface ReferenceServer {
    * resolves its URL as `metricsUrl`. Rejects with `ListenError` when a port cannot be bound.
    */
   listen(bound?: Server, boundMetrics?: Server): Promise<{ readonly url: string; readonly port: number; readonly metricsUrl?: string }>;
-  /** Stops listening and closes the store. */
+  /**
+   * Stops listening, lets the requests in progress finish (each answered with `Connection: close`;
+   * those still running after `shutdownGraceMs` are cut off), then closes the hashing pool and the store.
+   */
   close(): Promise<void>;
 }
 
@@ -73,7 +79,7 @@ export async function createServer(config: ReferenceConfig, options: ServerOptio
   const metrics = config.metricsPort === undefined ? undefined : createMetricsEndpoint();
   try {
     await store.migrate();
-    return await build(config, store, hasher, metrics, seed, print, now, options.onEvent);
+    return await build(config, store, hasher, metrics, seed, print, now, options);
   } catch (error) {
     await metrics?.close();
     await hasher.close();
@@ -90,7 +96,7 @@ async function build(
   seed: ReturnType<typeof readSeedFile>,
   print: (line: string) => void,
   now: () => Date,
-  onEvent: ServerOptions['onEvent'],
+  { onEvent, shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS }: ServerOptions,
 ): Promise<ReferenceServer> {
   const authorizer = new SessionAuthorizer(store, { timeoutMinutes: config.sessionTimeoutMinutes, now });
   // Self-service reset only with a mail server: without one the route is off and the page says to ask an admin.
@@ -153,7 +159,7 @@ async function build(
   }, 3_600_000);
   purge.unref();
 
-  let server: Server | undefined;
+  let server: { close(graceMs: number): Promise<void> } | undefined;
   return {
     app,
     store,
@@ -161,8 +167,8 @@ async function build(
     generatedAdminPassword: admin.generatedPassword,
     listen: async (bound, boundMetrics) => {
       const listening = bound ?? (await bindPort(config.host, config.port));
+      server = trackRequests(listening);
       listening.on('request', app);
-      server = listening;
       const api = listeningUrl(listening, config.host);
       if (metrics === undefined || config.metricsPort === undefined) return api;
       let metricsServer: Server;
@@ -179,16 +185,11 @@ async function build(
     },
     close: async () => {
       clearInterval(purge);
+      // First the requests in progress: they may still write to the store and the hashing pool.
+      await server?.close(shutdownGraceMs);
       // Requests already answered 202, and changes already answered, still get their mail before the transport closes.
       await router.service.settled();
       mailer?.close();
-      if (server !== undefined) {
-        const closing = server;
-        await new Promise<void>((resolve) => {
-          closing.close(() => resolve());
-          closing.closeAllConnections();
-        });
-      }
       await metrics?.close();
       await hasher.close();
       await store.close();

@@ -115,9 +115,17 @@ export function collectOutput(child: ChildProcessWithoutNullStreams | ChildProce
   });
 }
 
-/** Starts `tsx examples/server/main.ts` (what `npm start` runs) and waits for its "listening" line. */
+/**
+ * Starts `node --import tsx examples/server/main.ts` (what `npm start` runs) and waits for its
+ * "listening" line. Not the `tsx` command: it relays SIGTERM to its child and SIGKILLs the child
+ * when the child has not reported the signal back within about 60 ms, which a busy server misses.
+ */
 export async function spawnServer(env: Record<string, string>): Promise<{ base: string; stdout: () => string; stop(): Promise<number | null> }> {
-  const child = spawn(TSX, [path.join(ROOT, 'examples', 'server', 'main.ts')], { cwd: ROOT, env: childEnv({ ...BASE_ENV, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'examples', 'server', 'main.ts')], {
+    cwd: ROOT,
+    env: childEnv({ ...BASE_ENV, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
