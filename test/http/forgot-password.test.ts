@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import express from 'express';
 import request from 'supertest';
-import { MemoryTokenStore, MemoryUserStore, createPasswordRouter, type PasswordEvent, type PasswordUser, type ResetLinkContext, type UserStore } from '../../lib/index.ts';
+import {
+  MemoryTokenStore,
+  MemoryUserStore,
+  PasswordOptionsError,
+  createPasswordRouter,
+  type PasswordEvent,
+  type PasswordUser,
+  type ResetLinkContext,
+  type UserStore,
+} from '../../lib/index.ts';
 import { createOpenApiDocument } from '../../lib/openapi/index.ts';
 import { requestSchemas } from '../../lib/openapi/request-schemas.ts';
 import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, createTestApp, type TestApp } from '../helpers/app.ts';
@@ -259,6 +268,49 @@ describe('POST /auth/forgot', () => {
     assert.equal(failed?.userId, t.alice.id);
     // Markers a random request id (hex) cannot contain by chance: a bare "550" once matched one.
     assert.doesNotMatch(JSON.stringify(failed), /alice@example\.com|SMTP 550/);
+  });
+
+  it('a send that threw gives the cooldown slot back, so the next request sends again at once', async () => {
+    let failures = 1;
+    const sent: string[] = [];
+    const { t } = await forgotApp({
+      sendResetLink: (user) => {
+        if (failures-- > 0) throw new Error('SMTP 451 try later');
+        sent.push(user.id);
+      },
+    });
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.deepEqual(sent, []);
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.deepEqual(sent, [t.alice.id], 'the failed send did not hold the cooldown');
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.equal(sent.length, 1, 'the sent link holds it');
+  });
+
+  it('refuses a token store with only one of the reset-link slot members, naming the other', () => {
+    const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+    const halfPair = Object.assign(Object.create(tokens) as MemoryTokenStore, { releaseResetLinkSlot: undefined });
+    assert.throws(
+      () =>
+        createPasswordRouter({
+          userStore: new MemoryUserStore(),
+          tokenStore: halfPair,
+          authorizer: { authenticate: () => null, canResetPassword: () => false },
+          tokenKey: SECRET,
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof PasswordOptionsError);
+        assert.deepEqual(
+          error.problems.map((p) => [p.option, p.code]),
+          [['tokenStore', 'missing-method']],
+        );
+        assert.match(error.message, /releaseResetLinkSlot\(\)/);
+        return true;
+      },
+    );
   });
 
   it('refuses malformed bodies with 400, and an identifier kind the store cannot look up', async () => {
