@@ -13,7 +13,7 @@ export interface CaseDefinition {
   readonly title: string;
   /** True when the body fires concurrent calls; they go through `ctx.spread` to use both pairs. */
   readonly concurrent?: boolean;
-  /** An optional `UserStore` member the case is about: without it, the case checks nothing (and says so). */
-  readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt';
+  /** An optional `UserStore` (or `TokenStore`) member the case is about: without it, the case checks nothing (and says so). */
+  readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt' | 'claimResetLinkSlot';
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }

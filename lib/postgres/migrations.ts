@@ -82,11 +82,24 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
         `ALTER TABLE ${names.tokens} ADD COLUMN refusals integer NOT NULL DEFAULT 0 CHECK (refusals >= 0)`,
       ],
     },
+    {
+      version: 3,
+      name: 'self-service reset link slots',
+      statements: [
+        // One row per account that asked for a self-service link: the cooldown every instance
+        // shares. The next claim reuses the row, so the table holds at most one row per user.
+        `CREATE TABLE ${names.resetLinks} (
+          user_id text PRIMARY KEY,
+          claimed_at timestamptz NOT NULL,
+          free_at timestamptz NOT NULL
+        )`,
+      ],
+    },
   ];
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 2;
+export const LATEST_SCHEMA_VERSION = 3;
 
 /** `CREATE TABLE IF NOT EXISTS` for the default users table, with the configured names. */
 export function defaultUsersTableStatement(names: ResolvedNames): string {
