@@ -12,7 +12,7 @@ import type {
   SuccessfulAttemptInput,
   SuccessfulAttemptOutcome,
   UserStore,
-} from 'express-rbac-password';
+} from '../types.ts';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { CLEAR_FAILED_ATTEMPTS, CREATE_USER, RECORD_FAILED_ATTEMPT, RECORD_LOGIN, RECORD_SUCCESSFUL_ATTEMPT, SET_PASSWORD, SET_REVOKED } from './user-scripts.ts';
