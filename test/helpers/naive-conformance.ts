@@ -59,6 +59,7 @@ export const RACY_CASES = [
   'token.redeem-concurrent',
   'token.issue-concurrent',
   'user.success-races-failure-at-threshold',
+  'token.reset-link-slot-concurrent',
 ];
 
 /** Asserts that every racy case failed with a message naming it, and that no sequential case failed. */
