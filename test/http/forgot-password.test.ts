@@ -15,6 +15,7 @@ import {
   type PasswordEvent,
   type PasswordUser,
   type ResetLinkContext,
+  type TokenStore,
   type UserStore,
 } from '../../lib/index.ts';
 import { createOpenApiDocument } from '../../lib/openapi/index.ts';
@@ -44,6 +45,16 @@ async function forgotApp(overrides: Parameters<typeof createTestApp>[0] = {}) {
     ...overrides,
   });
   return { t, sent, events };
+}
+
+/** A token store written before the reset-link slot members existed: the service keeps the cooldown itself. */
+function withoutSlots(tokens: TokenStore): TokenStore {
+  return {
+    issue: (record) => tokens.issue(record),
+    find: (id, now) => tokens.find(id, now),
+    redeem: (id, now, apply) => tokens.redeem(id, now, apply),
+    revokeForUser: (userId) => tokens.revokeForUser(userId),
+  };
 }
 
 const tokenOf = (link: string) => new URLSearchParams(new URL(link).hash.slice(1)).get('token') as string;
@@ -190,6 +201,21 @@ describe('POST /auth/forgot', () => {
       .expect(200);
   });
 
+  it('keeps the cooldown in the process when the token store has no slot members', async () => {
+    const { t, sent } = await forgotApp({ tokenStore: withoutSlots(new MemoryTokenStore({ sweepIntervalMs: 0 })) });
+    await Promise.all(Array.from({ length: 5 }, () => request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202)));
+    await t.router.service.settled();
+    assert.equal(sent.length, 1);
+    t.advance(59_999);
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.equal(sent.length, 1, 'still inside the cooldown');
+    t.advance(1);
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.equal(sent.length, 2);
+  });
+
   it('honours resetLinkCooldownSeconds', async () => {
     const { t, sent } = await forgotApp({ resetLinkCooldownSeconds: 5 });
     await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
@@ -270,25 +296,29 @@ describe('POST /auth/forgot', () => {
     assert.doesNotMatch(JSON.stringify(failed), /alice@example\.com|SMTP 550/);
   });
 
-  it('a send that threw gives the cooldown slot back, so the next request sends again at once', async () => {
-    let failures = 1;
-    const sent: string[] = [];
-    const { t } = await forgotApp({
-      sendResetLink: (user) => {
-        if (failures-- > 0) throw new Error('SMTP 451 try later');
-        sent.push(user.id);
-      },
+  for (const shared of [true, false]) {
+    it(`a send that threw gives the cooldown slot back, so the next request sends again at once (${shared ? "the token store's slots" : "the process's own cooldown"})`, async () => {
+      let failures = 1;
+      const sent: string[] = [];
+      const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+      const { t } = await forgotApp({
+        tokenStore: shared ? tokens : withoutSlots(tokens),
+        sendResetLink: (user) => {
+          if (failures-- > 0) throw new Error('SMTP 451 try later');
+          sent.push(user.id);
+        },
+      });
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.deepEqual(sent, []);
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.deepEqual(sent, [t.alice.id], 'the failed send did not hold the cooldown');
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.equal(sent.length, 1, 'the sent link holds it');
     });
-    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
-    await t.router.service.settled();
-    assert.deepEqual(sent, []);
-    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
-    await t.router.service.settled();
-    assert.deepEqual(sent, [t.alice.id], 'the failed send did not hold the cooldown');
-    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
-    await t.router.service.settled();
-    assert.equal(sent.length, 1, 'the sent link holds it');
-  });
+  }
 
   it('refuses a token store with only one of the reset-link slot members, naming the other', () => {
     const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
