@@ -145,9 +145,12 @@ export interface PasswordServiceOptions<P extends Principal = Principal> {
    * `userStore.setPasswordChangeRequired`. Default false.
    */
   readonly resetRequiresChange?: boolean;
-  /** Seconds between two self-service links for one account. Default 60. */
+  /**
+   * Seconds between two self-service links for one account. Default 60. Shared by every instance
+   * when the token store has `claimResetLinkSlot`; else each process keeps its own.
+   */
   readonly resetLinkCooldownSeconds?: number;
-  /** Self-service requests whose lookup and send may run at once; more are dropped (still answered 202). Default 100. */
+  /** Self-service requests whose lookup and send may run at once in this process; more are dropped (still answered 202). Default 100. */
   readonly maxPendingResetLinks?: number;
   /**
    * Applied to the login or email of a self-service request before the lookup: use the same

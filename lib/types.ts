@@ -335,8 +335,8 @@ export interface ResetTokenRecord {
 
 /**
  * Where issued reset tokens are tracked. The token itself is never stored: only its id (`jti`).
- * Every member is required except `recordRefusal`, `listOutstanding`, `revokeOutstanding` and
- * `purgeExpired`.
+ * Every member is required except `recordRefusal`, `listOutstanding`, `revokeOutstanding`,
+ * `purgeExpired` and the reset-link slot pair.
  *
  * A token is *outstanding* while it is not used, not revoked and not expired. Expiry is judged
  * by the `now` argument alone, at exactly `expiresAt` (`expiresAt <= now` is expired), never by
@@ -425,6 +425,32 @@ export interface TokenStore {
    * also sweeps by itself. The library itself never calls it, so it gets no signal.
    */
   purgeExpired?(now: Date): Awaitable<number>;
+
+  /**
+   * Optional, with `releaseResetLinkSlot` (both or neither). Claims the user's self-service reset
+   * link slot (`POST /auth/forgot`) for `cooldownMs` from `now`, in one atomic step: true when the
+   * previous slot was free at `now` (none, or its window ended: `claimedAt + its cooldownMs <=
+   * now`), false otherwise. Of any number of concurrent calls for one user, from any number of app
+   * instances, exactly one resolves true within a window. Judged by `now` alone, never the
+   * store's clock (a TTL may only delete slots well after their window ended). With these members
+   * the cooldown is shared by every instance on the store; without them each process keeps its own.
+   */
+  claimResetLinkSlot?(userId: string, input: ResetLinkSlotInput, options?: StoreCallOptions): Awaitable<boolean>;
+
+  /**
+   * Gives back the slot claimed at `claimedAt` (the `now` of the winning claim) when no link went
+   * out after all, so the user may ask again at once. Only while the slot still holds that claim:
+   * it never frees a later one. A no-op otherwise.
+   */
+  releaseResetLinkSlot?(userId: string, claimedAt: Date, options?: StoreCallOptions): Awaitable<void>;
+}
+
+/** What `TokenStore.claimResetLinkSlot` gets. */
+export interface ResetLinkSlotInput {
+  /** How long the claimed slot keeps other claims out, in ms (`resetLinkCooldownSeconds`); 0 keeps none out. */
+  readonly cooldownMs: number;
+  /** The library's clock reading for this request; it becomes the slot's `claimedAt`. */
+  readonly now: Date;
 }
 
 /**

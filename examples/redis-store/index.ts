@@ -1,17 +1,5 @@
 /**
- * Example: `UserStore` and `TokenStore` on Redis for express-rbac-password, as a library user
- * would write them from the README. One call builds both on a connected node-redis client.
+ * The Redis stores used to live here as an example; they are now the supported subpath
+ * `express-rbac-password/redis` (lib/redis). Kept so code importing this example still works.
  */
-import type { RedisLike } from './redis-client.ts';
-import { RedisKeys } from './redis-keys.ts';
-import { RedisTokenStore } from './redis-token-store.ts';
-import { RedisUserStore } from './redis-user-store.ts';
-
-export { RedisKeys, RedisTokenStore, RedisUserStore, type RedisLike };
-export type { NewRedisUser } from './redis-user-store.ts';
-
-/** Both stores on one client, under `prefix` (default `rbac-password:`). */
-export function createRedisStores(redis: RedisLike, prefix = 'rbac-password:'): { userStore: RedisUserStore; tokenStore: RedisTokenStore; keys: RedisKeys } {
-  const keys = new RedisKeys(prefix);
-  return { userStore: new RedisUserStore(redis, keys), tokenStore: new RedisTokenStore(redis, keys), keys };
-}
+export { createRedisStores, RedisKeys, RedisTokenStore, RedisUserStore, type NewRedisUser, type RedisLike } from 'express-rbac-password/redis';

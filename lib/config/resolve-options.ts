@@ -83,7 +83,12 @@ export function resolveOptions<P extends Principal>(options: PasswordServiceOpti
   const fn = <T>(name: string, value: T | undefined): T | undefined => problems.attempt(() => functionOption(name, value), undefined);
 
   problems.attempt(() => requireMethods('userStore', options.userStore, ['findById', 'setPassword']), undefined);
-  problems.attempt(() => requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']), undefined);
+  problems.attempt(() => {
+    requireMethods('tokenStore', options.tokenStore, ['issue', 'find', 'redeem', 'revokeForUser']);
+    // The shared cooldown needs both: a claim nobody can give back would lock a failed send's user out for the cooldown.
+    const { claimResetLinkSlot: claim, releaseResetLinkSlot: release } = options.tokenStore;
+    if (claim !== undefined || release !== undefined) requireMethods('tokenStore', options.tokenStore, ['claimResetLinkSlot', 'releaseResetLinkSlot']);
+  }, undefined);
   if (!problems.has('tokenStore')) problems.attempt(() => requireTogether('tokenStore', options.tokenStore, ['listOutstanding', 'revokeOutstanding']), undefined);
   problems.attempt(() => {
     // Only the router authenticates; the service decides with the permission checks alone.

@@ -7,12 +7,21 @@ import type { CaseDefinition, CaseSettings } from './case-definition.ts';
 import { lockoutOrderCases } from './lockout-order-cases.ts';
 import { inactivityCases } from './inactivity-cases.ts';
 import { passwordLifecycleCases } from './password-lifecycle-cases.ts';
+import { resetLinkCases } from './reset-link-cases.ts';
 import { revocationCases } from './revocation-cases.ts';
 import { tokenStoreCases } from './token-store-cases.ts';
 import type { ConformanceCase, ConformanceOptions, ConformanceStorePair, ConformanceStores, TestRegistrar } from './types.ts';
 import { userStoreCases } from './user-store-cases.ts';
 
-const ALL_CASES: readonly CaseDefinition[] = [...userStoreCases, ...tokenStoreCases, ...revocationCases, ...lockoutOrderCases, ...passwordLifecycleCases, ...inactivityCases];
+const ALL_CASES: readonly CaseDefinition[] = [
+  ...userStoreCases,
+  ...tokenStoreCases,
+  ...revocationCases,
+  ...lockoutOrderCases,
+  ...passwordLifecycleCases,
+  ...inactivityCases,
+  ...resetLinkCases,
+];
 
 /** Every case id, in run order: for documentation and for building `skip` lists. */
 export const CONFORMANCE_CASE_IDS: readonly string[] = ALL_CASES.map((c) => c.id);
@@ -63,8 +72,8 @@ export function conformanceCases<S extends ConformanceStores>(options: Readonly<
         let second: ConformanceStorePair | undefined;
         try {
           const required = definition.requires;
-          if (required !== undefined && typeof stores.userStore[required] !== 'function') {
-            t?.skip(`the store has no optional UserStore.${required}`);
+          if (required !== undefined && missingMember(stores, required)) {
+            t?.skip(`the store has no optional ${required === 'claimResetLinkSlot' ? 'TokenStore' : 'UserStore'}.${required}`);
             return;
           }
           const missingTokenMember = definition.requiresTokenStore?.find((member) => typeof stores.tokenStore[member] !== 'function');
@@ -86,6 +95,12 @@ export function conformanceCases<S extends ConformanceStores>(options: Readonly<
       },
     };
   });
+}
+
+/** Whether the optional member a case is about is missing from the stores. */
+function missingMember(stores: ConformanceStores, member: NonNullable<CaseDefinition['requires']>): boolean {
+  if (member === 'claimResetLinkSlot') return typeof stores.tokenStore.claimResetLinkSlot !== 'function';
+  return typeof stores.userStore[member] !== 'function';
 }
 
 /** Puts the case id (and the number of pairs) in front of a failure's message, so any runner's output names the case. */

@@ -2,7 +2,8 @@
  * An in-memory `TokenStore`. Used and superseded records are dropped at once and expired ones are
  * swept on a timer, so memory holds only outstanding tokens (at most one per user).
  */
-import type { ResetTokenRecord, TokenStore } from '../types.ts';
+import type { ResetLinkSlotInput, ResetTokenRecord, TokenStore } from '../types.ts';
+import { LocalResetLinkSlots } from '../self-service/reset-links.ts';
 import { warnIfProduction } from './production-warning.ts';
 
 export interface MemoryTokenStoreOptions {
@@ -21,6 +22,8 @@ export class MemoryTokenStore implements TokenStore {
   readonly #idsByUser = new Map<string, Set<string>>();
   /** Refused redemptions (reused passwords) per outstanding token id. */
   readonly #refusals = new Map<string, number>();
+  /** Self-service reset link slots per user (the same rules a store-less process keeps). */
+  readonly #linkSlots = new LocalResetLinkSlots();
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryTokenStoreOptions = {}) {
@@ -138,6 +141,14 @@ export class MemoryTokenStore implements TokenStore {
       }
     }
     return purged;
+  }
+
+  claimResetLinkSlot(userId: string, input: ResetLinkSlotInput): boolean {
+    return this.#linkSlots.claim(userId, input.cooldownMs, input.now);
+  }
+
+  releaseResetLinkSlot(userId: string, claimedAt: Date): void {
+    this.#linkSlots.release(userId, claimedAt);
   }
 
   /** Stops the sweep timer. The store still works; expired records are then only purged on demand. */

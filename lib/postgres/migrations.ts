@@ -102,6 +102,19 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
         `ALTER TABLE ${names.state} ADD CONSTRAINT ${index('revoked_by_kind')} CHECK (revoked_by IN ('lockout', 'admin', 'inactivity'))`,
       ],
     },
+    {
+      version: 4,
+      name: 'self-service reset link slots',
+      statements: [
+        // One row per account that asked for a self-service link: the cooldown every instance
+        // shares. The next claim reuses the row, so the table holds at most one row per user.
+        `CREATE TABLE ${names.resetLinks} (
+          user_id text PRIMARY KEY,
+          claimed_at timestamptz NOT NULL,
+          free_at timestamptz NOT NULL
+        )`,
+      ],
+    },
   ];
 }
 
@@ -109,7 +122,7 @@ export function postgresMigrations(names: ResolvedNames): readonly PostgresMigra
 export const PASSWORD_LIFECYCLE_VERSION = 3;
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 3;
+export const LATEST_SCHEMA_VERSION = 4;
 
 /** `CREATE TABLE IF NOT EXISTS` for the default users table, with the configured names. */
 export function defaultUsersTableStatement(names: ResolvedNames): string {

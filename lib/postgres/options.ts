@@ -78,6 +78,8 @@ export interface ResolvedNames {
   readonly state: string;
   readonly history: string;
   readonly tokens: string;
+  /** Self-service reset link slots (the shared cooldown). */
+  readonly resetLinks: string;
   readonly migrations: string;
   /** Unquoted `schema.prefix`, the key of the migration advisory lock. */
   readonly lockKey: string;
@@ -147,6 +149,7 @@ export function resolveNames(options: PostgresStoreOptions): ResolvedNames {
     state: qualifiedName(stateSchema, `${prefix}user_state`),
     history: qualifiedName(stateSchema, `${prefix}password_history`),
     tokens: qualifiedName(stateSchema, `${prefix}reset_tokens`),
+    resetLinks: qualifiedName(stateSchema, `${prefix}reset_links`),
     migrations: qualifiedName(stateSchema, `${prefix}migrations`),
     lockKey: `${stateSchema}.${prefix}`,
     usersSchema: schema,

@@ -3,7 +3,7 @@
  * claimed by one conditional UPDATE, so exactly one of any number of concurrent redeemers, in
  * any number of processes, gets the row; the claim and the password write commit together.
  */
-import type { ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
+import type { ResetLinkSlotInput, ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
 import type { ResolvedNames } from './options.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -22,12 +22,14 @@ const COLUMNS = 'id, user_id, issued_at, expires_at, issued_by, password_stamp';
 export class PostgresTokenStore implements TokenStore {
   readonly #sql: SqlExecutor;
   readonly #tokens: string;
+  readonly #resetLinks: string;
 
   /** Prefer `createPostgresStores`, so `redeem`'s `apply` shares the transaction with the user store. */
   /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
   constructor(sql: SqlExecutor, names: ResolvedNames) {
     this.#sql = sql;
     this.#tokens = names.tokens;
+    this.#resetLinks = names.resetLinks;
   }
 
   /**
@@ -140,6 +142,28 @@ export class PostgresTokenStore implements TokenStore {
       options?.signal,
     );
     return row?.revoked ?? 0;
+  }
+
+  /**
+   * Claims the user's reset link slot in one upsert: it inserts, or takes over a row whose window
+   * ended at `now`. Concurrent claims in any number of processes wait on the row and then see the
+   * winner's window, so exactly one returns a row.
+   */
+  async claimResetLinkSlot(userId: string, input: ResetLinkSlotInput, options?: StoreCallOptions): Promise<boolean> {
+    const rows = await this.#sql.query(
+      `INSERT INTO ${this.#resetLinks} AS slot (user_id, claimed_at, free_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET claimed_at = EXCLUDED.claimed_at, free_at = EXCLUDED.free_at
+        WHERE slot.free_at <= EXCLUDED.claimed_at
+       RETURNING 1`,
+      [userId, input.now, new Date(input.now.getTime() + input.cooldownMs)],
+      options?.signal,
+    );
+    return rows.length === 1;
+  }
+
+  /** Frees the slot only while it still holds the claim made at `claimedAt`. */
+  async releaseResetLinkSlot(userId: string, claimedAt: Date, options?: StoreCallOptions): Promise<void> {
+    await this.#sql.query(`DELETE FROM ${this.#resetLinks} WHERE user_id = $1 AND claimed_at = $2`, [userId, claimedAt], options?.signal);
   }
 
   /** Deletes used and revoked records, and those expired at `now`; resolves how many. Uses the `purge_after` index. */

@@ -29,15 +29,16 @@ export type SendResetLink = (user: PasswordUser, link: string, context: ResetLin
 /** Milliseconds `sendResetLink` may take before its slot is given back. */
 export const SEND_TIMEOUT_MS = 30_000;
 
-/** Per-account cooldown and the cap on pending requests. In-process: each instance keeps its own. */
-export class ResetLinkThrottle {
-  readonly #cooldownMs: number;
+/**
+ * The cap on requests whose work is still running. Kept in the process on purpose: it bounds
+ * this process's own work (lookups, store connections, mail sockets), which a shared count would
+ * not, and a shared count would need leases that outlive a crashed instance.
+ */
+export class PendingResetLinks {
   readonly #maxPending: number;
-  readonly #lastSent = new Map<string, number>();
   #pending = 0;
 
-  constructor(cooldownMs: number, maxPending: number) {
-    this.#cooldownMs = cooldownMs;
+  constructor(maxPending: number) {
     this.#maxPending = maxPending;
   }
 
@@ -55,24 +56,33 @@ export class ResetLinkThrottle {
   get pending(): number {
     return this.#pending;
   }
+}
 
-  /** Claims the account's link for this cooldown window; false when one went out less than the cooldown ago. */
-  claim(userId: string, nowMs: number): boolean {
-    const last = this.#lastSent.get(userId);
-    if (last !== undefined && nowMs - last < this.#cooldownMs) return false;
-    this.#prune(nowMs);
-    this.#lastSent.set(userId, nowMs);
+/**
+ * The per-account cooldown of a token store without `claimResetLinkSlot`: kept in the process,
+ * so each instance has its own. Same rules as the store members.
+ */
+export class LocalResetLinkSlots {
+  readonly #freeAt = new Map<string, { readonly claimedAt: number; readonly freeAt: number }>();
+
+  /** Claims the account's slot for `cooldownMs` from `now`; false while an earlier claim's window lasts. */
+  claim(userId: string, cooldownMs: number, now: Date): boolean {
+    const at = now.getTime();
+    const slot = this.#freeAt.get(userId);
+    if (slot !== undefined && slot.freeAt > at) return false;
+    this.#prune(at);
+    this.#freeAt.set(userId, { claimedAt: at, freeAt: at + cooldownMs });
     return true;
   }
 
-  /** Gives the claim back when no link went out after all (the token could not be stored). */
-  release(userId: string): void {
-    this.#lastSent.delete(userId);
+  /** Gives the claim made at `claimedAt` back when no link went out after all. */
+  release(userId: string, claimedAt: Date): void {
+    if (this.#freeAt.get(userId)?.claimedAt === claimedAt.getTime()) this.#freeAt.delete(userId);
   }
 
-  /** Forgets expired claims once the map grows, so it holds at most the accounts served within one cooldown. */
-  #prune(nowMs: number): void {
-    if (this.#lastSent.size < 1024) return;
-    for (const [id, at] of this.#lastSent) if (nowMs - at >= this.#cooldownMs) this.#lastSent.delete(id);
+  /** Forgets free slots once the map grows, so it holds at most the accounts served within one cooldown. */
+  #prune(at: number): void {
+    if (this.#freeAt.size < 1024) return;
+    for (const [id, slot] of this.#freeAt) if (slot.freeAt <= at) this.#freeAt.delete(id);
   }
 }

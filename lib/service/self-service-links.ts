@@ -6,7 +6,7 @@
 import type { ResolvedLockout } from '../config/password-config.ts';
 import type { CallContext } from '../events.ts';
 import { createLogger } from '../log.ts';
-import { ResetLinkThrottle, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
+import { LocalResetLinkSlots, PendingResetLinks, SEND_TIMEOUT_MS, type ResetLinkRequest, type SendResetLink } from '../self-service/reset-links.ts';
 import type { PasswordUser } from '../types.ts';
 import { describeError } from './describe-error.ts';
 import type { IssuedResetToken } from './results.ts';
@@ -27,25 +27,27 @@ export interface SelfServiceLinksDeps {
 
 export class SelfServiceLinks {
   readonly #deps: SelfServiceLinksDeps;
-  readonly #throttle: ResetLinkThrottle;
+  readonly #pending: PendingResetLinks;
+  /** The cooldown when the token store has no `claimResetLinkSlot`: this process's own. */
+  readonly #localSlots = new LocalResetLinkSlots();
   readonly #work = new Set<Promise<void>>();
 
   constructor(deps: SelfServiceLinksDeps) {
     this.#deps = deps;
-    this.#throttle = new ResetLinkThrottle(deps.cooldownMs, deps.maxPending);
+    this.#pending = new PendingResetLinks(deps.maxPending);
   }
 
   /** See `PasswordService.requestResetLink`: starts the work on a later turn and returns its promise, which never rejects. */
   request(request: ResetLinkRequest, context: CallContext): Promise<void> {
-    if (!this.#throttle.start()) {
-      log('self-service reset request dropped: %d already pending', this.#throttle.pending);
+    if (!this.#pending.start()) {
+      log('self-service reset request dropped: %d already pending', this.#pending.pending);
       return Promise.resolve();
     }
     const work = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#sendLink(request, context))
       .catch((error: unknown) => log('self-service reset request failed: %s', describeError(error)))
       .finally(() => {
-        this.#throttle.finish();
+        this.#pending.finish();
         this.#work.delete(work);
       });
     this.#work.add(work);
@@ -71,7 +73,8 @@ export class SelfServiceLinks {
       log('self-service reset: no link for user %s (remote, revoked by an administrator, or no email)', user.id);
       return;
     }
-    if (!this.#throttle.claim(user.id, parts.now().getTime())) {
+    const claimedAt = parts.now();
+    if (!(await this.#claimSlot(user.id, claimedAt))) {
       log('self-service reset: user %s got a link within the cooldown; none sent', user.id);
       return;
     }
@@ -79,19 +82,50 @@ export class SelfServiceLinks {
     try {
       issued = await this.#deps.issue(user, context);
     } catch (error) {
-      this.#throttle.release(user.id);
+      await this.#releaseSlot(user.id, claimedAt);
       throw error;
     }
     const link = issued.link as string;
+    let timedOut = false;
     try {
-      await storeCall('sendResetLink', SEND_TIMEOUT_MS, () =>
-        send(user, link, { requestId: context.requestId ?? null, email, expiresAt: issued.expiresAt, requestedBy: 'email' in request ? 'email' : 'login' }),
+      await storeCall(
+        'sendResetLink',
+        SEND_TIMEOUT_MS,
+        () => send(user, link, { requestId: context.requestId ?? null, email, expiresAt: issued.expiresAt, requestedBy: 'email' in request ? 'email' : 'login' }),
+        () => {
+          timedOut = true;
+        },
       );
       log('self-service reset link handed over for user %s', user.id);
     } catch (error) {
       log('sendResetLink failed for user %s: %s', user.id, describeError(error));
       parts.emit('reset-link-failed', user.id, null, context, { reason: describeError(error) });
+      // A send that threw sent nothing, so the user may ask again at once; one that timed out may still deliver.
+      if (!timedOut) await this.#releaseSlot(user.id, claimedAt);
     }
+  }
+
+  /** The account's cooldown slot: from the token store when it shares one across instances, else this process's. */
+  async #claimSlot(userId: string, now: Date): Promise<boolean> {
+    const { parts, cooldownMs } = this.#deps;
+    const { tokens } = parts;
+    const claim = tokens.claimResetLinkSlot;
+    if (typeof claim !== 'function') return this.#localSlots.claim(userId, cooldownMs, now);
+    return (await parts.call('tokenStore.claimResetLinkSlot', (o) => claim.call(tokens, userId, { cooldownMs, now }, o))) === true;
+  }
+
+  /** Gives the slot back; a failure only means the user waits out the cooldown, so it is logged. */
+  async #releaseSlot(userId: string, claimedAt: Date): Promise<void> {
+    const { parts } = this.#deps;
+    const { tokens } = parts;
+    const release = tokens.releaseResetLinkSlot;
+    if (typeof release !== 'function') {
+      this.#localSlots.release(userId, claimedAt);
+      return;
+    }
+    await parts
+      .call('tokenStore.releaseResetLinkSlot', (o) => release.call(tokens, userId, claimedAt, o))
+      .catch((error: unknown) => log('releaseResetLinkSlot failed for user %s: %s', userId, describeError(error)));
   }
 
   /** The account the request names, matched exactly after `normalizeIdentifier`, or null. */

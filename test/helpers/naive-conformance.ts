@@ -60,6 +60,7 @@ export const RACY_CASES = [
   'token.issue-concurrent',
   'user.success-races-failure-at-threshold',
   'token.revoke-outstanding-races-redeem',
+  'token.reset-link-slot-concurrent',
 ];
 
 /** Asserts that every racy case failed with a message naming it, and that no sequential case failed. */

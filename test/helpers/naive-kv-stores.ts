@@ -14,6 +14,7 @@ import type {
   FailedAttemptResult,
   PasswordUser,
   PasswordWrite,
+  ResetLinkSlotInput,
   ResetTokenRecord,
   SuccessfulAttemptInput,
   SuccessfulAttemptOutcome,
@@ -335,6 +336,27 @@ export class NaiveTokenStore implements TokenStore {
       }
       return revoked;
     });
+  }
+
+  /** The shared cooldown, get-then-set: atomic inside this instance's mutex only. */
+  claimResetLinkSlot(userId: string, input: ResetLinkSlotInput): Promise<boolean> {
+    return this.#mutex.run(async () => {
+      const slot = await read<{ claimedAt: number; freeAt: number }>(this.kv, this.#slotKey(userId));
+      if (slot !== null && slot.freeAt > input.now.getTime()) return false;
+      await write(this.kv, this.#slotKey(userId), { claimedAt: input.now.getTime(), freeAt: input.now.getTime() + input.cooldownMs });
+      return true;
+    });
+  }
+
+  releaseResetLinkSlot(userId: string, claimedAt: Date): Promise<void> {
+    return this.#mutex.run(async () => {
+      const slot = await read<{ claimedAt: number }>(this.kv, this.#slotKey(userId));
+      if (slot?.claimedAt === claimedAt.getTime()) await this.kv.del(this.#slotKey(userId));
+    });
+  }
+
+  #slotKey(userId: string): string {
+    return `${this.prefix}reset-link:${userId}`;
   }
 
   async #revokeOutstanding(userId: string): Promise<void> {

@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import express from 'express';
 import request from 'supertest';
-import { MemoryTokenStore, MemoryUserStore, createPasswordRouter, type PasswordEvent, type PasswordUser, type ResetLinkContext, type UserStore } from '../../lib/index.ts';
+import {
+  MemoryTokenStore,
+  MemoryUserStore,
+  PasswordOptionsError,
+  createPasswordRouter,
+  type PasswordEvent,
+  type PasswordUser,
+  type ResetLinkContext,
+  type TokenStore,
+  type UserStore,
+} from '../../lib/index.ts';
 import { createOpenApiDocument } from '../../lib/openapi/index.ts';
 import { requestSchemas } from '../../lib/openapi/request-schemas.ts';
 import { GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, createTestApp, type TestApp } from '../helpers/app.ts';
@@ -35,6 +45,16 @@ async function forgotApp(overrides: Parameters<typeof createTestApp>[0] = {}) {
     ...overrides,
   });
   return { t, sent, events };
+}
+
+/** A token store written before the reset-link slot members existed: the service keeps the cooldown itself. */
+function withoutSlots(tokens: TokenStore): TokenStore {
+  return {
+    issue: (record) => tokens.issue(record),
+    find: (id, now) => tokens.find(id, now),
+    redeem: (id, now, apply) => tokens.redeem(id, now, apply),
+    revokeForUser: (userId) => tokens.revokeForUser(userId),
+  };
 }
 
 const tokenOf = (link: string) => new URLSearchParams(new URL(link).hash.slice(1)).get('token') as string;
@@ -181,6 +201,21 @@ describe('POST /auth/forgot', () => {
       .expect(200);
   });
 
+  it('keeps the cooldown in the process when the token store has no slot members', async () => {
+    const { t, sent } = await forgotApp({ tokenStore: withoutSlots(new MemoryTokenStore({ sweepIntervalMs: 0 })) });
+    await Promise.all(Array.from({ length: 5 }, () => request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202)));
+    await t.router.service.settled();
+    assert.equal(sent.length, 1);
+    t.advance(59_999);
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.equal(sent.length, 1, 'still inside the cooldown');
+    t.advance(1);
+    await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+    await t.router.service.settled();
+    assert.equal(sent.length, 2);
+  });
+
   it('honours resetLinkCooldownSeconds', async () => {
     const { t, sent } = await forgotApp({ resetLinkCooldownSeconds: 5 });
     await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
@@ -259,6 +294,53 @@ describe('POST /auth/forgot', () => {
     assert.equal(failed?.userId, t.alice.id);
     // Markers a random request id (hex) cannot contain by chance: a bare "550" once matched one.
     assert.doesNotMatch(JSON.stringify(failed), /alice@example\.com|SMTP 550/);
+  });
+
+  for (const shared of [true, false]) {
+    it(`a send that threw gives the cooldown slot back, so the next request sends again at once (${shared ? "the token store's slots" : "the process's own cooldown"})`, async () => {
+      let failures = 1;
+      const sent: string[] = [];
+      const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+      const { t } = await forgotApp({
+        tokenStore: shared ? tokens : withoutSlots(tokens),
+        sendResetLink: (user) => {
+          if (failures-- > 0) throw new Error('SMTP 451 try later');
+          sent.push(user.id);
+        },
+      });
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.deepEqual(sent, []);
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.deepEqual(sent, [t.alice.id], 'the failed send did not hold the cooldown');
+      await request(t.app).post(FORGOT).send({ login: 'alice' }).expect(202);
+      await t.router.service.settled();
+      assert.equal(sent.length, 1, 'the sent link holds it');
+    });
+  }
+
+  it('refuses a token store with only one of the reset-link slot members, naming the other', () => {
+    const tokens = new MemoryTokenStore({ sweepIntervalMs: 0 });
+    const halfPair = Object.assign(Object.create(tokens) as MemoryTokenStore, { releaseResetLinkSlot: undefined });
+    assert.throws(
+      () =>
+        createPasswordRouter({
+          userStore: new MemoryUserStore(),
+          tokenStore: halfPair,
+          authorizer: { authenticate: () => null, canResetPassword: () => false },
+          tokenKey: SECRET,
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof PasswordOptionsError);
+        assert.deepEqual(
+          error.problems.map((p) => [p.option, p.code]),
+          [['tokenStore', 'missing-method']],
+        );
+        assert.match(error.message, /releaseResetLinkSlot\(\)/);
+        return true;
+      },
+    );
   });
 
   it('refuses malformed bodies with 400, and an identifier kind the store cannot look up', async () => {

@@ -73,6 +73,8 @@ describe('the packed package', () => {
       'dist/openapi/index.js',
       'dist/postgres/index.js',
       'dist/conformance/index.js',
+      'dist/redis/index.js',
+      'dist/redis/index.d.ts',
     ]) {
       assert.ok(paths.includes(required), `${required} is shipped`);
     }

@@ -36,18 +36,18 @@ describe('migrations', () => {
     try {
       const stores = createPostgresStores(db, { schema, createUsersTable: true });
       assert.equal(await stores.schemaVersion(), 0);
-      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1, 2, 3] });
-      assert.deepEqual(await stores.migrate(), { from: 3, to: LATEST_SCHEMA_VERSION, applied: [] });
+      assert.deepEqual(await stores.migrate(), { from: 0, to: LATEST_SCHEMA_VERSION, applied: [1, 2, 3, 4] });
+      assert.deepEqual(await stores.migrate(), { from: 4, to: LATEST_SCHEMA_VERSION, applied: [] });
       assert.equal(await stores.schemaVersion(), LATEST_SCHEMA_VERSION);
       const { rows } = await db.query<{ version: number }>(`SELECT version FROM "${schema}".rbac_password_migrations ORDER BY version`);
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3],
+        [1, 2, 3, 4],
       );
       const tables = await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
       assert.deepEqual(
         tables.rows.map((r) => r.table_name),
-        ['rbac_password_migrations', 'rbac_password_password_history', 'rbac_password_reset_tokens', 'rbac_password_user_state', 'users'],
+        ['rbac_password_migrations', 'rbac_password_password_history', 'rbac_password_reset_links', 'rbac_password_reset_tokens', 'rbac_password_user_state', 'users'],
       );
     } finally {
       await db.query(`DROP SCHEMA "${schema}" CASCADE`);
@@ -58,7 +58,7 @@ describe('migrations', () => {
     await withStores(async ({ stores, schema }) => {
       const db = await sharedPglite();
       await db.query(`INSERT INTO "${schema}".rbac_password_migrations (version, name) VALUES (99, 'from the future')`);
-      await assert.rejects(stores.migrate(), /at version 99, newer than version 3 .*refusing to migrate/);
+      await assert.rejects(stores.migrate(), /at version 99, newer than version 4 .*refusing to migrate/);
       assert.equal(await stores.schemaVersion(), 99);
     });
   });
@@ -89,7 +89,7 @@ describe('migrations', () => {
         token.expiresAt,
       ]);
 
-      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [2, 3] });
+      assert.deepEqual(await stores.migrate(), { from: 1, to: LATEST_SCHEMA_VERSION, applied: [2, 3, 4] });
       const old = await stores.userStore.findById(revoked.id);
       assert.equal(old?.isRevoked, true);
       assert.equal(old?.revokedBy, 'admin');
@@ -102,7 +102,6 @@ describe('migrations', () => {
     }
   });
 
-  // merge: version 3 here is the password-lifecycle migration (renumbered to 5 at merge)
   test('version 3 upgrades existing tables: a password written before it ages from when it was applied, and has no change required', async () => {
     const db = await sharedPglite();
     const schema = uniqueName('erp_v2');
@@ -119,7 +118,7 @@ describe('migrations', () => {
       const inserted = await db.query<{ id: string }>(`INSERT INTO ${names.users} (login, password_hash) VALUES ('old-user', 'hash-0') RETURNING id::text AS id`);
       const { id } = inserted.rows[0] as { id: string };
       await db.query(`INSERT INTO ${names.state} (user_id, failed_attempts) VALUES ($1, 1)`, [id]);
-      assert.deepEqual(await stores.migrate(), { from: 2, to: LATEST_SCHEMA_VERSION, applied: [3] });
+      assert.deepEqual(await stores.migrate(), { from: 2, to: LATEST_SCHEMA_VERSION, applied: [3, 4] });
       const applied = (await db.query<{ applied_at: Date }>(`SELECT applied_at FROM ${names.migrations} WHERE version = 3`)).rows[0]?.applied_at;
       const old = await stores.userStore.findById(id);
       assert.equal(old?.passwordChangedAt?.getTime(), applied?.getTime());

@@ -1,5 +1,5 @@
 /**
- * `examples/redis-store` against the Redis at REDIS_URL: the conformance suite with two app
+ * `express-rbac-password/redis` (lib/redis) against the Redis at REDIS_URL: the conformance suite with two app
  * instances (two clients on one Redis); and the deliberately naive get-then-set adapter behind an
  * in-process mutex, which passes on one client and fails the concurrency cases on two. Every run
  * and case has its own key prefix, deleted afterwards.
@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
 import { createClient } from 'redis';
 import { runConformance, type ConformanceStores } from '../../lib/conformance/index.ts';
-import { createRedisStores, type RedisKeys } from '../../examples/redis-store/index.ts';
+import { createRedisStores, type RedisKeys } from '../../lib/redis/index.ts';
 import type { KeyValue } from '../helpers/naive-kv-stores.ts';
 import { assertRacesNamed, failures, naiveOptions } from '../helpers/naive-conformance.ts';
 
@@ -51,7 +51,7 @@ interface RedisConformanceStores extends ConformanceStores {
   readonly keys: RedisKeys;
 }
 
-describe('examples/redis-store on Redis (REDIS_URL)', { skip: SKIP }, () => {
+describe('express-rbac-password/redis on Redis (REDIS_URL)', { skip: SKIP }, () => {
   let first: Client | undefined;
   let second: Client | undefined;
   before(async () => {

@@ -154,3 +154,25 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do dr
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do drop(id) end
 return purged
 `;
+
+/**
+ * KEYS: the user's reset link slot. ARGV: now (ms), free at (ms), expiry (ms, for Redis to drop the
+ * key well after the window). The slot is "claimedAt:freeAt"; taken when absent or free at now.
+ * Resolves 1 when claimed, 0 when the window of an earlier claim still lasts.
+ */
+export const CLAIM_RESET_LINK = `
+local slot = redis.call('GET', KEYS[1])
+if slot then
+  local freeAt = tonumber(string.match(slot, ':(%d+)$'))
+  if freeAt and freeAt > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+/** KEYS: the user's reset link slot. ARGV: claimedAt (ms). Deletes the slot only while it holds that claim. */
+export const RELEASE_RESET_LINK = `
+local slot = redis.call('GET', KEYS[1])
+if slot and string.match(slot, '^(%d+):') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;

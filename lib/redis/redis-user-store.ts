@@ -12,7 +12,7 @@ import type {
   SuccessfulAttemptInput,
   SuccessfulAttemptOutcome,
   UserStore,
-} from 'express-rbac-password';
+} from '../types.ts';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import {

@@ -32,6 +32,10 @@ export class RedisKeys {
   get expiry(): string {
     return `${this.prefix}token-expiry`;
   }
+  /** The user's self-service reset link slot (the shared cooldown). */
+  resetLink(userId: string): string {
+    return `${this.prefix}reset-link:${userId}`;
+  }
   /** Used and revoked token ids, for purging. */
   get dead(): string {
     return `${this.prefix}token-dead`;

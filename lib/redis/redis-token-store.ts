@@ -4,10 +4,13 @@
  * random claim marker (see `token-scripts.ts`). Expiry is judged by the `now` argument only.
  */
 import { randomBytes } from 'node:crypto';
-import type { ResetTokenRecord, StoreCallOptions, TokenStore } from 'express-rbac-password';
+import type { ResetLinkSlotInput, ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
 import type { RedisLike } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { CLAIM, COMMIT, ISSUE, LIST_OUTSTANDING, PURGE, RECORD_REFUSAL, REVOKE_FOR_USER, REVOKE_OUTSTANDING, UNDO } from './token-scripts.ts';
+import { CLAIM, CLAIM_RESET_LINK, COMMIT, ISSUE, LIST_OUTSTANDING, PURGE, RECORD_REFUSAL, RELEASE_RESET_LINK, REVOKE_FOR_USER, REVOKE_OUTSTANDING, UNDO } from './token-scripts.ts';
+
+/** How long Redis keeps a reset link slot past its window, by its own clock: only to reclaim memory, never to decide. */
+const SLOT_KEEP_MS = 24 * 3_600_000;
 
 function toRecord(id: string, fields: Record<string, string>): ResetTokenRecord {
   return {
@@ -112,6 +115,22 @@ export class RedisTokenStore implements TokenStore {
         arguments: [this.keys.tokenPrefix, String(now.getTime()), tokenId ?? ''],
       }),
     );
+  }
+
+  /** One script: reads the slot and claims it when free at `now`, so exactly one of concurrent claims wins. */
+  async claimResetLinkSlot(userId: string, input: ResetLinkSlotInput, options?: StoreCallOptions): Promise<boolean> {
+    options?.signal.throwIfAborted();
+    const now = input.now.getTime();
+    const claimed = await this.redis.eval(CLAIM_RESET_LINK, {
+      keys: [this.keys.resetLink(userId)],
+      arguments: [String(now), String(now + input.cooldownMs), String(input.cooldownMs + SLOT_KEEP_MS)],
+    });
+    return Number(claimed) === 1;
+  }
+
+  async releaseResetLinkSlot(userId: string, claimedAt: Date, options?: StoreCallOptions): Promise<void> {
+    options?.signal.throwIfAborted();
+    await this.redis.eval(RELEASE_RESET_LINK, { keys: [this.keys.resetLink(userId)], arguments: [String(claimedAt.getTime())] });
   }
 
   async purgeExpired(now: Date = new Date()): Promise<number> {
