@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { freePort, runShell, shellBlock, startShell } from '../helpers/readme-blocks.ts';
+import { freePort } from '../helpers/ports.ts';
+import { runShell, shellBlock, startShell } from '../helpers/readme-blocks.ts';
 
 test('README first example: app.mjs runs, and the three curl lines reset and change the password', { timeout: 120_000 }, async () => {
   const port = await freePort();

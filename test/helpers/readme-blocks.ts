@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { collectOutput, type ProcessResult, ROOT } from './server.ts';
 
@@ -15,15 +14,6 @@ export function shellBlock(readme: string, name: string): string {
   const match = new RegExp(`<!-- run: ${name} -->\\s*\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``).exec(text);
   if (match?.[1] === undefined) throw new Error(`${readme} has no sh block marked <!-- run: ${name} -->`);
   return match[1];
-}
-
-/** A port that was free a moment ago (the OS's next ephemeral one). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** The environment of a README run: the developer's own RBAC_*, DATABASE_URL, HOST and PORT are left out. */

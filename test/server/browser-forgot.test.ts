@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { browserSkip as skip, launchChromium as launch, screenshotPath, watchedPage } from '../helpers/browser.ts';
 import { ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { freePort, linkIn, startMailSink, type MailSink } from '../helpers/smtp.ts';
+import { freePort } from '../helpers/ports.ts';
+import { linkIn, startMailSink, type MailSink } from '../helpers/smtp.ts';
 
 if (skip !== false) console.log(`# ${skip}`);
 

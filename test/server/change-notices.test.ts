@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { dataDirWithEmptyCluster } from '../helpers/pglite-template.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, runCliInProcess, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { freePort, startMailSink, type MailSink, type ReceivedMail } from '../helpers/smtp.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startMailSink, type MailSink, type ReceivedMail } from '../helpers/smtp.ts';
 
 const json = { 'Content-Type': 'application/json' };
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../helpers/readme-blocks.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ROOT, runCliProcess, runProcess } from '../helpers/server.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];

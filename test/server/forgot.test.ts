@@ -11,7 +11,8 @@ import request from 'supertest';
 import { ConfigError, readEnvironment } from '../../examples/server/config/environment.ts';
 import { startRangeServer, type RangeServer } from '../helpers/range-server.ts';
 import { ALICE_PASSWORD, NEW_PASSWORD, ROOT, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { freePort, linkIn, startMailSink, type MailSink } from '../helpers/smtp.ts';
+import { freePort } from '../helpers/ports.ts';
+import { linkIn, startMailSink, type MailSink } from '../helpers/smtp.ts';
 
 const BREACHED = 'Breached-Pa55word!';
 

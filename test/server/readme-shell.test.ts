@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort, runShell, shellBlock, startShell } from '../helpers/readme-blocks.ts';
+import { freePort } from '../helpers/ports.ts';
+import { runShell, shellBlock, startShell } from '../helpers/readme-blocks.ts';
 import { tempDir } from '../helpers/server.ts';
 
 interface Walkthrough {

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createPostgresStores } from '../../lib/postgres/index.ts';
+import { freePort } from '../helpers/ports.ts';
 
 describe('PostgreSQL adapter with the database unavailable', () => {
   let silent: Server;
@@ -24,10 +25,7 @@ describe('PostgreSQL adapter with the database unavailable', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     silentPort = (silent.address() as { port: number }).port;
     // A port nothing listens on: a server that is down.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    closedPort = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    closedPort = await freePort();
   });
 
   after(async () => {
