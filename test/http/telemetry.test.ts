@@ -181,8 +181,10 @@ describe('telemetry: the pool refusals, by reason', () => {
 
   before(async () => {
     recorders = createRecorders();
-    // One worker, two waiting jobs at most, one per key; a job may run half a second.
-    pool = createWorkerPoolHasher({ cost: 4, size: 1, maxQueue: 2, maxQueuePerKey: 1, jobTimeoutMs: 500 });
+    // One worker, two waiting jobs at most, one per key; a job may run 3 s. The limit counts a new
+    // worker's start-up, and the jobs after the timeout run on a new worker: on a loaded machine,
+    // 500 ms was too little for that and a cost-4 hash (seen in a full run).
+    pool = createWorkerPoolHasher({ cost: 4, size: 1, maxQueue: 2, maxQueuePerKey: 1, jobTimeoutMs: 3000 });
     t = await createTestApp({ hasher: pool, telemetry: { meterProvider: recorders.meterProvider, tracerProvider: recorders.tracerProvider } });
   });
 
@@ -193,8 +195,8 @@ describe('telemetry: the pool refusals, by reason', () => {
   });
 
   it('counts key-busy (429), busy, timeout and closed (503), and shows the waiting jobs as the queue depth', async () => {
-    // A cost-16 hash takes seconds: it always outlives its 500 ms, and holds the one worker till then.
-    const slow = pool.run('bcrypt-hash', { password: 'x', cost: 16 }, { fairnessKey: 'a' }).catch((error: unknown) => error);
+    // A cost-20 hash takes over a minute: it always outlives its 3 s, and holds the one worker till then.
+    const slow = pool.run('bcrypt-hash', { password: 'x', cost: 20 }, { fairnessKey: 'a' }).catch((error: unknown) => error);
     const waitingA = pool.hash('x', { fairnessKey: 'a' });
     await assert.rejects(pool.hash('x', { fairnessKey: 'a' }), HasherKeyBusyError);
     const waitingB = pool.hash('x', { fairnessKey: 'b' });
