@@ -420,5 +420,7 @@ function describeError(error: unknown): string {
 // Run when executed (the bin, or `tsx examples/server/cli/main.ts`), not when imported by tests.
 const invoked = process.argv[1];
 if (invoked !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(await (await import('node:fs/promises')).realpath(invoked)).href) {
+  // A short command: baseline WebAssembly code only (why: see express-rbac-password.js).
+  (await import('node:v8')).setFlagsFromString('--liftoff-only');
   process.exitCode = await runCli(process.argv.slice(2));
 }
