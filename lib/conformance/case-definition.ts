@@ -16,6 +16,6 @@ export interface CaseDefinition {
   /** An optional `UserStore` (or `TokenStore`) member the case is about: without it, the case checks nothing (and says so). */
   readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt' | 'setPasswordChangeRequired' | 'expireInactive' | 'claimResetLinkSlot';
   /** Optional `TokenStore` members the case is about: without any of them, the case checks nothing (and says so). */
-  readonly requiresTokenStore?: readonly ('listOutstanding' | 'revokeOutstanding')[];
+  readonly requiresTokenStore?: readonly ('listOutstanding' | 'revokeOutstanding' | 'issueAndCheck')[];
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }
