@@ -203,6 +203,15 @@ export interface UserStore {
   findById(id: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
 
   /**
+   * Optional (a database can answer in one round trip what `findById` answers in several; without
+   * it the service calls `findById` once per id). The users with these ids, read in one step: one
+   * entry per id, in the order of `ids`, each what `findById` would resolve for it (null when
+   * there is no such user). The ids are well-formed UUIDs. Throwing answers 503 and changes nothing.
+   * The service uses it where it needs two users at once: the caller and the target of an issue.
+   */
+  findByIds?(ids: readonly string[], options?: StoreCallOptions): Awaitable<readonly (PasswordUser | null)[]>;
+
+  /**
    * Optional; required by `verifyLogin` (the login helper) and the CLI. The user with this login,
    * or null. Logins are compared exactly as the host stores them.
    */

@@ -1,4 +1,8 @@
-/** Conformance cases for the optional `TokenStore.issueAndCheck`: an issue and, after its commit, one read of the token and its user's hash. */
+/**
+ * Conformance cases for the members that save an issue round trips: the optional
+ * `UserStore.findByIds` (the caller and the target in one read) and `TokenStore.issueAndCheck`
+ * (an issue and, after its commit, one read of the token and its user's hash).
+ */
 import assert from 'node:assert/strict';
 import type { IssuedTokenCheck, ResetTokenRecord, TokenStore } from '../types.ts';
 import type { CaseDefinition } from './case-definition.ts';
@@ -10,6 +14,28 @@ function issueAndCheck(tokens: TokenStore): (record: ResetTokenRecord, now: Date
 }
 
 export const issueCheckCases: readonly CaseDefinition[] = [
+  {
+    id: 'user.find-by-ids',
+    title: 'findByIds resolves what findById does for each id, in their order, null for none, a repeated id twice',
+    requires: 'findByIds',
+    async run(ctx) {
+      const findByIds = ctx.need('findByIds').bind(ctx.users);
+      const [a, b] = [await ctx.user(), await ctx.user({ passwordHash: null })];
+      const missing = ctx.missingId();
+      const ids = [b.id, missing, a.id, b.id];
+      const found = [...(await findByIds(ids))].map((user) => (user === null ? null : { ...user }));
+      const one = await Promise.all(ids.map(async (id) => ctx.users.findById(id)));
+      assert.deepEqual(
+        found,
+        one.map((user) => (user === null ? null : { ...user })),
+        'findByIds differs from findById',
+      );
+      assert.equal(found[0]?.id, b.id);
+      assert.equal(found[1], null);
+      assert.equal(found[2]?.id, a.id);
+      assert.deepEqual([...(await findByIds([]))], []);
+    },
+  },
   {
     id: 'token.issue-and-check',
     title: "issueAndCheck issues as issue does (superseding the user's older tokens only) and reads the token outstanding and the user's current hash",

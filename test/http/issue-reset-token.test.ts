@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import type { IssuedTokenCheck, MemoryTokenStore, MemoryUserStore, ResetTokenRecord, TokenStore } from '../../lib/index.ts';
+import type { IssuedTokenCheck, MemoryTokenStore, MemoryUserStore, ResetTokenRecord, TokenStore, UserStore } from '../../lib/index.ts';
 import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
@@ -228,5 +228,54 @@ describe('POST /users/:sid/password/reset on a token store with issueAndCheck', 
     // The admin issues again and gets a live token.
     const again = await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(200);
     await request(t.app).post(`${base}/auth/reset`).send({ token: again.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+});
+
+describe('POST /users/:sid/password/reset on a user store with findByIds', () => {
+  /** Gives the app's memory user store a findByIds over its own findById, counting both. */
+  function withFindByIds(t: TestApp) {
+    const calls = { findById: 0, findByIds: 0 };
+    const findById = t.users.findById.bind(t.users);
+    const store = t.users as MemoryUserStore & { findByIds?: UserStore['findByIds'] };
+    store.findById = (id) => {
+      calls.findById += 1;
+      return findById(id);
+    };
+    store.findByIds = (ids) => {
+      calls.findByIds += 1;
+      return ids.map((id) => findById(id));
+    };
+    return calls;
+  }
+
+  it('reads the caller and the target in one findByIds call, and the token resets the password', async () => {
+    const t = await createTestApp();
+    const calls = withFindByIds(t);
+    const res = await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).expect(200);
+    // The one findById left is the confirmation after the insert (the memory token store has no issueAndCheck).
+    assert.deepEqual(calls, { findById: 1, findByIds: 1 });
+    await request(t.app).post(`${base}/auth/reset`).send({ token: res.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+
+  it('refuses as with findById alone: a revoked caller first (even with a bad id), then a bad id, then an unknown user', async () => {
+    const answers = async (t: TestApp) => {
+      const post = async (sid: string) => {
+        const res = await request(t.app).post(`${base}/users/${sid}/password/reset`).set('X-Authentication', t.auth.admin);
+        return `${res.status} ${res.body.kind}`;
+      };
+      t.users.setRevoked(t.admin.id, true);
+      const revoked = [await post('not-a-uuid'), await post(t.alice.id)];
+      t.users.setRevoked(t.admin.id, false);
+      return [...revoked, await post('not-a-uuid'), await post('00000000-0000-4000-8000-00000000beef')];
+    };
+    const withIt = await createTestApp();
+    const calls = withFindByIds(withIt);
+    const seen = await answers(withIt);
+    assert.ok(calls.findByIds >= 2, 'findByIds was not used');
+    assert.deepEqual(seen, await answers(await createTestApp()));
+    assert.deepEqual(
+      seen.map((answer) => answer.split(' ')[0]),
+      ['401', '401', '400', '404'],
+    );
   });
 });
