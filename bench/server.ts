@@ -122,8 +122,10 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
     const admin = await stores.userStore.createUser({ login: 'bench-admin', passwordHash: initialHash });
     sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
     await stores.userStore.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
-    for (let i = 1; i <= (config.extraTargets ?? 0); i += 1) {
-      await stores.userStore.createUser({ id: targetUserId(i), login: `${TARGET_LOGIN}-${i}`, passwordHash: initialHash });
+    const extra = Array.from({ length: config.extraTargets ?? 0 }, (_, i) => i + 1);
+    // Ten at a time, as the pool's ten connections allow.
+    for (let i = 0; i < extra.length; i += 10) {
+      await Promise.all(extra.slice(i, i + 10).map((n) => stores.userStore.createUser({ id: targetUserId(n), login: `${TARGET_LOGIN}-${n}`, passwordHash: initialHash })));
     }
     for (let i = 0; i < config.changers; i += 1) {
       const user = await stores.userStore.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
