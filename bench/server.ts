@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcryptjs';
 import express, { type RequestHandler } from 'express';
+import pg from 'pg';
 import {
   MemoryTokenStore,
   MemoryUserStore,
@@ -24,9 +25,12 @@ import {
   type Authorizer,
   type Hasher,
   type Principal,
+  type TokenStore,
+  type UserStore,
   type WorkerPoolHasher,
 } from '../lib/index.ts';
 import { DEFAULT_QUEUE_PER_WORKER } from '../lib/hashing/index.ts';
+import { createPostgresStores } from '../lib/postgres/index.ts';
 
 export interface ServerConfig {
   /** `default`: the router's own pool (size = availableParallelism()); `pool`: a pool of `poolSize`; `main`: bcryptjs on the main thread. */
@@ -47,6 +51,14 @@ export interface ServerConfig {
    * database round trip, and `sendResetLink` takes `FORGOT_SEND_MS`, like an SMTP exchange.
    */
   readonly forgot?: boolean;
+  /**
+   * PostgreSQL stores instead of memory ones (figure 1's PostgreSQL rows): `createPostgresStores`
+   * on a `pg` Pool of `url`, in a schema of its own (`schema`, created here, dropped by the parent).
+   * Every statement sent on a pooled connection is counted; `{type: 'queries'}` answers the count.
+   */
+  readonly postgres?: { readonly url: string; readonly schema: string };
+  /** Target users besides `TARGET_USER_ID` (ids `targetUserId(1)`, ...): figure 1 on PostgreSQL spreads its issues over them. */
+  readonly extraTargets?: number;
 }
 
 export const TOKEN_KEY = 'bench-secret-that-is-at-least-32-bytes-long!!';
@@ -55,23 +67,73 @@ export const ADMIN_SESSION = 'admin';
 export const TARGET_USER_ID = '00000000-0000-4000-8000-000000000001';
 export const TARGET_LOGIN = 'bench-target';
 export const FORGOT_LOOKUP_MS = 2;
+
+/** The id of target user `i` (0 is `TARGET_USER_ID`). */
+export function targetUserId(i: number): string {
+  return `00000000-0000-4000-8000-${(i + 1).toString().padStart(12, '0')}`;
+}
 export const FORGOT_SEND_MS = 100;
 
 interface BenchPrincipal extends Principal {
   readonly canReset: boolean;
 }
 
-export async function startServer(config: ServerConfig): Promise<{ port: number; stats: () => unknown }> {
+/** A `pg` Pool whose every statement (BEGIN and COMMIT included) is counted. */
+function countingPool(url: string): { pool: pg.Pool; queries: () => number } {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  let count = 0;
+  const wrapped = new WeakSet<object>();
+  pool.on('connect', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      count += 1;
+      return query(...args);
+    };
+  });
+  return { pool, queries: () => count };
+}
+
+export async function startServer(config: ServerConfig): Promise<{ port: number; stats: () => unknown; queries: () => number }> {
   // One hash of the first password, shared by every changer (computed once: a cost-12 hash is slow).
   const initialHash = bcrypt.hashSync(PASSWORDS[0], config.cost);
-  const users = new MemoryUserStore();
+  const memoryUsers = new MemoryUserStore();
   const sessions = new Map<string, BenchPrincipal>();
-  const admin = users.createUser({ login: 'bench-admin', passwordHash: initialHash });
-  sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
-  users.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
-  for (let i = 0; i < config.changers; i += 1) {
-    const user = users.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
-    sessions.set(`u${i}`, { userId: user.id, canReset: false });
+  let users: UserStore = memoryUsers;
+  let tokenStore: TokenStore = new MemoryTokenStore();
+  let queries = () => 0;
+  if (config.postgres === undefined) {
+    const admin = memoryUsers.createUser({ login: 'bench-admin', passwordHash: initialHash });
+    sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
+    memoryUsers.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
+    for (let i = 1; i <= (config.extraTargets ?? 0); i += 1) {
+      memoryUsers.createUser({ id: targetUserId(i), login: `${TARGET_LOGIN}-${i}`, passwordHash: initialHash });
+    }
+    for (let i = 0; i < config.changers; i += 1) {
+      const user = memoryUsers.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
+      sessions.set(`u${i}`, { userId: user.id, canReset: false });
+    }
+  } else {
+    const counting = countingPool(config.postgres.url);
+    await counting.pool.query(`CREATE SCHEMA "${config.postgres.schema}"`);
+    const stores = createPostgresStores(counting.pool, { schema: config.postgres.schema, createUsersTable: true });
+    await stores.migrate();
+    const admin = await stores.userStore.createUser({ login: 'bench-admin', passwordHash: initialHash });
+    sessions.set(ADMIN_SESSION, { userId: admin.id, canReset: true });
+    await stores.userStore.createUser({ id: TARGET_USER_ID, login: TARGET_LOGIN, passwordHash: initialHash, email: 'target@example.com' });
+    const extra = Array.from({ length: config.extraTargets ?? 0 }, (_, i) => i + 1);
+    // Ten at a time, as the pool's ten connections allow.
+    for (let i = 0; i < extra.length; i += 10) {
+      await Promise.all(extra.slice(i, i + 10).map((n) => stores.userStore.createUser({ id: targetUserId(n), login: `${TARGET_LOGIN}-${n}`, passwordHash: initialHash })));
+    }
+    for (let i = 0; i < config.changers; i += 1) {
+      const user = await stores.userStore.createUser({ login: `bench-user-${i}`, passwordHash: initialHash });
+      sessions.set(`u${i}`, { userId: user.id, canReset: false });
+    }
+    users = stores.userStore;
+    tokenStore = stores.tokenStore;
+    queries = counting.queries;
   }
 
   const authorizer: Authorizer<BenchPrincipal> = {
@@ -88,10 +150,10 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
   if (config.hasher === 'pool' || keying === 'single') hasher = createWorkerPoolHasher({ cost: config.cost, size, ...fifo });
   const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   // A store whose login lookup costs a round trip, as a database's would.
-  const slowLookups = Object.assign(Object.create(users) as MemoryUserStore, {
+  const slowLookups = Object.assign(Object.create(memoryUsers) as MemoryUserStore, {
     findByLogin: async (login: string) => {
       await wait(FORGOT_LOOKUP_MS);
-      return users.findByLogin(login);
+      return memoryUsers.findByLogin(login);
     },
   });
   const router = createPasswordRouter<BenchPrincipal>({
@@ -107,7 +169,7 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
           maxPendingResetLinks: 100_000,
         }
       : {}),
-    tokenStore: new MemoryTokenStore(),
+    tokenStore,
     authorizer,
     tokenKey: TOKEN_KEY,
     // History compares would add bcrypt work per change; with 0, a change is exactly 1 verify + 1 hash.
@@ -158,15 +220,16 @@ export async function startServer(config: ServerConfig): Promise<{ port: number;
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   const pool = (hasher ?? router.service.hasher) as Partial<WorkerPoolHasher>;
-  return { port: address.port, stats: () => pool.stats ?? null };
+  return { port: address.port, stats: () => pool.stats ?? null, queries };
 }
 
 // Run as a child: `tsx bench/server.ts '<json config>'` (forked with IPC).
 if (process.send !== undefined && process.argv[2] !== undefined) {
   const config = JSON.parse(process.argv[2]) as ServerConfig;
-  const { port, stats } = await startServer(config);
+  const { port, stats, queries } = await startServer(config);
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') process.send?.({ type: 'stats', stats: stats() });
+    if (message.type === 'queries') process.send?.({ type: 'queries', count: queries() });
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send?.({ type: 'cpu', micros: user + system });

@@ -203,6 +203,15 @@ export interface UserStore {
   findById(id: string, options?: StoreCallOptions): Awaitable<PasswordUser | null>;
 
   /**
+   * Optional (a database can answer in one round trip what `findById` answers in several; without
+   * it the service calls `findById` once per id). The users with these ids, read in one step: one
+   * entry per id, in the order of `ids`, each what `findById` would resolve for it (null when
+   * there is no such user). The ids are well-formed UUIDs. Throwing answers 503 and changes nothing.
+   * The service uses it where it needs two users at once: the caller and the target of an issue.
+   */
+  findByIds?(ids: readonly string[], options?: StoreCallOptions): Awaitable<readonly (PasswordUser | null)[]>;
+
+  /**
    * Optional; required by `verifyLogin` (the login helper) and the CLI. The user with this login,
    * or null. Logins are compared exactly as the host stores them.
    */
@@ -336,7 +345,7 @@ export interface ResetTokenRecord {
 /**
  * Where issued reset tokens are tracked. The token itself is never stored: only its id (`jti`).
  * Every member is required except `recordRefusal`, `listOutstanding`, `revokeOutstanding`,
- * `purgeExpired` and the reset-link slot pair.
+ * `purgeExpired`, `issueAndCheck` and the reset-link slot pair.
  *
  * A token is *outstanding* while it is not used, not revoked and not expired. Expiry is judged
  * by the `now` argument alone, at exactly `expiresAt` (`expiresAt <= now` is expired), never by
@@ -349,6 +358,17 @@ export interface TokenStore {
    * token is never handed out.
    */
   issue(record: ResetTokenRecord, options?: StoreCallOptions): Awaitable<void>;
+
+  /**
+   * Optional (a store shared with the user store's database can save round trips with it; without
+   * it the service calls `issue`, then `find` and `UserStore.findById`). Does what `issue` does,
+   * then, once that is committed (durable and visible to every instance), reads in one atomic
+   * step whether the token is still outstanding at `now` and the user's current password hash.
+   * The read must come after the commit, never from inside it: a password write or a concurrent
+   * issue committed in between must show in it. Throwing answers 503 and the token is never
+   * handed out.
+   */
+  issueAndCheck?(record: ResetTokenRecord, now: Date, options?: StoreCallOptions): Awaitable<IssuedTokenCheck>;
 
   /**
    * The record of a token that is still usable (not used, not revoked, not expired at `now`), or
@@ -443,6 +463,14 @@ export interface TokenStore {
    * it never frees a later one. A no-op otherwise.
    */
   releaseResetLinkSlot?(userId: string, claimedAt: Date, options?: StoreCallOptions): Awaitable<void>;
+}
+
+/** What `TokenStore.issueAndCheck` resolves: one read, after the issue committed. */
+export interface IssuedTokenCheck {
+  /** Whether the issued token was still outstanding at the read (not superseded, revoked, used, or expired at `now`). */
+  readonly outstanding: boolean;
+  /** The user's password hash at the same read: null when the user has none, undefined when there is no such user any more. */
+  readonly passwordHash: string | null | undefined;
 }
 
 /** What `TokenStore.claimResetLinkSlot` gets. */

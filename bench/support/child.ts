@@ -10,6 +10,8 @@ export interface ServerChild {
   stats(): Promise<{ completed: number; rejectedBusy: number; size: number } | null>;
   /** CPU time (user + system, all threads) the server process has used so far, in µs. */
   cpuMicros(): Promise<number>;
+  /** Statements the server sent to PostgreSQL so far (0 on memory stores). */
+  queries(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,11 @@ export async function startServerChild(config: ServerConfig): Promise<ServerChil
       const answer = nextMessage<{ type: string; micros: number }>(child, 'cpu');
       child.send({ type: 'cpu' });
       return (await answer).micros;
+    },
+    async queries() {
+      const answer = nextMessage<{ type: string; count: number }>(child, 'queries');
+      child.send({ type: 'queries' });
+      return (await answer).count;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -14,8 +14,8 @@ export interface CaseDefinition {
   /** True when the body fires concurrent calls; they go through `ctx.spread` to use both pairs. */
   readonly concurrent?: boolean;
   /** An optional `UserStore` (or `TokenStore`) member the case is about: without it, the case checks nothing (and says so). */
-  readonly requires?: 'findByEmail' | 'recordSuccessfulAttempt' | 'setPasswordChangeRequired' | 'expireInactive' | 'claimResetLinkSlot';
+  readonly requires?: 'findByEmail' | 'findByIds' | 'recordSuccessfulAttempt' | 'setPasswordChangeRequired' | 'expireInactive' | 'claimResetLinkSlot';
   /** Optional `TokenStore` members the case is about: without any of them, the case checks nothing (and says so). */
-  readonly requiresTokenStore?: readonly ('listOutstanding' | 'revokeOutstanding')[];
+  readonly requiresTokenStore?: readonly ('listOutstanding' | 'revokeOutstanding' | 'issueAndCheck')[];
   readonly run: (ctx: CaseContext, settings: CaseSettings) => Promise<void>;
 }

@@ -6,6 +6,7 @@ import { caseContext } from './case-context.ts';
 import type { CaseDefinition, CaseSettings } from './case-definition.ts';
 import { lockoutOrderCases } from './lockout-order-cases.ts';
 import { inactivityCases } from './inactivity-cases.ts';
+import { issueCheckCases } from './issue-check-cases.ts';
 import { passwordLifecycleCases } from './password-lifecycle-cases.ts';
 import { resetLinkCases } from './reset-link-cases.ts';
 import { revocationCases } from './revocation-cases.ts';
@@ -16,6 +17,7 @@ import { userStoreCases } from './user-store-cases.ts';
 const ALL_CASES: readonly CaseDefinition[] = [
   ...userStoreCases,
   ...tokenStoreCases,
+  ...issueCheckCases,
   ...revocationCases,
   ...lockoutOrderCases,
   ...passwordLifecycleCases,

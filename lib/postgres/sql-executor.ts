@@ -34,6 +34,8 @@ export class SqlExecutor {
   readonly #context = new AsyncLocalStorage<TransactionContext>();
   /** Only used in `client` mode, where there is one connection to share. */
   readonly #mutex = new Mutex();
+  /** Cleared once the client refused a script of several statements (a client that only speaks the extended protocol). */
+  #scripts = true;
 
   constructor(db: SqlClient, options: SqlExecutorOptions) {
     this.#db = db;
@@ -71,6 +73,58 @@ export class SqlExecutor {
       return this.#mutex.run(async () => rowsOf<Row>(await this.#db.query(text, params)));
     }
     return rowsOf<Row>(await this.#db.query(text, params));
+  }
+
+  /**
+   * Runs a whole transaction, `BEGIN; statements; COMMIT;`, then the statement `after` (outside
+   * it: it sees what was committed), in one round trip: one simple-protocol query of several
+   * statements, so it takes no parameters; splice values with `sqlLiteral`. Each statement takes
+   * a fresh snapshot (READ COMMITTED), as in a transaction of separate statements. Resolves the
+   * rows of `after` (empty without it). When a statement fails, the rest is skipped and a
+   * ROLLBACK follows on the same connection (a connection it cannot roll back is destroyed).
+   *
+   * Resolves null, having sent nothing, when this executor cannot: on PGlite (whose `query` runs
+   * one statement), inside a transaction (the script's COMMIT would end it), or once the client
+   * refused a script. The caller then runs the same work as a `runInTransaction` of statements.
+   * Once `signal` fired nothing is sent; once sent, the script commits even if `signal` fires.
+   */
+  async transactionScript<Row>(statements: readonly string[], after: string | undefined, signal?: AbortSignal): Promise<Row[] | null> {
+    if (this.#mode === 'pglite' || !this.#scripts || this.#context.getStore() !== undefined) return null;
+    signal?.throwIfAborted();
+    const timeout = this.#statementTimeoutMs === undefined ? [] : [`SET LOCAL statement_timeout = ${this.#statementTimeoutMs}`];
+    const text = [...['BEGIN', ...timeout, ...statements, 'COMMIT'], ...(after === undefined ? [] : [after])].join(';\n');
+    const run = async (client: SqlClient, onBroken: (error: Error) => void): Promise<Row[] | null> => {
+      let results: unknown;
+      try {
+        results = await client.query(text);
+      } catch (error) {
+        if (refusedScript(error)) {
+          // Parsed as one prepared statement and refused before anything ran: never try again.
+          this.#scripts = false;
+          return null;
+        }
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          onBroken(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+        }
+        throw error;
+      }
+      if (!Array.isArray(results)) {
+        throw new Error('express-rbac-password/postgres: the client answered a script of several statements with one result; pass transactionMode: "pglite" or a pg client');
+      }
+      return after === undefined ? [] : rowsOf<Row>(results[results.length - 1] as SqlResult);
+    };
+    if (this.#mode === 'client') return this.#mutex.run(() => run(this.#db, () => undefined));
+    const client: SqlPoolClient = await (this.#db as SqlPool).connect();
+    let broken: Error | undefined;
+    try {
+      return await run(client, (error) => {
+        broken = error;
+      });
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -179,6 +233,26 @@ export class SqlExecutor {
       throw error;
     }
   }
+}
+
+/** Whether the server refused a query string of several statements sent as one prepared statement (42601). */
+function refusedScript(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '42601' && typeof message === 'string' && message.includes('multiple commands');
+}
+
+/**
+ * A string, timestamp or NULL as an SQL literal, for `transactionScript` (which cannot take
+ * parameters). Strings become escape-string literals (`E'...'`, backslashes and quotes doubled),
+ * which read the same whatever `standard_conforming_strings` says; timestamps their ISO 8601
+ * form cast to `timestamptz`. A NUL character, which no PostgreSQL text can hold, is refused.
+ */
+export function sqlLiteral(value: string | Date | null): string {
+  if (value === null) return 'NULL';
+  if (value instanceof Date) return `'${value.toISOString()}'::timestamptz`;
+  if (typeof value !== 'string') throw new TypeError('express-rbac-password/postgres: sqlLiteral takes a string, a Date or null');
+  if (value.includes('\0')) throw new TypeError('express-rbac-password/postgres: a value with a NUL character cannot be stored');
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 function rowsOf<Row>(result: SqlResult): Row[] {

@@ -3,9 +3,9 @@
  * claimed by one conditional UPDATE, so exactly one of any number of concurrent redeemers, in
  * any number of processes, gets the row; the claim and the password write commit together.
  */
-import type { ResetLinkSlotInput, ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
+import type { IssuedTokenCheck, ResetLinkSlotInput, ResetTokenRecord, StoreCallOptions, TokenStore } from '../types.ts';
 import type { ResolvedNames } from './options.ts';
-import type { SqlExecutor } from './sql-executor.ts';
+import { sqlLiteral, type SqlExecutor } from './sql-executor.ts';
 
 interface TokenRow {
   id: string;
@@ -16,6 +16,12 @@ interface TokenRow {
   password_stamp: string;
 }
 
+interface CheckRow {
+  outstanding: boolean;
+  password_hash: string | null;
+  user_found: boolean;
+}
+
 const COLUMNS = 'id, user_id, issued_at, expires_at, issued_by, password_stamp';
 
 /** A PostgreSQL-backed `TokenStore`. Create it with `createPostgresStores`. */
@@ -23,6 +29,9 @@ export class PostgresTokenStore implements TokenStore {
   readonly #sql: SqlExecutor;
   readonly #tokens: string;
   readonly #resetLinks: string;
+  readonly #users: string;
+  readonly #userId: string;
+  readonly #passwordHash: string;
 
   /** Prefer `createPostgresStores`, so `redeem`'s `apply` shares the transaction with the user store. */
   /** @internal Made by `createPostgresStores`, which owns the SQL executor. */
@@ -30,25 +39,70 @@ export class PostgresTokenStore implements TokenStore {
     this.#sql = sql;
     this.#tokens = names.tokens;
     this.#resetLinks = names.resetLinks;
+    this.#users = names.users;
+    this.#userId = names.col.id;
+    this.#passwordHash = names.col.passwordHash;
   }
 
   /**
    * Records the token and revokes the user's other outstanding ones in one transaction. A per-user
    * advisory lock makes two concurrent issues for one user take turns, so the later one always
-   * supersedes the earlier instead of both surviving.
+   * supersedes the earlier instead of both surviving: the lock comes first, in a statement of its
+   * own, so the superseding statement's snapshot is taken after it and sees every earlier issue.
+   * On a `pg` Pool or Client the transaction is one round trip (see `issueAndCheck`).
    */
-  issue(record: ResetTokenRecord, options?: StoreCallOptions): Promise<void> {
-    return this.#sql.runInTransaction(async () => {
-      await this.#sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#tokens}:${record.userId}`]);
-      await this.#sql.query(
-        `WITH superseded AS (
-           UPDATE ${this.#tokens} SET revoked_at = $3
-            WHERE user_id = $2 AND id <> $1 AND used_at IS NULL AND revoked_at IS NULL
+  async issue(record: ResetTokenRecord, options?: StoreCallOptions): Promise<void> {
+    const done = await this.#sql.transactionScript(scriptOf(this.#issueStatements(record)), undefined, options?.signal);
+    if (done === null) await this.#issueInTransaction(record, options);
+  }
+
+  /**
+   * `issue`, then, once it committed, one read of whether the token is still outstanding at `now`
+   * and of the user's password hash (see `TokenStore.issueAndCheck`). On a `pg` Pool or Client
+   * outside a transaction this is one round trip: the whole transaction and the read go as one
+   * script (BEGIN, the lock, the insert, COMMIT, the read), its values spliced in as literals.
+   * On PGlite, or inside `transaction()`, it is `issue` and then one SELECT.
+   */
+  async issueAndCheck(record: ResetTokenRecord, now: Date, options?: StoreCallOptions): Promise<IssuedTokenCheck> {
+    const check = (literal: Literal) =>
+      `SELECT EXISTS (SELECT 1 FROM ${this.#tokens}
+                WHERE id = ${literal(record.id)} AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ${literal(now)}) AS outstanding,
+              u.${this.#passwordHash} AS password_hash, u.${this.#userId} IS NOT NULL AS user_found
+         FROM (SELECT 1) AS one LEFT JOIN ${this.#users} u ON u.${this.#userId} = ${literal(record.userId)}`;
+    let rows = await this.#sql.transactionScript<CheckRow>(scriptOf(this.#issueStatements(record)), check(sqlLiteral), options?.signal);
+    if (rows === null) {
+      await this.#issueInTransaction(record, options);
+      const { text, params } = parameterized(check);
+      rows = await this.#sql.query<CheckRow>(text, params, options?.signal);
+    }
+    const [row] = rows;
+    if (row === undefined || !row.user_found) return { outstanding: row?.outstanding === true, passwordHash: undefined };
+    return { outstanding: row.outstanding === true, passwordHash: row.password_hash };
+  }
+
+  /** The two statements of `issue`, the lock and the superseding insert, to be given their values by `literal`. */
+  #issueStatements(record: ResetTokenRecord): ((literal: Literal) => string)[] {
+    return [
+      (literal) => `SELECT pg_advisory_xact_lock(hashtext(${literal(`${this.#tokens}:${record.userId}`)}))`,
+      (literal) => {
+        const [id, userId, issuedAt] = [literal(record.id), literal(record.userId), literal(record.issuedAt)];
+        return `WITH superseded AS (
+           UPDATE ${this.#tokens} SET revoked_at = ${issuedAt}
+            WHERE user_id = ${userId} AND id <> ${id} AND used_at IS NULL AND revoked_at IS NULL
          )
          INSERT INTO ${this.#tokens} (id, user_id, issued_at, expires_at, issued_by, password_stamp)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [record.id, record.userId, record.issuedAt, record.expiresAt, record.issuedBy, record.passwordStamp],
-      );
+         VALUES (${id}, ${literal(record.userId)}, ${issuedAt}, ${literal(record.expiresAt)}, ${literal(record.issuedBy)}, ${literal(record.passwordStamp)})`;
+      },
+    ];
+  }
+
+  /** `issue` as a transaction of separate, parameterized statements (PGlite, inside `transaction()`). */
+  #issueInTransaction(record: ResetTokenRecord, options?: StoreCallOptions): Promise<void> {
+    return this.#sql.runInTransaction(async () => {
+      for (const statement of this.#issueStatements(record)) {
+        const { text, params } = parameterized(statement);
+        await this.#sql.query(text, params);
+      }
     }, options?.signal);
   }
 
@@ -174,6 +228,23 @@ export class PostgresTokenStore implements TokenStore {
     );
     return row?.deleted ?? 0;
   }
+}
+
+/** How a statement gets a value: spliced in as a literal (`sqlLiteral`), or as the next parameter. */
+type Literal = (value: string | Date | null) => string;
+
+function scriptOf(statements: readonly ((literal: Literal) => string)[]): string[] {
+  return statements.map((statement) => statement(sqlLiteral));
+}
+
+/** A statement whose values become parameters `$1`, `$2`, ... (timestamps cast to `timestamptz`). */
+function parameterized(statement: (literal: Literal) => string): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const text = statement((value) => {
+    params.push(value);
+    return value instanceof Date ? `$${params.length}::timestamptz` : `$${params.length}`;
+  });
+  return { text, params };
 }
 
 function toRecord(row: TokenRow): ResetTokenRecord {

@@ -126,6 +126,16 @@ export class PostgresUserStore implements UserStore {
     return row === undefined ? null : toUser(row);
   }
 
+  /** The users with these ids, in their order (null for none), in one SELECT. */
+  async findByIds(ids: readonly string[], options?: StoreCallOptions): Promise<(ManagedUser | null)[]> {
+    if (ids.length === 0) return [];
+    const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await this.#sql.query<UserRow>(`${this.#select} WHERE u.${this.#n.col.id} IN (${placeholders})`, [...ids], options?.signal);
+    // Matched case-blind: a uuid column reads back lower-case whatever case the id was given in.
+    const byId = new Map(rows.map((row) => [row.id.toLowerCase(), toUser(row)]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  }
+
   /**
    * The one user whose email is exactly `email`, or null (also when several share it). Present only
    * when `columns.email` is mapped: without that column there is nothing to look up.

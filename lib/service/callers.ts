@@ -34,6 +34,28 @@ export async function requireActiveCaller(parts: ServiceParts, principal: Princi
   return user;
 }
 
+/**
+ * `requireActiveCaller(parts, principal, false)`, then the user with id `sid` (`invalid-uuid` when
+ * it is not one), as one store call when the user store has `findByIds`. The refusals come in
+ * the same order either way: the caller's account first, then a bad `sid`.
+ */
+export async function activeCallerAndUser(parts: ServiceParts, principal: Principal, sid: string): Promise<{ caller: PasswordUser | null; user: PasswordUser | null }> {
+  const { users } = parts;
+  const findByIds = users.findByIds;
+  const callerId = principal.userId.toLowerCase();
+  if (typeof findByIds === 'function' && UUID.test(callerId) && typeof sid === 'string' && UUID.test(sid)) {
+    const userId = sid.toLowerCase();
+    const ids = callerId === userId ? [callerId] : [callerId, userId];
+    const found = await parts.call('userStore.findByIds', (o) => findByIds.call(users, ids, o));
+    const caller = found[0] ?? null;
+    if (caller !== null) assertAccountActive(caller, parts.now());
+    return { caller, user: (ids.length === 1 ? caller : found[1]) ?? null };
+  }
+  const caller = await requireActiveCaller(parts, principal, false);
+  const userId = parseUserId(sid);
+  return { caller, user: callerId === userId && caller !== null ? caller : await parts.findUser(userId) };
+}
+
 /** Whether the caller may learn that a login is taken: only those allowed to create users. */
 export async function mayCreateUsers<P extends Principal>(parts: ServiceParts, permissions: ServiceAuthorizer<P>, caller: P): Promise<boolean> {
   const canCreateUsers = permissions.canCreateUsers;

@@ -21,7 +21,7 @@ import { reinstateByAdministrator, revokeByAdministrator } from './admin-revocat
 import { invalidToken } from './reset-tokens.ts';
 import { announcePasswordWrite, callPasswordChanged, revocationOf } from './password-write-events.ts';
 import { assertAccountActive } from './account-state.ts';
-import { mayCreateUsers, parseUserId, requireActiveCaller } from './callers.ts';
+import { activeCallerAndUser, mayCreateUsers, parseUserId, requireActiveCaller } from './callers.ts';
 import type { IssuedResetToken, LoginResult, LoginValidation, PasswordValidation, PasswordWriteResult } from './results.ts';
 import { assembleService, type ServiceComponents } from './service-assembly.ts';
 import { loginTaken } from './login-availability.ts';
@@ -70,10 +70,9 @@ export class PasswordService<P extends Principal = Principal> {
 
   /** `POST /users/:sid/password/reset`: issues a single-use reset token for a local user. */
   async issueResetToken(principal: P, sid: string, context: CallContext = {}): Promise<IssuedResetToken> {
-    await requireActiveCaller(this.#c.parts, principal, false);
-    const userId = parseUserId(sid);
-    const user = await this.#c.parts.findUser(userId);
-    if (user === null) throw new PasswordApiError('not-found', `No user with id ${userId} exists`);
+    // One store call for both users when the store has findByIds (issue 25.5b: fewer round trips per issue).
+    const { user } = await activeCallerAndUser(this.#c.parts, principal, sid);
+    if (user === null) throw new PasswordApiError('not-found', `No user with id ${parseUserId(sid)} exists`);
     const allowed = await this.#c.parts.call('authorizer.canResetPassword', () => this.#c.permissions.canResetPassword(principal, user));
     if (allowed !== true) throw new PasswordApiError('permission-denied', 'You do not have permission to reset the password of this user');
     if (user.isRemote) throw new PasswordApiError('permission-denied', 'The user is a remote user; their password is managed elsewhere');

@@ -42,8 +42,7 @@ export class ResetTokens {
       const id = newTokenId();
       const token = codec.sign(current.id, id, issuedAt, expiresAt);
       const record: ResetTokenRecord = { id, userId: current.id, issuedAt, expiresAt, issuedBy, passwordStamp: passwordStamp(id, current.passwordHash) };
-      await parts.call('tokenStore.issue', (o) => parts.tokens.issue(record, o));
-      const stale = await this.#confirmIssued(record, current, attempt < ISSUE_ATTEMPTS);
+      const stale = await this.#issueConfirmed(record, current, attempt < ISSUE_ATTEMPTS);
       if (stale !== null) {
         current = stale;
         continue;
@@ -55,36 +54,58 @@ export class ResetTokens {
   }
 
   /**
-   * The stamp binds the hash read before the insert; a redemption (or change) may have replaced it
-   * since, and the token would be dead on arrival. So, after the insert: is the token still
-   * outstanding, and then is the hash still the stamped one? Hashes are salted and never recur, so
-   * both held at the first read: a token handed out was live then (null: confirmed). Otherwise the
-   * token is killed (alone, when the store can). When it was still outstanding but stamped with a
-   * replaced hash, this issue came after that password write and its insert superseded whatever
-   * was issued since: it issues again on the fresh user (returned, while `mayRetry`), so it
-   * answers after those issues with a live token instead of a 409 that ended theirs. A token
-   * already superseded or revoked answers `409 conflict`: the admin issues again.
+   * Records the token, then confirms it was live once recorded (null), or refuses it. The stamp
+   * binds the hash read before the insert; a redemption (or change) may have replaced it since,
+   * and the token would be dead on arrival. So, after the insert: is the token still outstanding,
+   * and then is the hash still the stamped one? Hashes are salted and never recur, so both held
+   * at the first read: a token handed out was live then. A store with `issueAndCheck` records and
+   * reads both in one call (one read, after its commit); others get `issue`, `find`, `findById`.
    */
-  async #confirmIssued(record: ResetTokenRecord, user: PasswordUser, mayRetry: boolean): Promise<PasswordUser | null> {
+  async #issueConfirmed(record: ResetTokenRecord, user: PasswordUser, mayRetry: boolean): Promise<PasswordUser | null> {
     const { parts } = this.#deps;
     const { tokens } = parts;
+    const issueAndCheck = tokens.issueAndCheck;
+    if (typeof issueAndCheck === 'function') {
+      const seen = await parts.call('tokenStore.issueAndCheck', (o) => issueAndCheck.call(tokens, record, parts.now(), o));
+      const live = seen.outstanding && seen.passwordHash !== undefined && this.#stampMatches(record, user.id, seen.passwordHash);
+      if (live) return null;
+      // Only a token still outstanding, stamped with a replaced hash, issues again, on the user read afresh.
+      const retry = async () => (seen.outstanding && seen.passwordHash !== undefined ? parts.findUser(user.id) : null);
+      return this.#refuseIssued(record, user, seen.outstanding, mayRetry, retry);
+    }
+    await parts.call('tokenStore.issue', (o) => tokens.issue(record, o));
     const outstanding = await parts.call('tokenStore.find', (o) => tokens.find(record.id, parts.now(), o));
     const fresh = outstanding === null ? null : await parts.findUser(user.id);
-    if (fresh !== null && this.#stampMatches(record, fresh)) return null;
+    if (fresh !== null && this.#stampMatches(record, fresh.id, fresh.passwordHash)) return null;
+    return this.#refuseIssued(record, user, outstanding !== null, mayRetry, async () => fresh);
+  }
+
+  /**
+   * A token that was not live once recorded is killed (alone, when the store can). When it was
+   * still outstanding but stamped with a replaced hash, this issue came after that password write
+   * and its insert superseded whatever was issued since: it issues again on the fresh user
+   * (returned, while `mayRetry`), so it answers after those issues with a live token instead of
+   * a 409 that ended theirs. A token already superseded or revoked answers `409 conflict`: the
+   * admin issues again.
+   */
+  async #refuseIssued(record: ResetTokenRecord, user: PasswordUser, outstanding: boolean, mayRetry: boolean, fresh: () => Promise<PasswordUser | null>): Promise<PasswordUser> {
+    const { parts } = this.#deps;
+    const { tokens } = parts;
     log('reset token for user %s was superseded or its password changed while it was issued; refused', user.id);
     // A budget of one refusal revokes exactly this token; revokeForUser could kill a newer one.
     const kill = tokens.recordRefusal;
-    if (outstanding !== null && typeof kill === 'function') {
+    if (outstanding && typeof kill === 'function') {
       await parts.call('tokenStore.recordRefusal', (o) => kill.call(tokens, record.id, 1, parts.now(), o)).catch(() => undefined);
     }
-    if (mayRetry && fresh !== null && !fresh.isRemote) return fresh;
+    const next = mayRetry ? await fresh() : null;
+    if (next !== null && !next.isRemote) return next;
     throw new PasswordApiError('conflict', 'The password changed while the reset token was issued, so the token would not work; issue a new one');
   }
 
   /** Whether the token's stamp binds the user's current hash (or the hash this process upgraded it from: the same password). */
-  #stampMatches(record: ResetTokenRecord, user: PasswordUser): boolean {
-    if (passwordStamp(record.id, user.passwordHash) === record.passwordStamp) return true;
-    const upgradedFrom = this.#deps.upgrades.rehashedFrom(user.id, user.passwordHash);
+  #stampMatches(record: ResetTokenRecord, userId: string, passwordHash: string | null): boolean {
+    if (passwordStamp(record.id, passwordHash) === record.passwordStamp) return true;
+    const upgradedFrom = this.#deps.upgrades.rehashedFrom(userId, passwordHash);
     return upgradedFrom !== undefined && passwordStamp(record.id, upgradedFrom) === record.passwordStamp;
   }
 
@@ -103,7 +124,7 @@ export class ResetTokens {
     const user = await parts.findUser(claims.sub);
     if (user === null || user.isRemote) throw invalidToken();
     // A token stays good across this process's upgrade of the same password's hash: only a real change kills it.
-    if (!this.#stampMatches(record, user)) throw invalidToken();
+    if (!this.#stampMatches(record, user.id, user.passwordHash)) throw invalidToken();
     return { record, user };
   }
 

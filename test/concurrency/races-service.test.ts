@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createPasswordService, PasswordApiError, type PasswordService } from '../../lib/index.ts';
+import { createPasswordService, PasswordApiError, type PasswordService, type TokenStore } from '../../lib/index.ts';
 import { hookedHasher, inner, inStores, outcomeOf, RACE_STORES as STORES, type RaceStores as Setup } from '../helpers/race-stores.ts';
 
 const GOOD = 'Correct-Horse-42-Battery';
@@ -29,6 +29,25 @@ async function setUp(setup: Setup, threshold = 3) {
 }
 
 const kindOf = (error: unknown) => (error instanceof PasswordApiError ? error.kind : String(error));
+
+/**
+ * Runs `before` ahead of each insert of a reset token: in `issue`, and in `issueAndCheck` where the
+ * store has it (the service then calls only that one).
+ */
+function beforeIssue(tokens: TokenStore, before: () => Promise<void>): void {
+  const issue = tokens.issue.bind(tokens);
+  tokens.issue = async (record, options) => {
+    await before();
+    return issue(record, options);
+  };
+  const issueAndCheck = tokens.issueAndCheck?.bind(tokens);
+  if (issueAndCheck !== undefined) {
+    tokens.issueAndCheck = async (record, now, options) => {
+      await before();
+      return issueAndCheck(record, now, options);
+    };
+  }
+}
 
 for (const store of STORES) {
   describe(`issue 18 races, service on ${store.name}`, { skip: store.skip }, () => {
@@ -86,15 +105,13 @@ for (const store of STORES) {
         const { service, admin, alice } = await setUp(setup);
         const older = await service.issueResetToken({ userId: admin.id }, alice.id);
         // The redemption of the older token commits between the issue's read of the hash and its insert.
-        const issue = setup.tokens.issue.bind(setup.tokens);
         let raced = false;
-        setup.tokens.issue = async (record, options) => {
+        beforeIssue(setup.tokens, async () => {
           if (!raced) {
             raced = true;
             await service.resetPassword(older.token, NEW);
           }
-          return issue(record, options);
-        };
+        });
         const outcome = await service.issueResetToken({ userId: admin.id }, alice.id).then(
           (issued) => issued,
           (error: unknown) => kindOf(error),
@@ -118,10 +135,9 @@ for (const store of STORES) {
         const older = await service.issueResetToken({ userId: admin.id }, alice.id);
         // Issue A read the old hash; before its insert, the older token is redeemed and issue B
         // reads the new hash, inserts and confirms. A's insert then supersedes B's token.
-        const issue = setup.tokens.issue.bind(setup.tokens);
         let b: unknown;
         let raced = false;
-        setup.tokens.issue = async (record, options) => {
+        beforeIssue(setup.tokens, async () => {
           if (!raced) {
             raced = true;
             await service.resetPassword(older.token, NEW);
@@ -130,8 +146,7 @@ for (const store of STORES) {
               (error: unknown) => kindOf(error),
             );
           }
-          return issue(record, options);
-        };
+        });
         const a = await service.issueResetToken({ userId: admin.id }, alice.id).then(
           (issued) => issued,
           (error: unknown) => kindOf(error),

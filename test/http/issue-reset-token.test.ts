@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { createTestApp, SECRET, snapshot } from '../helpers/app.ts';
+import type { IssuedTokenCheck, MemoryTokenStore, MemoryUserStore, ResetTokenRecord, TokenStore, UserStore } from '../../lib/index.ts';
+import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, snapshot, type TestApp } from '../helpers/app.ts';
 
 const base = '/rbac-api/v1';
 
@@ -121,5 +122,160 @@ describe('POST /users/:sid/password/reset', () => {
       { type: 'reset-token-issued', userId: t.alice.id, actorId: t.admin.id, requestId: 'req-123', at: undefined, details: undefined },
     );
     assert.ok(!JSON.stringify(events).includes(res.text));
+  });
+});
+
+/**
+ * A token store with the optional `issueAndCheck`, over the test app's memory stores (bound once
+ * the app exists), counting what the service calls and with hooks around the insert.
+ */
+function checkingTokenStore() {
+  let inner: MemoryTokenStore | undefined;
+  let users: Pick<MemoryUserStore, 'findById'> | undefined;
+  const calls = { issue: 0, find: 0, issueAndCheck: 0 };
+  const records: ResetTokenRecord[] = [];
+  const hooks: { beforeInsert?: (() => Promise<void>) | undefined; afterInsert?: ((record: ResetTokenRecord) => Promise<void>) | undefined } = {};
+  const bound = () => {
+    assert.ok(inner !== undefined && users !== undefined, 'bind the store to the app first');
+    return { inner, users };
+  };
+  const store: TokenStore = {
+    issue: (record) => {
+      calls.issue += 1;
+      return bound().inner.issue(record);
+    },
+    find: (id, now) => {
+      calls.find += 1;
+      return bound().inner.find(id, now);
+    },
+    redeem: (id, now, apply) => bound().inner.redeem(id, now, apply),
+    recordRefusal: (id, budget, now) => bound().inner.recordRefusal(id, budget, now),
+    revokeForUser: (userId) => bound().inner.revokeForUser(userId),
+    async issueAndCheck(record, now): Promise<IssuedTokenCheck> {
+      calls.issueAndCheck += 1;
+      records.push(record);
+      const { inner: tokens, users: userStore } = bound();
+      const before = hooks.beforeInsert;
+      hooks.beforeInsert = undefined;
+      await before?.();
+      tokens.issue(record);
+      const after = hooks.afterInsert;
+      hooks.afterInsert = undefined;
+      await after?.(record);
+      const user = userStore.findById(record.userId);
+      return { outstanding: tokens.find(record.id, now) !== null, passwordHash: user === null ? undefined : user.passwordHash };
+    },
+  };
+  return {
+    store,
+    calls,
+    records,
+    hooks,
+    bind(t: TestApp) {
+      inner = t.tokens;
+      // Its own read, bound now: a test counting the service's lookups patches t.users.findById afterwards.
+      users = { findById: t.users.findById.bind(t.users) };
+    },
+  };
+}
+
+describe('POST /users/:sid/password/reset on a token store with issueAndCheck', () => {
+  const issuePath = (t: TestApp) => `${base}/users/${t.alice.id}/password/reset`;
+
+  it('confirms the issue with issueAndCheck alone (no issue, no find, no re-read of the user), and the token resets the password', async () => {
+    const checking = checkingTokenStore();
+    const t = await createTestApp({ tokenStore: checking.store });
+    checking.bind(t);
+    let lookups = 0;
+    const findById = t.users.findById.bind(t.users);
+    t.users.findById = (id) => {
+      lookups += 1;
+      return findById(id);
+    };
+    const res = await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(200);
+    assert.deepEqual(checking.calls, { issue: 0, find: 0, issueAndCheck: 1 });
+    assert.equal(lookups, 2, 'the caller and the target are read once each; the check reads the hash');
+    await request(t.app).post(`${base}/auth/reset`).send({ token: res.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+
+  it('a check that reads a replaced hash kills that token and issues again on the fresh user', async () => {
+    const checking = checkingTokenStore();
+    const t = await createTestApp({ tokenStore: checking.store });
+    checking.bind(t);
+    // A password write lands between the issue's read of the user and its insert.
+    checking.hooks.beforeInsert = async () => {
+      const hash = await t.router.service.hasher.hash('Third-Strong-Pa55word!');
+      assert.equal(t.users.setPassword(t.alice.id, { passwordHash: hash, previousHash: t.alice.passwordHash, historySize: 0, reinstate: false }), true);
+    };
+    const res = await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(200);
+    assert.equal(checking.calls.issueAndCheck, 2);
+    const [stale, live] = checking.records;
+    assert.equal(t.tokens.find(String(stale?.id), t.now()), null, 'the stale token was left outstanding');
+    assert.equal((jwt.decode(res.text) as jwt.JwtPayload).jti, live?.id);
+    await request(t.app).post(`${base}/auth/reset`).send({ token: res.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+
+  it('a check that reads the token superseded answers 409 and hands nothing out', async () => {
+    const checking = checkingTokenStore();
+    const t = await createTestApp({ tokenStore: checking.store });
+    checking.bind(t);
+    checking.hooks.afterInsert = async (record) => {
+      t.tokens.revokeForUser(record.userId);
+    };
+    const res = await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(409);
+    assert.doesNotMatch(res.text, /\w+\.\w+\.\w+/);
+    assert.equal(checking.calls.issueAndCheck, 1);
+    // The admin issues again and gets a live token.
+    const again = await request(t.app).post(issuePath(t)).set('X-Authentication', t.auth.admin).expect(200);
+    await request(t.app).post(`${base}/auth/reset`).send({ token: again.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+});
+
+describe('POST /users/:sid/password/reset on a user store with findByIds', () => {
+  /** Gives the app's memory user store a findByIds over its own findById, counting both. */
+  function withFindByIds(t: TestApp) {
+    const calls = { findById: 0, findByIds: 0 };
+    const findById = t.users.findById.bind(t.users);
+    const store = t.users as MemoryUserStore & { findByIds?: UserStore['findByIds'] };
+    store.findById = (id) => {
+      calls.findById += 1;
+      return findById(id);
+    };
+    store.findByIds = (ids) => {
+      calls.findByIds += 1;
+      return ids.map((id) => findById(id));
+    };
+    return calls;
+  }
+
+  it('reads the caller and the target in one findByIds call, and the token resets the password', async () => {
+    const t = await createTestApp();
+    const calls = withFindByIds(t);
+    const res = await request(t.app).post(`${base}/users/${t.alice.id}/password/reset`).set('X-Authentication', t.auth.admin).expect(200);
+    // The one findById left is the confirmation after the insert (the memory token store has no issueAndCheck).
+    assert.deepEqual(calls, { findById: 1, findByIds: 1 });
+    await request(t.app).post(`${base}/auth/reset`).send({ token: res.text, password: OTHER_GOOD_PASSWORD }).expect(200);
+  });
+
+  it('refuses as with findById alone: a revoked caller first (even with a bad id), then a bad id, then an unknown user', async () => {
+    const answers = async (t: TestApp) => {
+      const post = async (sid: string) => {
+        const res = await request(t.app).post(`${base}/users/${sid}/password/reset`).set('X-Authentication', t.auth.admin);
+        return `${res.status} ${res.body.kind}`;
+      };
+      t.users.setRevoked(t.admin.id, true);
+      const revoked = [await post('not-a-uuid'), await post(t.alice.id)];
+      t.users.setRevoked(t.admin.id, false);
+      return [...revoked, await post('not-a-uuid'), await post('00000000-0000-4000-8000-00000000beef')];
+    };
+    const withIt = await createTestApp();
+    const calls = withFindByIds(withIt);
+    const seen = await answers(withIt);
+    assert.ok(calls.findByIds >= 2, 'findByIds was not used');
+    assert.deepEqual(seen, await answers(await createTestApp()));
+    assert.deepEqual(
+      seen.map((answer) => answer.split(' ')[0]),
+      ['401', '401', '400', '404'],
+    );
   });
 });

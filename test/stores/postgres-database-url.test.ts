@@ -118,6 +118,39 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
     }
   });
 
+  test('the one-round-trip issue script, on a single Client and on a Pool: exact values, one survivor, a failure rolls back and frees the connection', async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      for (const db of [client, run.pool]) {
+        const prefix = `${uniqueName('script')}_`;
+        const stores = createPostgresStores(db, { schema: run.schema, usersTable: `${prefix}users`, tablePrefix: prefix, createUsersTable: true });
+        await stores.migrate();
+        const user = await stores.userStore.createUser({ login: 'ann', passwordHash: "o'ld\\hash" });
+        // The script's values are spliced in as literals: quotes, backslashes and non-ASCII come back exactly.
+        const odd = { ...tokenFor(user.id), issuedBy: "admin'; DROP TABLE x; --\\ é", passwordStamp: "st\\'amp" };
+        assert.deepEqual(await stores.tokenStore.issueAndCheck(odd, new Date()), { outstanding: true, passwordHash: "o'ld\\hash" });
+        assert.deepEqual(await stores.tokenStore.find(odd.id, new Date()), odd);
+        // Ten concurrent issues: one survivor, whose own read saw it outstanding.
+        const records = Array.from({ length: 10 }, () => tokenFor(user.id));
+        const checks = await Promise.all(records.map((record) => stores.tokenStore.issueAndCheck(record, new Date())));
+        const found = await Promise.all(records.map((record) => stores.tokenStore.find(record.id, new Date())));
+        const live = found.flatMap((record, i) => (record === null ? [] : [i]));
+        assert.equal(live.length, 1, `${live.length} of 10 concurrent issues survived`);
+        assert.equal(checks[live[0] as number]?.outstanding, true);
+        // A statement inside the script fails (the id is taken): all of it rolls back, so the
+        // survivor stays, and the connection (a single Client, too) and the user's lock are free again.
+        const survivor = records[live[0] as number] as ResetTokenRecord;
+        await assert.rejects(stores.tokenStore.issueAndCheck({ ...tokenFor(user.id), id: survivor.id }, new Date()), (error: { code?: string }) => error.code === '23505');
+        assert.ok(await stores.tokenStore.find(survivor.id, new Date()), 'the failed issue superseded the survivor');
+        assert.equal((await stores.tokenStore.issueAndCheck(tokenFor(user.id), new Date())).outstanding, true);
+        assert.equal(await stores.tokenStore.find(survivor.id, new Date()), null);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   test('statementTimeoutMs makes a blocked transaction fail instead of waiting', async () => {
     const prefix = `${uniqueName('timeout')}_`;
     const options = { schema: run.schema, usersTable: `${prefix}users`, tablePrefix: prefix, createUsersTable: true };
