@@ -4,7 +4,7 @@
  * ones. A revoked or locked account is never compared against its real hash.
  */
 import type { CallContext } from '../events.ts';
-import { hashOptionsOf } from '../hashing/hash-options.ts';
+import { fairnessKeyOf, hashOptionsOf } from '../hashing/hash-options.ts';
 import { normalizePassword } from '../policy/index.ts';
 import type { PasswordUser } from '../types.ts';
 import { isLocked, retryAfterSeconds } from './account-state.ts';
@@ -65,6 +65,11 @@ export async function verifyCredentials(deps: LoginVerificationDeps, login: stri
   const { users, call } = parts;
   const findByLogin = users.findByLogin;
   if (typeof findByLogin !== 'function') throw new TypeError('express-rbac-password: verifyLogin needs userStore.findByLogin().');
+  // A client whose share of the hashing queue is already full (or a full queue) is refused before
+  // anything else, as its verify would be: no user lookup, no normalization, no store call. The
+  // same for every login, known or not, so the refusal tells nothing; and nothing is written.
+  const refused = verification.refusal(fairnessKeyOf(context));
+  if (refused !== null) throw refused;
   // A login no store could hold (control characters, NUL, absurd length) is an unknown login.
   const user = isUnusableLogin(login) ? null : await call('userStore.findByLogin', (o) => findByLogin.call(users, login, o));
   const normalized = normalizePassword(typeof password === 'string' ? password : '');
