@@ -14,7 +14,7 @@ export const DIRECT_CALL_FAIRNESS_KEY = 'express-rbac-password:direct';
 
 /** The fairness key of a call: its own, or the one direct calls share. */
 export function fairnessKeyOf(context: CallContext): string {
-  return typeof context.fairnessKey === 'string' ? context.fairnessKey : DIRECT_CALL_FAIRNESS_KEY;
+  return typeof context?.fairnessKey === 'string' ? context.fairnessKey : DIRECT_CALL_FAIRNESS_KEY;
 }
 
 /** The hasher options of a call: its fairness key, or the one direct calls share. */
