@@ -182,3 +182,77 @@ describe('the error handler’s preformatted 429', () => {
     assert.ok(fast.headers.includes('text/plain; charset=utf-8'));
   });
 });
+
+describe('with the default fairness key (the client address), the routes that hash refuse first', () => {
+  let t: TestApp;
+  let pool: WorkerPoolHasher;
+  let queued: Promise<unknown>[];
+  const storeCalls: string[] = [];
+
+  before(async () => {
+    pool = createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+    t = await createTestApp({ hasher: pool });
+    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(t.users))) {
+      const method = (t.users as unknown as Record<string, unknown>)[name];
+      if (name === 'constructor' || typeof method !== 'function') continue;
+      Object.defineProperty(t.users, name, {
+        configurable: true,
+        value: (...args: unknown[]) => {
+          storeCalls.push(name);
+          return (method as (...a: unknown[]) => unknown).apply(t.users, args);
+        },
+      });
+    }
+    // supertest connects from 127.0.0.1: that address has its share waiting.
+    queued = [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: '127.0.0.1' }).catch(() => undefined));
+  });
+
+  after(async () => {
+    await pool.close();
+    await Promise.all(queued);
+  });
+
+  it('429 before the body is read or the caller authenticated: a schema violation, a bad token, malformed JSON, no session', async () => {
+    const before = snapshot(t);
+    storeCalls.length = 0;
+    const answers = [
+      await request(t.app).post('/rbac-api/v1/auth/reset').send({}),
+      await request(t.app).post('/rbac-api/v1/auth/reset').send({ token: 'not-a-token', password: 'A-New-Password-99!x' }),
+      await request(t.app).post('/rbac-api/v1/auth/change-password').set('content-type', 'application/json').send('{"login":'),
+      await request(t.app).post('/rbac-api/v1/auth/change-password').send({ login: 'alice', current_password: GOOD_PASSWORD, password: 'A-New-Password-99!x' }),
+      await request(t.app).put('/rbac-api/v1/users/current/password').send({ current_password: GOOD_PASSWORD, password: 'A-New-Password-99!x' }),
+      await request(t.app).put('/rbac-api/v1/users/current/password').set('x-authentication', t.auth.alice).send({ current_password: 'wrong', password: 'A-New-Password-99!x' }),
+    ];
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.body.kind, /^[1-9][0-9]*$/.test(a.headers['retry-after'] ?? '')]),
+      answers.map(() => [429, 'puppetlabs.rbac/too-many-requests', true]),
+    );
+    assert.deepEqual(storeCalls, []);
+    assert.equal(snapshot(t), before);
+  });
+
+  it('a route that does not hash answers as ever', async () => {
+    const answer = await request(t.app).post('/rbac-api/v1/command/validate-login').set('x-authentication', t.auth.admin).send({ login: 'a-new-login' });
+    assert.equal(answer.status, 200);
+  });
+});
+
+describe('with a hashFairnessKey of the host’s (which may read the body), the body is read first', () => {
+  it('a flooding key’s schema violation is answered 400, as before', async () => {
+    const pool = createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+    const t = await createTestApp({ hasher: pool, hashFairnessKey: (req) => req.get('x-client') });
+    const queued = [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: FLOODER }).catch(() => undefined));
+    try {
+      const answer = await request(t.app).post('/rbac-api/v1/auth/reset').set('x-client', FLOODER).send({});
+      assert.equal(answer.status, 400);
+      const change = await request(t.app)
+        .post('/rbac-api/v1/auth/change-password')
+        .set('x-client', FLOODER)
+        .send({ login: 'alice', current_password: GOOD_PASSWORD, password: 'A-New-Password-99!x' });
+      assert.equal(change.status, 429, 'and refused at verifyLogin’s early check');
+    } finally {
+      await pool.close();
+      await Promise.all(queued);
+    }
+  });
+});
