@@ -76,9 +76,14 @@ export function verifyCredentials(deps: LoginVerificationDeps, login: string, pa
  * async step. The same for every login, known or not, so the refusal tells nothing; and nothing
  * is read or written. A store without `findByLogin` is told so first, as always.
  */
-function earlyRefusal(deps: LoginVerificationDeps, context: CallContext): Error | null {
+function earlyRefusal(deps: LoginVerificationDeps, context: CallContext): unknown {
   if (typeof deps.parts.users.findByLogin !== 'function') return null;
-  return deps.verification.refusal(fairnessKeyOf(context));
+  try {
+    return deps.verification.refusal(fairnessKeyOf(context));
+  } catch (error) {
+    // Whatever goes wrong still rejects, as these async functions always did; never a synchronous throw.
+    return error ?? new Error('the early refusal check failed');
+  }
 }
 
 async function checkCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
