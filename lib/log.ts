@@ -4,7 +4,11 @@
  */
 import createDebug from 'debug';
 
-export type Logger = (format: string, ...args: unknown[]) => void;
+export interface Logger {
+  (format: string, ...args: unknown[]): void;
+  /** Whether the namespace is on: a hot path checks it before computing its arguments. */
+  readonly enabled: boolean;
+}
 
 /** A debug logger under `express-rbac-password:<area>`; enable it with `DEBUG=express-rbac-password:*`. */
 export function createLogger(area: string): Logger {

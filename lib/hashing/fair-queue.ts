@@ -73,13 +73,27 @@ export class FairQueue<T> {
     return { waiting: state?.items.length ?? 0, running: state?.running ?? 0 };
   }
 
+  /** Jobs of `key` waiting plus running: `load` without its object, for the refusal path. */
+  backlog(key: string): number {
+    const state = this.#keys.get(key);
+    return state === undefined ? 0 : state.items.length + state.running;
+  }
+
   /**
-   * Queues `item` for `key`, unless the total bound is reached ('full', checked first: then no
-   * one gets in) or the key's own bound is ('key-full': the others still do).
+   * What `push(key, ...)` would answer now if it refused, or null when it would queue: the total
+   * bound first ('full': then no one gets in), then the key's own ('key-full': the others still
+   * do). One map lookup and no allocation, so a flood of refusals stays cheap.
    */
-  push(key: string, item: T): EnqueueResult {
+  refusal(key: string): Exclude<EnqueueResult, 'queued'> | null {
     if (this.#waiting >= this.maxWaiting) return 'full';
     if ((this.#keys.get(key)?.items.length ?? 0) >= this.maxWaitingPerKey) return 'key-full';
+    return null;
+  }
+
+  /** Queues `item` for `key`, unless `refusal(key)` says why not. */
+  push(key: string, item: T): EnqueueResult {
+    const refused = this.refusal(key);
+    if (refused !== null) return refused;
     const state = this.#stateOf(key);
     state.items.push(item);
     if (state.items.length === 1) this.#heapPush(state);

@@ -12,9 +12,14 @@ import type { HashOptions, Hasher } from '../types.ts';
  */
 export const DIRECT_CALL_FAIRNESS_KEY = 'express-rbac-password:direct';
 
+/** The fairness key of a call: its own, or the one direct calls share. */
+export function fairnessKeyOf(context: CallContext): string {
+  return typeof context?.fairnessKey === 'string' ? context.fairnessKey : DIRECT_CALL_FAIRNESS_KEY;
+}
+
 /** The hasher options of a call: its fairness key, or the one direct calls share. */
 export function hashOptionsOf(context: CallContext): HashOptions {
-  return { fairnessKey: typeof context.fairnessKey === 'string' ? context.fairnessKey : DIRECT_CALL_FAIRNESS_KEY };
+  return { fairnessKey: fairnessKeyOf(context) };
 }
 
 export function hashWith(hasher: Hasher, password: string, options: HashOptions): Promise<string> {

@@ -89,6 +89,14 @@ export interface JobSchedulerStats {
 export interface JobScheduler {
   /** Runs `job`; rejects with `HasherKeyBusyError`, `HasherBusyError` or `HasherClosedError` when refused. */
   submit(job: Job): Promise<unknown>;
+  /**
+   * The error `submit(job)` would reject with right now because of the queue's bounds
+   * (`HasherKeyBusyError` past the key's, `HasherBusyError` past the total), counted and told to
+   * the watcher exactly as that refusal is; null when such a job would be taken (run or queued).
+   * Submits nothing: for a caller that refuses before the work that leads to the job (a sign-in,
+   * before its user lookup), so a flood's refused requests cost as little as possible.
+   */
+  refusal(job: Pick<Job, 'kind' | 'key'>): Error | null;
   readonly stats: JobSchedulerStats;
   /** Rejects everything waiting or running with `HasherClosedError` and stops the workers. Idempotent. */
   close(): Promise<void>;
@@ -109,6 +117,25 @@ interface Slot {
   charged: number;
   /** Stops the running job's time limit. */
   disarm: () => void;
+}
+
+/**
+ * A refusal error without a captured stack: it is answered (429 or 503), never debugged, its
+ * frames would only show the scheduler, and capturing them was the dearest step of a refused job
+ * under a flood. Falls back to an ordinary error where `Error.stackTraceLimit` cannot be set.
+ */
+function stackless<E extends Error>(Refusal: new (retryAfterSeconds: number) => E, retryAfterSeconds: number): E {
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    return new Refusal(retryAfterSeconds);
+  }
+  try {
+    return new Refusal(retryAfterSeconds);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function unrefTimer(ms: number, onTimeout: () => void): () => void {
@@ -233,9 +260,34 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   function retryAfterSeconds(key: string | null): number {
     if (key === null) return seconds(((queue.waiting + active()) / size) * averageJobMs);
     // The key's backlog, served at its fair share of the workers.
-    const { waiting, running } = queue.load(key);
     const share = Math.min(size, size / Math.max(1, queue.backloggedKeys));
-    return seconds(((waiting + running) / share) * averageJobMs);
+    return seconds((queue.backlog(key) / share) * averageJobMs);
+  }
+
+  /** Whether a job submitted now would start at once: a worker is free, or one may be started. */
+  function canStartNow(): boolean {
+    // Jobs wait only while every worker is busy, so anything waiting means none is free.
+    if (queue.waiting > 0) return false;
+    if (slots.length < size) return true;
+    for (const slot of slots) if (slot.running === null) return true;
+    return false;
+  }
+
+  /** The bounds' refusal of a job of `key` submitted now (counted, and told to `watch`), or null. */
+  function refuseByBounds(key: string, watch: JobWatch | undefined): Error | null {
+    if (canStartNow()) return null;
+    const result = queue.refusal(key);
+    if (result === 'key-full') {
+      rejectedKeyBusy += 1;
+      watch?.ended('key-busy');
+      return stackless(HasherKeyBusyError, retryAfterSeconds(key));
+    }
+    if (result === 'full') {
+      rejectedBusy += 1;
+      watch?.ended('busy');
+      return stackless(HasherBusyError, retryAfterSeconds(null));
+    }
+    return null;
   }
 
   function submit(job: Job): Promise<unknown> {
@@ -244,6 +296,9 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       watch?.ended('closed');
       return Promise.reject(new HasherClosedError());
     }
+    // Refused before any promise or queue entry is made: the cheap path of a flood.
+    const refused = refuseByBounds(job.key, watch);
+    if (refused !== null) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       const pending: Pending = { job, resolve, reject, watch };
       // Jobs wait only while every worker is busy, so a free worker means an empty queue.
@@ -262,21 +317,19 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
           return;
         }
       }
-      const result = queue.push(job.key, pending);
-      if (result === 'key-full') {
-        rejectedKeyBusy += 1;
-        watch?.ended('key-busy');
-        reject(new HasherKeyBusyError(retryAfterSeconds(job.key)));
-      } else if (result === 'full') {
-        rejectedBusy += 1;
-        watch?.ended('busy');
-        reject(new HasherBusyError(retryAfterSeconds(null)));
-      }
+      // Not refused above, and nothing changed since: this queues.
+      queue.push(job.key, pending);
     });
+  }
+
+  function refusal(job: Pick<Job, 'kind' | 'key'>): Error | null {
+    if (closing !== null || canStartNow() || queue.refusal(job.key) === null) return null;
+    return refuseByBounds(job.key, options.watch?.(job));
   }
 
   return {
     submit,
+    refusal,
     get stats(): JobSchedulerStats {
       return {
         workers: slots.length,

@@ -16,6 +16,7 @@ import { HasherWorkerExitError } from '../errors.ts';
 import { HasherTimeoutError, resolveJobTimeout } from './job-time-limit.ts';
 import { createJobScheduler, type Job, type JobSchedulerStats, type SchedulerWorker, type WorkerEvents } from './job-scheduler.ts';
 import { combinedWatcher, type JobWatcher, WATCH_JOBS } from './job-watch.ts';
+import { EARLY_REFUSAL } from './early-refusal.ts';
 import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
 
 export { HasherClosedError, HasherWorkerExitError } from '../errors.ts';
@@ -218,6 +219,9 @@ export function createPool(options: WorkerPoolHasherOptions, source: string, wor
       watchers.add(watcher);
       return () => void watchers.delete(watcher);
     },
+  });
+  Object.defineProperty(pool, EARLY_REFUSAL, {
+    value: (kind: WorkerJobKind, fairnessKey: string) => scheduler.refusal({ kind, key: fairnessKey }),
   });
   return pool;
 }

@@ -21,7 +21,7 @@ export function toApiError(error: unknown): PasswordApiError {
   // By class, never by a `code` string: any object can carry a code.
   if (error instanceof HasherKeyBusyError) {
     // Checked before the general case: this client, not the service, is over its share.
-    return new PasswordApiError('too-many-requests', 'Too many password requests from this client at once; try again shortly', {
+    return new PasswordApiError('too-many-requests', KEY_BUSY_MSG, {
       retryAfterSeconds: retryAfter(error),
     });
   }
@@ -62,16 +62,23 @@ function retryAfter(error: unknown): number {
   return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1;
 }
 
+/** The 429's `msg`: one text, shared by `toApiError` and the error handler's preformatted body. */
+const KEY_BUSY_MSG = 'Too many password requests from this client at once; try again shortly';
+
 /**
  * The router's error handler: JSON `{kind, msg, details?}` with the kind's status. Exported so a
  * host can answer its own routes' errors (e.g. a `PasswordApiError` it throws) the same way.
  */
 export function createErrorHandler(namespace: string = DEFAULTS.errorNamespace) {
+  // A flooding client's 429s come by the thousand: their body is made once, byte for byte what
+  // `res.json` would write for it, and answered without an API error, a stringify or a charset parse.
+  const keyBusyBody = Buffer.from(JSON.stringify({ kind: `${namespace}too-many-requests`, msg: KEY_BUSY_MSG }), 'utf8');
   return function passwordErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) {
       next(error);
       return;
     }
+    if (error instanceof HasherKeyBusyError && answerKeyBusy(error, req, res, keyBusyBody)) return;
     const apiError = toApiError(error);
     if (apiError.status >= 500) {
       // Name and cause class only: store errors may echo their input, which can hold a secret.
@@ -87,4 +94,23 @@ export function createErrorHandler(namespace: string = DEFAULTS.errorNamespace) 
       ...(apiError.details === undefined ? {} : { details: apiError.details }),
     });
   };
+}
+
+/**
+ * Answers a `HasherKeyBusyError` with its preformatted body: the same status, headers and bytes
+ * as the general path (`Retry-After`, then `res.send` of the JSON, which sets `Content-Length` and
+ * the app's `ETag`). False, answering nothing, where the general path would write otherwise: a
+ * `Content-Type` already set, or the app's `json replacer`, `json spaces` or `json escape`.
+ */
+function answerKeyBusy(error: HasherKeyBusyError, req: Request, res: Response, body: Buffer): boolean {
+  const app = res.app as Response['app'] | undefined;
+  if (app === undefined || res.getHeader('Content-Type') !== undefined) return false;
+  if (app.get('json replacer') || app.get('json spaces') || app.get('json escape')) return false;
+  if (log.enabled) log('%s %s -> %d %s', req.method, req.baseUrl + req.path, 429, 'too-many-requests');
+  res.setHeader('Retry-After', String(retryAfter(error)));
+  res.statusCode = 429;
+  // What `res.json` then `res.send` set for a JSON string, in Express 4 and 5 alike.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(body);
+  return true;
 }

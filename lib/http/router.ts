@@ -12,6 +12,7 @@ import type { CallContext } from '../events.ts';
 import type { Principal } from '../types.ts';
 import { createErrorHandler, toApiError } from './error-response.ts';
 import { clientAddressKey } from './fairness-key.ts';
+import { earlyRefusalOf } from '../hashing/early-refusal.ts';
 import { createJsonBody } from './json-body.ts';
 import { requestValidators, type SchemaName } from './schemas.ts';
 import { forgotPasswordRoute } from './forgot-password.ts';
@@ -80,6 +81,26 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   };
   const principalOf = (res: Response) => res.locals['principal'] as P;
 
+  /**
+   * First on the routes that hash: a client whose fairness key already has its share of the
+   * hashing queue waiting (or a full queue) gets the 429 (503) its first job would get, before
+   * authentication and before the body is read, so a flood's refused requests cost next to
+   * nothing, whatever they hold. Only with the default key, the client address, which needs
+   * neither; a host's `hashFairnessKey` may read the body or the session, so its requests are
+   * refused where their work is (`verifyLogin` before its lookup, the pool at the first job).
+   */
+  const refusal = chosenKey === undefined && service.hasher.fairnessKeys === true ? earlyRefusalOf(service.hasher) : undefined;
+  const refuseOverShare: RequestHandler[] =
+    refusal === undefined
+      ? []
+      : [
+          function refuseOverShare(req, _res, next) {
+            const refused = refusal('bcrypt-verify', clientAddressKey(req));
+            if (refused === null) next();
+            else next(refused);
+          },
+        ];
+
   router.post(
     '/users/:sid/password/reset',
     ...operation('issue'),
@@ -126,6 +147,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   router.post(
     '/auth/reset',
     ...operation('reset'),
+    ...refuseOverShare,
     ...body('resetPassword'),
     handle(async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
@@ -137,6 +159,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   router.put(
     '/users/current/password',
     ...operation('change'),
+    ...refuseOverShare,
     authenticated,
     ...body('changePassword'),
     handle(async (req, res) => {
@@ -151,6 +174,7 @@ export function createPasswordRouter<P extends Principal = Principal>(options: P
   if (service.changeWithLogin) {
     router.post(
       '/auth/change-password',
+      ...refuseOverShare,
       ...body('changePasswordWithLogin'),
       handle(async (req, res) => {
         const { login, current_password: current, password } = req.body as { login: string; current_password: string; password: string };

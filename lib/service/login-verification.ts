@@ -4,7 +4,7 @@
  * ones. A revoked or locked account is never compared against its real hash.
  */
 import type { CallContext } from '../events.ts';
-import { hashOptionsOf } from '../hashing/hash-options.ts';
+import { fairnessKeyOf, hashOptionsOf } from '../hashing/hash-options.ts';
 import { normalizePassword } from '../policy/index.ts';
 import type { PasswordUser } from '../types.ts';
 import { isLocked, retryAfterSeconds } from './account-state.ts';
@@ -41,8 +41,13 @@ export type CredentialCheck = { readonly ok: true; readonly user: PasswordUser; 
  * `verifyLogin`: the credential check, then the password's age and change-required flag (told only
  * to the right password: a wrong one was refused before), then the login is recorded.
  */
-export async function verifyLogin(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
-  const checked = await verifyCredentials(deps, login, password, context, retry);
+export function verifyLogin(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
+  const refused = earlyRefusal(deps, context);
+  return refused === null ? signIn(deps, login, password, context, retry) : Promise.reject(refused);
+}
+
+async function signIn(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<LoginResult> {
+  const checked = await checkCredentials(deps, login, password, context, retry);
   if (!checked.ok) return checked;
   const { user, normalized, verified } = checked;
   const now = deps.parts.now();
@@ -60,7 +65,28 @@ export async function verifyLogin(deps: LoginVerificationDeps, login: string, pa
  * `verifyLogin` and for a change of password by login and current password. `retry`: whether a
  * success that lost to a concurrent password write may start over once, judged on the new hash.
  */
-export async function verifyCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
+export function verifyCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
+  const refused = earlyRefusal(deps, context);
+  return refused === null ? checkCredentials(deps, login, password, context, retry) : Promise.reject(refused);
+}
+
+/**
+ * A client whose share of the hashing queue is already full (or a full queue) is refused before
+ * anything else, as its verify would be: no user lookup, no normalization, no store call, no
+ * async step. The same for every login, known or not, so the refusal tells nothing; and nothing
+ * is read or written. A store without `findByLogin` is told so first, as always.
+ */
+function earlyRefusal(deps: LoginVerificationDeps, context: CallContext): unknown {
+  if (typeof deps.parts.users.findByLogin !== 'function') return null;
+  try {
+    return deps.verification.refusal(fairnessKeyOf(context));
+  } catch (error) {
+    // Whatever goes wrong still rejects, as these async functions always did; never a synchronous throw.
+    return error ?? new Error('the early refusal check failed');
+  }
+}
+
+async function checkCredentials(deps: LoginVerificationDeps, login: string, password: string, context: CallContext, retry: boolean): Promise<CredentialCheck> {
   const { parts, verification, attempts, revealAccountState } = deps;
   const { users, call } = parts;
   const findByLogin = users.findByLogin;

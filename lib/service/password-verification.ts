@@ -4,6 +4,7 @@
  * so they answer like a wrong password. Legacy hashes go through the verifier chain.
  */
 import { randomBytes } from 'node:crypto';
+import { earlyRefusalOf } from '../hashing/early-refusal.ts';
 import { verifyWith, hashWith } from '../hashing/hash-options.ts';
 import type { VerifyOutcome } from '../hashing/legacy/hasher-chain.ts';
 import { createLogger } from '../log.ts';
@@ -18,8 +19,22 @@ export class PasswordVerification {
   readonly #refusedLogged = new Set<string>();
   #dummyHash: Promise<string> | undefined;
 
+  /** The primary hasher's early refusal (the library's pools have one), else undefined. */
+  readonly #earlyRefusal: ((kind: 'bcrypt-verify', fairnessKey: string) => Error | null) | undefined;
+
   constructor(hashing: ServiceHashing) {
     this.#hashing = hashing;
+    this.#earlyRefusal = hashing.hasher.fairnessKeys === true ? earlyRefusalOf(hashing.hasher) : undefined;
+  }
+
+  /**
+   * The error a verify for `fairnessKey` would be refused with now because the hashing queue's
+   * bounds are reached (`HasherKeyBusyError`: this client's share; `HasherBusyError`: the whole
+   * queue), or null (also for a hasher that cannot tell beforehand). Asked before any other work
+   * of a sign-in, so a refusal costs next to nothing and does the same for every login.
+   */
+  refusal(fairnessKey: string): Error | null {
+    return this.#earlyRefusal === undefined ? null : this.#earlyRefusal('bcrypt-verify', fairnessKey);
   }
 
   /**

@@ -113,6 +113,41 @@ describe('the job scheduler (fake clock, fake workers)', () => {
     assert.ok(fast >= 2.5 * slow && fast <= 3.5 * slow, `fast ${fast}, slow ${slow}`);
   });
 
+  it('refusal(job) tells the refusal submit would give now, counted and watched the same, and submits nothing', async () => {
+    const ends: string[] = [];
+    const h = harness({
+      size: 1,
+      maxQueue: 3,
+      maxQueuePerKey: 2,
+      watch: (job) => ({ started: () => ends.push(`${job.key} started`), ended: (end) => ends.push(`${job.key} ${end}`) }),
+    });
+    // A free worker (or one to start): nothing would be refused, and nothing is watched or counted.
+    assert.equal(h.scheduler.refusal({ kind: 'hash', key: 'a' }), null);
+    const a = [h.submit('a', 'a0'), h.submit('a', 'a1')];
+    assert.equal(h.scheduler.refusal({ kind: 'hash', key: 'a' }), null, 'a has 1 waiting of its 2');
+    a.push(h.submit('a', 'a2'));
+    ends.length = 0;
+    const refused = h.scheduler.refusal({ kind: 'hash', key: 'a' });
+    assert.ok(refused instanceof HasherKeyBusyError);
+    assert.ok(Number.isInteger(refused.retryAfterSeconds) && refused.retryAfterSeconds >= 1);
+    // The same Retry-After as a submitted job's refusal.
+    const submitted = (await settle(h.submit('a', 'a3')).promise) as PromiseRejectedResult;
+    assert.equal(refused.retryAfterSeconds, (submitted.reason as HasherKeyBusyError).retryAfterSeconds);
+    assert.equal(h.scheduler.refusal({ kind: 'hash', key: 'b' }), null, 'another key still gets in');
+    a.push(h.submit('b', 'b0'));
+    const full = h.scheduler.refusal({ kind: 'hash', key: 'c' });
+    assert.ok(full instanceof HasherBusyError && !(full instanceof HasherKeyBusyError));
+    assert.deepEqual(ends, ['a key-busy', 'a key-busy', 'c busy']);
+    assert.deepEqual(
+      { rejectedKeyBusy: h.scheduler.stats.rejectedKeyBusy, rejectedBusy: h.scheduler.stats.rejectedBusy, queued: h.scheduler.stats.queued },
+      { rejectedKeyBusy: 2, rejectedBusy: 1, queued: 3 },
+    );
+    while (h.running().length > 0) h.finish();
+    await Promise.all(a);
+    await h.scheduler.close();
+    assert.equal(h.scheduler.refusal({ kind: 'hash', key: 'a' }), null, 'a closed pool is left to submit, which says so');
+  });
+
   it('a key past its bound gets HasherKeyBusyError (429) while others get in; the total bound gives HasherBusyError (503)', async () => {
     const h = harness({ size: 1, maxQueue: 3, maxQueuePerKey: 2 });
     const a = [h.submit('a', 'a0'), h.submit('a', 'a1'), h.submit('a', 'a2')];
