@@ -27,10 +27,21 @@ export interface WorkerEvents {
   done(outcome: JobOutcome): void;
   /** The worker stopped without being asked to; `error` rejects its job, if it had one. */
   exit(error: unknown): void;
+  /**
+   * The worker finished starting (once; only from a worker with `announcesReady`): the job given
+   * to it meanwhile has its time limit and its cost counted from now, so a new worker's start-up,
+   * slow on a loaded machine, is not charged to its first job.
+   */
+  ready(): void;
 }
 
 /** A worker as the scheduler sees it. */
 export interface SchedulerWorker {
+  /**
+   * The worker calls `WorkerEvents.ready` once started. Until then its job may take the time
+   * limit twice over (a start-up that never ends is still cut off); from then on, once.
+   */
+  readonly announcesReady?: boolean;
   run(job: Job): void;
   /** Busy workers may keep the process alive (an awaited hash is never cut off); idle ones must not. */
   setBusy(busy: boolean): void;
@@ -117,6 +128,8 @@ interface Slot {
   charged: number;
   /** Stops the running job's time limit. */
   disarm: () => void;
+  /** The worker finished starting (`WorkerEvents.ready`, heeded once), or never announces it. */
+  ready: boolean;
 }
 
 /**
@@ -163,8 +176,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   function newSlot(): Slot {
     // The events fire only after spawn returned, when `slot` is set.
     let slot: Slot | undefined;
-    const worker = spawn({ done: (outcome) => onDone(slot as Slot, outcome), exit: (error) => onExit(slot as Slot, error) });
-    slot = { worker, running: null, startedAt: 0, charged: 0, disarm: () => {} };
+    const worker = spawn({ done: (outcome) => onDone(slot as Slot, outcome), exit: (error) => onExit(slot as Slot, error), ready: () => onReady(slot as Slot) });
+    slot = { worker, running: null, startedAt: 0, charged: 0, disarm: () => {}, ready: worker.announcesReady !== true };
     slots.push(slot);
     return slot;
   }
@@ -176,12 +189,27 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
 
   function run(slot: Slot, pending: Pending): void {
     slot.running = pending;
-    slot.startedAt = now();
     slot.charged = averageJobMs;
-    if (jobTimeoutMs !== undefined) slot.disarm = armTimer(jobTimeoutMs, () => onTimeout(slot, pending));
+    startClock(slot, pending);
     slot.worker.setBusy(true);
     pending.watch?.started();
     slot.worker.run(pending.job);
+  }
+
+  /** The job of `slot` starts counting its run time and its time limit now. */
+  function startClock(slot: Slot, pending: Pending): void {
+    slot.startedAt = now();
+    if (jobTimeoutMs !== undefined) slot.disarm = armTimer(slot.ready ? jobTimeoutMs : 2 * jobTimeoutMs, () => onTimeout(slot, pending));
+  }
+
+  /** A new worker finished starting: the job it was given meanwhile counts from now. */
+  function onReady(slot: Slot): void {
+    if (slot.ready) return;
+    slot.ready = true;
+    const pending = slot.running;
+    if (!slots.includes(slot) || pending === null) return;
+    slot.disarm();
+    startClock(slot, pending);
   }
 
   /** Starts waiting jobs, fairest first, while workers are free. */

@@ -17,7 +17,7 @@ import { HasherTimeoutError, resolveJobTimeout } from './job-time-limit.ts';
 import { createJobScheduler, type Job, type JobSchedulerStats, type SchedulerWorker, type WorkerEvents } from './job-scheduler.ts';
 import { combinedWatcher, type JobWatcher, WATCH_JOBS } from './job-watch.ts';
 import { EARLY_REFUSAL } from './early-refusal.ts';
-import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerResponse } from './worker-source.ts';
+import { WORKER_SOURCE, type WorkerJobKind, type WorkerJobPayloads, type WorkerJobResults, type WorkerRequest, type WorkerReady, type WorkerResponse } from './worker-source.ts';
 
 export { HasherClosedError, HasherWorkerExitError } from '../errors.ts';
 
@@ -48,7 +48,8 @@ export interface WorkerPoolHasherOptions {
   readonly maxQueuePerKey?: number;
   /**
    * Milliseconds one job may run. Past it the job rejects with `HasherTimeoutError` and its
-   * worker is terminated (the next job gets a new one). Default 60 000.
+   * worker is terminated (the next job gets a new one). Default 60 000. Counted from when the
+   * job's worker is ready: a new worker's start-up may take up to as long again.
    */
   readonly jobTimeoutMs?: number;
 }
@@ -134,7 +135,12 @@ function threadWorker(source: string, workerData: unknown, events: WorkerEvents)
   let jobId = -1;
   let kind = '';
   let lastError: unknown;
-  worker.on('message', (message: WorkerResponse) => {
+  worker.on('message', (received: WorkerResponse | WorkerReady) => {
+    if ((received as Partial<WorkerReady> | null)?.ready === true) {
+      events.ready();
+      return;
+    }
+    const message = received as WorkerResponse;
     if (message.id !== jobId) return;
     jobId = -1;
     events.done(message.ok ? { ok: true, value: message.value } : { ok: false, error: new Error(`${kind} failed: ${message.message}`) });
@@ -144,6 +150,8 @@ function threadWorker(source: string, workerData: unknown, events: WorkerEvents)
   });
   worker.on('exit', (code) => events.exit(new HasherWorkerExitError(code, lastError)));
   return {
+    // The program posts `{ ready: true }` once loaded (worker-source.ts; a test's program must too).
+    announcesReady: true,
     run(job: Job) {
       jobId = ++nextId;
       kind = job.kind;

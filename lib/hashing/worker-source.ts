@@ -83,6 +83,11 @@ export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly value: WorkerJobResults[WorkerJobKind] }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
+/** What the worker posts once, when its program has loaded: from here on, a job's time limit counts. */
+export interface WorkerReady {
+  readonly ready: true;
+}
+
 /**
  * The worker's program. It uses sync APIs on purpose: the worker has nothing else to do, so the
  * async APIs' slicing or thread hops would only add overhead. A malformed bcrypt hash verifies
@@ -136,4 +141,5 @@ parentPort.on('message', (job) => {
   }
   parentPort.postMessage(reply);
 });
+parentPort.postMessage({ ready: true });
 `;

@@ -181,9 +181,8 @@ describe('telemetry: the pool refusals, by reason', () => {
 
   before(async () => {
     recorders = createRecorders();
-    // One worker, two waiting jobs at most, one per key; a job may run 3 s. The limit counts a new
-    // worker's start-up, and the jobs after the timeout run on a new worker: on a loaded machine,
-    // 500 ms was too little for that and a cost-4 hash (seen in a full run).
+    // One worker, two waiting jobs at most, one per key; a job may run 3 s (500 ms was tight for
+    // the jobs after the timeout, on a loaded machine, before a new worker's start-up stopped counting).
     pool = createWorkerPoolHasher({ cost: 4, size: 1, maxQueue: 2, maxQueuePerKey: 1, jobTimeoutMs: 3000 });
     t = await createTestApp({ hasher: pool, telemetry: { meterProvider: recorders.meterProvider, tracerProvider: recorders.tracerProvider } });
   });

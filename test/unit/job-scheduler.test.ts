@@ -17,7 +17,7 @@ interface FakeWorker {
 }
 
 /** A scheduler over fake workers; `finish(worker)` ends its job after `ms` on the fake clock. */
-function harness(options: Partial<JobSchedulerOptions> = {}) {
+function harness(options: Partial<JobSchedulerOptions> = {}, announcesReady = false) {
   let clock = 0;
   const workers: FakeWorker[] = [];
   const started: string[] = [];
@@ -31,6 +31,7 @@ function harness(options: Partial<JobSchedulerOptions> = {}) {
       const worker: FakeWorker = { id: workers.length, job: null, busy: false, terminated: false, events };
       workers.push(worker);
       return {
+        announcesReady,
         run(job) {
           worker.job = job;
           started.push(String(job.payload));
@@ -282,6 +283,52 @@ describe('the job scheduler (fake clock, fake workers)', () => {
       { timedOut: h.scheduler.stats.timedOut, crashed: h.scheduler.stats.crashed, workers: h.scheduler.stats.workers, keys: h.scheduler.stats.keys },
       { timedOut: 1, crashed: 0, workers: 1, keys: 0 },
     );
+  });
+
+  it("a new worker's start-up does not count against its first job's time limit; a later job's does not restart", async () => {
+    const timers: Array<{ ms: number; fire: () => void; armed: boolean }> = [];
+    const h = harness(
+      {
+        size: 1,
+        jobTimeoutMs: 5000,
+        timeoutError: () => new Error('too slow'),
+        armTimer: (ms, fire) => {
+          const timer = { ms, fire, armed: true };
+          timers.push(timer);
+          return () => {
+            timer.armed = false;
+          };
+        },
+      },
+      true,
+    );
+    const first = h.submit('a', 'a0');
+    const worker = h.workers[0] as FakeWorker;
+    // 4 s of the 5 s go by while the worker starts; then it says it is ready.
+    h.advance(4000);
+    worker.events.ready();
+    assert.deepEqual(
+      timers.map((t) => [t.ms, t.armed]),
+      [
+        [10_000, false],
+        [5000, true],
+      ],
+      'a starting worker gets the limit twice over, then once from when it is ready',
+    );
+    // 4 s more of work: 8 s since the job was given, 4 s since the worker was ready.
+    h.finish(4000, worker);
+    assert.equal(await first, 'done a0');
+    assert.equal(h.scheduler.stats.timedOut, 0);
+    // A worker says it is ready once; a stray second call during a later job changes nothing.
+    const second = settle(h.submit('a', 'a1'));
+    worker.events.ready();
+    assert.deepEqual(
+      timers.slice(2).map((t) => [t.ms, t.armed]),
+      [[5000, true]],
+    );
+    timers[2]?.fire();
+    const result = await second.promise;
+    assert.ok(result.status === 'rejected' && (result.reason as Error).message === 'too slow');
   });
 
   it('a worker that cannot be started fails only the job it was for', async () => {
