@@ -15,9 +15,34 @@ import { createPool } from '../../lib/hashing/worker-pool-hasher.ts';
 import { createTestApp, GOOD_PASSWORD, snapshot, type TestApp } from '../helpers/app.ts';
 
 /** A worker that takes every job and never answers. */
-const HANGING_WORKER = "require('node:worker_threads').parentPort.on('message', () => {});";
+const HANGING_WORKER = "const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => {}); parentPort.postMessage({ ready: true });";
 const A_BCRYPT_HASH = '$2b$04$abcdefghijklmnopqrstuu5sF2zQ5cK3y1m9mM8o0fX1dYb8nQ6m2';
 const FLOODER = 'flooder';
+
+/** One worker that never answers; each key may have 2 jobs waiting. */
+function hangingPool(): WorkerPoolHasher {
+  return createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+}
+
+/** One job runs (forever) and `key` has its 2 waiting: its next job is over its share. */
+function fillShare(pool: WorkerPoolHasher, key: string): Promise<unknown>[] {
+  return [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: key }).catch(() => undefined));
+}
+
+/** Every user-store call from here on is pushed to `calls` by method name (the service reads the methods at call time). */
+function recordStoreCalls(t: TestApp, calls: string[]): void {
+  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(t.users))) {
+    const method = (t.users as unknown as Record<string, unknown>)[name];
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    Object.defineProperty(t.users, name, {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        calls.push(name);
+        return (method as (...a: unknown[]) => unknown).apply(t.users, args);
+      },
+    });
+  }
+}
 
 describe('a flooding client’s over-share requests are refused before any other work', () => {
   let t: TestApp;
@@ -27,20 +52,9 @@ describe('a flooding client’s over-share requests are refused before any other
   const storeCalls: string[] = [];
 
   before(async () => {
-    pool = createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+    pool = hangingPool();
     t = await createTestApp({ hasher: pool, hashFairnessKey: (req) => req.get('x-client') });
-    // Every store call counts from here on (the service reads the methods at call time).
-    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(t.users))) {
-      const method = (t.users as unknown as Record<string, unknown>)[name];
-      if (name === 'constructor' || typeof method !== 'function') continue;
-      Object.defineProperty(t.users, name, {
-        configurable: true,
-        value: (...args: unknown[]) => {
-          storeCalls.push(name);
-          return (method as (...a: unknown[]) => unknown).apply(t.users, args);
-        },
-      });
-    }
+    recordStoreCalls(t, storeCalls);
     t.app.post('/login', express.json(), (req, res, next) => {
       const { login, password } = req.body as { login: string; password: string };
       t.router.service.verifyLogin(login, password, t.router.callContext(req)).then((result) => {
@@ -48,8 +62,8 @@ describe('a flooding client’s over-share requests are refused before any other
       }, next);
     });
     t.app.use(createErrorHandler());
-    // One job runs (forever), and the flooder's key has its 2 waiting.
-    queued = [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: FLOODER }).catch(() => undefined));
+    // The flooder has its share waiting.
+    queued = fillShare(pool, FLOODER);
     assert.deepEqual({ active: pool.stats.active, queued: pool.stats.queued }, { active: 1, queued: 2 });
   });
 
@@ -190,21 +204,11 @@ describe('with the default fairness key (the client address), the routes that ha
   const storeCalls: string[] = [];
 
   before(async () => {
-    pool = createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+    pool = hangingPool();
     t = await createTestApp({ hasher: pool });
-    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(t.users))) {
-      const method = (t.users as unknown as Record<string, unknown>)[name];
-      if (name === 'constructor' || typeof method !== 'function') continue;
-      Object.defineProperty(t.users, name, {
-        configurable: true,
-        value: (...args: unknown[]) => {
-          storeCalls.push(name);
-          return (method as (...a: unknown[]) => unknown).apply(t.users, args);
-        },
-      });
-    }
+    recordStoreCalls(t, storeCalls);
     // supertest connects from 127.0.0.1: that address has its share waiting.
-    queued = [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: '127.0.0.1' }).catch(() => undefined));
+    queued = fillShare(pool, '127.0.0.1');
   });
 
   after(async () => {
@@ -239,9 +243,9 @@ describe('with the default fairness key (the client address), the routes that ha
 
 describe('with a hashFairnessKey of the host’s (which may read the body), the body is read first', () => {
   it('a flooding key’s schema violation is answered 400, as before', async () => {
-    const pool = createPool({ size: 1, maxQueue: 8, maxQueuePerKey: 2, jobTimeoutMs: 600_000 }, HANGING_WORKER, {});
+    const pool = hangingPool();
     const t = await createTestApp({ hasher: pool, hashFairnessKey: (req) => req.get('x-client') });
-    const queued = [1, 2, 3].map(() => pool.verify('x', A_BCRYPT_HASH, { fairnessKey: FLOODER }).catch(() => undefined));
+    const queued = fillShare(pool, FLOODER);
     try {
       const answer = await request(t.app).post('/rbac-api/v1/auth/reset').set('x-client', FLOODER).send({});
       assert.equal(answer.status, 400);
