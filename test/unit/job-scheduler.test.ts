@@ -67,6 +67,19 @@ function harness(options: Partial<JobSchedulerOptions> = {}, announcesReady = fa
   };
 }
 
+/** Time-limit timers that fire only when the test says so; `armed` turns false when disarmed. */
+function fakeTimers() {
+  const timers: Array<{ ms: number; fire: () => void; armed: boolean }> = [];
+  const armTimer: JobSchedulerOptions['armTimer'] = (ms, fire) => {
+    const timer = { ms, fire, armed: true };
+    timers.push(timer);
+    return () => {
+      timer.armed = false;
+    };
+  };
+  return { timers, armTimer };
+}
+
 /** Submits and keeps the rejection handled, so a refused job is inspected later, not reported. */
 function settle(promise: Promise<unknown>): { readonly promise: Promise<PromiseSettledResult<unknown>> } {
   return { promise: Promise.allSettled([promise]).then(([result]) => result as PromiseSettledResult<unknown>) };
@@ -249,19 +262,8 @@ describe('the job scheduler (fake clock, fake workers)', () => {
   });
 
   it('a job past its time limit is rejected, its worker terminated, and the queue goes on with a new one', async () => {
-    const timers: Array<{ ms: number; fire: () => void; armed: boolean }> = [];
-    const h = harness({
-      size: 1,
-      jobTimeoutMs: 5000,
-      timeoutError: () => new Error('too slow'),
-      armTimer: (ms, fire) => {
-        const timer = { ms, fire, armed: true };
-        timers.push(timer);
-        return () => {
-          timer.armed = false;
-        };
-      },
-    });
+    const { timers, armTimer } = fakeTimers();
+    const h = harness({ size: 1, jobTimeoutMs: 5000, timeoutError: () => new Error('too slow'), armTimer });
     const stuck = settle(h.submit('a', 'a0'));
     const next = h.submit('b', 'b0');
     assert.deepEqual(
@@ -286,22 +288,8 @@ describe('the job scheduler (fake clock, fake workers)', () => {
   });
 
   it("a new worker's start-up does not count against its first job's time limit; a later job's does not restart", async () => {
-    const timers: Array<{ ms: number; fire: () => void; armed: boolean }> = [];
-    const h = harness(
-      {
-        size: 1,
-        jobTimeoutMs: 5000,
-        timeoutError: () => new Error('too slow'),
-        armTimer: (ms, fire) => {
-          const timer = { ms, fire, armed: true };
-          timers.push(timer);
-          return () => {
-            timer.armed = false;
-          };
-        },
-      },
-      true,
-    );
+    const { timers, armTimer } = fakeTimers();
+    const h = harness({ size: 1, jobTimeoutMs: 5000, timeoutError: () => new Error('too slow'), armTimer }, true);
     const first = h.submit('a', 'a0');
     const worker = h.workers[0] as FakeWorker;
     // 4 s of the 5 s go by while the worker starts; then it says it is ready.
