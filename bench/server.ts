@@ -31,6 +31,7 @@ import {
 } from '../lib/index.ts';
 import { DEFAULT_QUEUE_PER_WORKER } from '../lib/hashing/index.ts';
 import { createPostgresStores } from '../lib/postgres/index.ts';
+import { watchQueries } from './support/watch-queries.ts';
 
 export interface ServerConfig {
   /** `default`: the router's own pool (size = availableParallelism()); `pool`: a pool of `poolSize`; `main`: bcryptjs on the main thread. */
@@ -82,15 +83,8 @@ interface BenchPrincipal extends Principal {
 function countingPool(url: string): { pool: pg.Pool; queries: () => number } {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   let count = 0;
-  const wrapped = new WeakSet<object>();
-  pool.on('connect', (client) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as { query: unknown }).query = (...args: unknown[]) => {
-      count += 1;
-      return query(...args);
-    };
+  watchQueries(pool, () => {
+    count += 1;
   });
   return { pool, queries: () => count };
 }

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { createPostgresStores } from '../../lib/postgres/index.ts';
 import type { BenchOptions, FigureReport } from '../support/figure.ts';
 import { median, round } from '../support/stats.ts';
+import { watchQueries } from '../support/watch-queries.ts';
 
 const CLIENTS = 32;
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -20,23 +21,16 @@ export async function pgClaimFigure(options: BenchOptions): Promise<FigureReport
   const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
   const counts = new Map<string, number>();
   let counting = false;
-  const wrapped = new WeakSet<object>();
-  pool.on('connect', (client) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as { query: unknown }).query = (...args: unknown[]) => {
-      if (counting && typeof args[0] === 'string') {
-        const kind = args[0]
-          .trim()
-          .split(/\s+/, 2)
-          .join(' ')
-          .replace(/^(UPDATE|INSERT INTO|DELETE FROM) .*/, '$1')
-          .replace(/^(SAVEPOINT|RELEASE SAVEPOINT|SET LOCAL) .*/, '$1');
-        counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      }
-      return query(...args);
-    };
+  watchQueries(pool, ([text]) => {
+    if (counting && typeof text === 'string') {
+      const kind = text
+        .trim()
+        .split(/\s+/, 2)
+        .join(' ')
+        .replace(/^(UPDATE|INSERT INTO|DELETE FROM) .*/, '$1')
+        .replace(/^(SAVEPOINT|RELEASE SAVEPOINT|SET LOCAL) .*/, '$1');
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
   });
   const schema = `bench_claim_${randomBytes(4).toString('hex')}`;
   await pool.query(`CREATE SCHEMA "${schema}"`);
