@@ -23,6 +23,18 @@ async function withStores(fn: (fixture: StoreFixture) => Promise<void>): Promise
   }
 }
 
+/** Builds the tables of `schema` as the first `version` migrations left them, as released (users table included). */
+async function schemaAtVersion(db: Awaited<ReturnType<typeof sharedPglite>>, schema: string, version: number) {
+  const names = resolveNames({ schema, createUsersTable: true });
+  await db.query(`CREATE TABLE ${names.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await db.query(defaultUsersTableStatement(names));
+  for (const migration of postgresMigrations(names).slice(0, version)) {
+    for (const statement of migration.statements) await db.query(statement);
+    await db.query(`INSERT INTO ${names.migrations} (version, name) VALUES ($1, 'old')`, [migration.version]);
+  }
+  return names;
+}
+
 function tokenFor(userId: string): ResetTokenRecord {
   const now = new Date();
   return { id: randomUUID(), userId, issuedAt: now, expiresAt: new Date(now.getTime() + 60_000), issuedBy: null, passwordStamp: 's' };
@@ -70,12 +82,7 @@ describe('migrations', () => {
     try {
       const stores = createPostgresStores(db, { schema, createUsersTable: true });
       // Build the version-1 schema exactly as released, then put rows in it.
-      const names = resolveNames({ schema, createUsersTable: true });
-      await db.query(`CREATE TABLE ${names.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      await db.query(defaultUsersTableStatement(names));
-      const v1 = postgresMigrations(names)[0];
-      for (const statement of v1?.statements ?? []) await db.query(statement);
-      await db.query(`INSERT INTO ${names.migrations} (version, name) VALUES (1, 'v1')`);
+      const names = await schemaAtVersion(db, schema, 1);
       const insert = (login: string, revoked: boolean) =>
         db.query<{ id: string }>(`INSERT INTO ${names.users} (login, password_hash, is_revoked) VALUES ($1, 'hash-0', $2) RETURNING id::text AS id`, [login, revoked]);
       const revoked = (await insert('old-revoked', true)).rows[0] as { id: string };
@@ -108,13 +115,7 @@ describe('migrations', () => {
     await db.query(`CREATE SCHEMA "${schema}"`);
     try {
       const stores = createPostgresStores(db, { schema, createUsersTable: true });
-      const names = resolveNames({ schema, createUsersTable: true });
-      await db.query(`CREATE TABLE ${names.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      await db.query(defaultUsersTableStatement(names));
-      for (const migration of postgresMigrations(names).slice(0, 2)) {
-        for (const statement of migration.statements) await db.query(statement);
-        await db.query(`INSERT INTO ${names.migrations} (version, name) VALUES ($1, 'old')`, [migration.version]);
-      }
+      const names = await schemaAtVersion(db, schema, 2);
       const inserted = await db.query<{ id: string }>(`INSERT INTO ${names.users} (login, password_hash) VALUES ('old-user', 'hash-0') RETURNING id::text AS id`);
       const { id } = inserted.rows[0] as { id: string };
       await db.query(`INSERT INTO ${names.state} (user_id, failed_attempts) VALUES ($1, 1)`, [id]);
