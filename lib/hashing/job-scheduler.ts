@@ -7,7 +7,7 @@
  * A job is generic: a kind, a payload and a fairness key. The scheduler never looks inside it.
  */
 import { HasherBusyError, HasherKeyBusyError } from '../errors.ts';
-import { FairQueue } from './fair-queue.ts';
+import { type EnqueueResult, FairQueue } from './fair-queue.ts';
 import { HasherClosedError } from '../errors.ts';
 import type { JobWatch, JobWatcher } from './job-watch.ts';
 
@@ -150,6 +150,9 @@ function stackless<E extends Error>(Refusal: new (retryAfterSeconds: number) => 
     Error.stackTraceLimit = limit;
   }
 }
+
+/** Why the queue's bounds refuse a job. */
+type Refusal = Exclude<EnqueueResult, 'queued'>;
 
 function unrefTimer(ms: number, onTimeout: () => void): () => void {
   const timer = setTimeout(onTimeout, ms);
@@ -301,21 +304,21 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     return false;
   }
 
-  /** The bounds' refusal of a job of `key` submitted now (counted, and told to `watch`), or null. */
-  function refuseByBounds(key: string, watch: JobWatch | undefined): Error | null {
-    if (canStartNow()) return null;
-    const result = queue.refusal(key);
-    if (result === 'key-full') {
+  /** Why the bounds refuse a job of `key` submitted now, or null when it would run or queue. */
+  function boundsRefusal(key: string): Refusal | null {
+    return canStartNow() ? null : queue.refusal(key);
+  }
+
+  /** The refusal's error, counted and told to `watch`. */
+  function refuse(reason: Refusal, key: string, watch: JobWatch | undefined): Error {
+    if (reason === 'key-full') {
       rejectedKeyBusy += 1;
       watch?.ended('key-busy');
       return stackless(HasherKeyBusyError, retryAfterSeconds(key));
     }
-    if (result === 'full') {
-      rejectedBusy += 1;
-      watch?.ended('busy');
-      return stackless(HasherBusyError, retryAfterSeconds(null));
-    }
-    return null;
+    rejectedBusy += 1;
+    watch?.ended('busy');
+    return stackless(HasherBusyError, retryAfterSeconds(null));
   }
 
   function submit(job: Job): Promise<unknown> {
@@ -325,8 +328,8 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
       return Promise.reject(new HasherClosedError());
     }
     // Refused before any promise or queue entry is made: the cheap path of a flood.
-    const refused = refuseByBounds(job.key, watch);
-    if (refused !== null) return Promise.reject(refused);
+    const reason = boundsRefusal(job.key);
+    if (reason !== null) return Promise.reject(refuse(reason, job.key, watch));
     return new Promise((resolve, reject) => {
       const pending: Pending = { job, resolve, reject, watch };
       // Jobs wait only while every worker is busy, so a free worker means an empty queue.
@@ -351,8 +354,9 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
   }
 
   function refusal(job: Pick<Job, 'kind' | 'key'>): Error | null {
-    if (closing !== null || canStartNow() || queue.refusal(job.key) === null) return null;
-    return refuseByBounds(job.key, options.watch?.(job));
+    const reason = closing === null ? boundsRefusal(job.key) : null;
+    // The watch is made only for a refusal: a job that would be taken is not watched here.
+    return reason === null ? null : refuse(reason, job.key, options.watch?.(job));
   }
 
   return {
