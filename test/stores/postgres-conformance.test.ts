@@ -1,11 +1,11 @@
 /**
- * The conformance suite on the PostgreSQL adapter on PGlite (default users table and a host table
- * with custom names); postgres-server-conformance.test.ts runs it on the real server.
+ * The conformance suite on the PostgreSQL adapter on PGlite with its default users table;
+ * postgres-conformance-custom-names.test.ts runs it on a host table with custom names (a file of
+ * its own, so the two halves run side by side), postgres-server-conformance.test.ts on the real server.
  */
 import { after, describe, test } from 'node:test';
 import { runConformance } from '../../lib/conformance/index.ts';
-import { closePglite, conformanceOptions, sharedPglite, storesInFreshSchema, uniqueName } from '../helpers/postgres-fixtures.ts';
-import { createPostgresStores } from '../../lib/postgres/index.ts';
+import { closePglite, conformanceOptions, sharedPglite, storesInFreshSchema } from '../helpers/postgres-fixtures.ts';
 
 after(closePglite);
 
@@ -15,41 +15,5 @@ describe('conformance: PostgreSQL adapter on PGlite, default users table, two st
   runConformance(
     test,
     conformanceOptions(async () => storesInFreshSchema(await sharedPglite()), sharedPglite),
-  );
-});
-
-describe('conformance: PostgreSQL adapter on PGlite, existing users table with custom names, two store pairs', () => {
-  runConformance(
-    test,
-    conformanceOptions(async () => {
-      const db = await sharedPglite();
-      const schema = uniqueName('erp_host');
-      const stateSchema = uniqueName('erp_state');
-      await db.query(`CREATE SCHEMA "${schema}"`);
-      await db.query(`CREATE SCHEMA "${stateSchema}"`);
-      await db.query(`CREATE TABLE "${schema}"."Accounts" (
-        "AccountId" text PRIMARY KEY DEFAULT gen_random_uuid()::text,
-        "UserName" text NOT NULL UNIQUE,
-        "PwHash" text,
-        "Remote" boolean NOT NULL DEFAULT false,
-        "Disabled" boolean NOT NULL DEFAULT false
-      )`);
-      const options = {
-        schema,
-        usersTable: 'Accounts',
-        stateSchema,
-        tablePrefix: 'acct_',
-        columns: { id: 'AccountId', login: 'UserName', passwordHash: 'PwHash', isRemote: 'Remote', isRevoked: 'Disabled' },
-      };
-      const stores = createPostgresStores(db, options);
-      await stores.migrate();
-      return {
-        stores,
-        schema,
-        options,
-        db,
-        cleanup: async () => void (await db.query(`DROP SCHEMA "${schema}", "${stateSchema}" CASCADE`)),
-      };
-    }, sharedPglite),
   );
 });
