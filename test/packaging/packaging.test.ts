@@ -3,8 +3,10 @@
  * tarball ships, and installs it into small consumer projects under `fixtures/`: plain ESM
  * JavaScript, TypeScript with `module: nodenext` (type-checked with the repo's tsc), CommonJS
  * `require()` (require(esm), Node.js >= 20.19) and an Express 4 app. Each one mounts the router
- * and completes a reset. The package ships no command: the admin CLI belongs to the reference
- * server in examples/server, and runs only in the repository. Run with `npm run test:packaging`.
+ * and completes a reset. publint and arethetypeswrong check the same tarball (what `npm run
+ * lint:package` runs, without packing and building a second time). The package ships no command:
+ * the admin CLI belongs to the reference server in examples/server, and runs only in the
+ * repository. Run with `npm run test:packaging`.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -132,6 +134,15 @@ describe('the packed package', () => {
     } finally {
       child.kill();
     }
+  });
+
+  // Each exits non-zero on any finding, which fails the test with its report.
+  it('publint --strict finds nothing in the tarball', async () => {
+    assert.match(await sh(join(root, 'node_modules/.bin/publint'), ['run', '--strict', join(work, 'express-rbac-password.tgz')], root), /All good/);
+  });
+
+  it('arethetypeswrong finds nothing in the tarball (esm-only profile: the package is ESM)', async () => {
+    await sh(join(root, 'node_modules/.bin/attw'), [join(work, 'express-rbac-password.tgz'), '--profile', 'esm-only', '--format', 'table'], root);
   });
 
   for (const name of FIXTURES) {
