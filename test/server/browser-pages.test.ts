@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page, Route } from 'playwright-core';
+import type { Locator, Page, Route } from 'playwright-core';
 import request from 'supertest';
 import { browserSkip as skip, launchChromium, screenshotPath } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, ALICE_PASSWORD, NEW_PASSWORD, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
@@ -58,19 +58,28 @@ function watch(page: Page, method: string, suffix: string): { readonly sent: str
 }
 
 /**
- * Presses Enter twice while the first request is held in flight, checks the button meanwhile, then
- * lets it through. Resolves the number of requests sent.
+ * Presses Enter twice in `field` while the first request is held in flight, checks the button
+ * meanwhile, then lets it through. Resolves the number of requests sent.
  */
-async function doubleEnter(page: Page, urlGlob: string, sent: readonly string[]): Promise<number> {
+async function doubleEnter(page: Page, field: Locator, urlGlob: string, sent: readonly string[]): Promise<number> {
   const held: Route[] = [];
   await page.route(urlGlob, (route) => void held.push(route));
   const before = sent.length;
-  await page.keyboard.press('Enter');
-  await waitUntil(() => held.length === 1);
   const button = page.locator('form:visible button[type="submit"]');
+  // Enter submits a form only while its submit button is enabled (implicit submission): wait for
+  // the end of the last attempt as a user sees it, not only for its message.
+  await waitUntil(
+    () => button.isEnabled(),
+    () => 'the submit button stays disabled',
+  );
+  await field.press('Enter');
+  await waitUntil(
+    () => held.length === 1,
+    async () => `no request held: ${sent.length - before} sent, button "${await button.textContent()}", focus on ${await page.evaluate(() => document.activeElement?.id)}`,
+  );
   assert.equal(await button.textContent(), 'Saving…');
   assert.equal(await button.isDisabled(), true);
-  await page.keyboard.press('Enter');
+  await field.press('Enter');
   // Enter runs the submit handler synchronously in the page; a second request would be sent by now.
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
   for (const route of held) await route.continue();
@@ -79,10 +88,12 @@ async function doubleEnter(page: Page, urlGlob: string, sent: readonly string[])
 }
 
 /** Polls `condition`; the bound is generous because a loaded 2-core machine can stall Chromium for seconds. */
-async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function waitUntil(condition: () => boolean | Promise<boolean>, explain: () => string | Promise<string>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.ok(condition(), 'timed out');
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(await explain());
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 async function rulesFolded(page: Page): Promise<boolean> {
@@ -123,8 +134,7 @@ describe('the change-password page', { skip, timeout: 180_000 }, () => {
         await page.screenshot({ path: screenshotPath(`change-page-${size}-error`), fullPage: true });
 
         await page.getByLabel('Current password').fill(ALICE_PASSWORD);
-        await page.getByLabel('Repeat the new password').focus();
-        const puts = await doubleEnter(page, '**/users/current/password', sent);
+        const puts = await doubleEnter(page, page.getByLabel('Repeat the new password'), '**/users/current/password', sent);
         assert.equal(puts, 1, 'Enter pressed twice while saving sends one PUT');
         await page.locator('#status.success').waitFor();
         const done = await page.locator('#status').innerText();
@@ -176,8 +186,7 @@ describe('the reset page', { skip, timeout: 180_000 }, () => {
 
         await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
         await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
-        await page.getByLabel('Repeat the new password').focus();
-        const posts = await doubleEnter(page, '**/auth/reset', sent);
+        const posts = await doubleEnter(page, page.getByLabel('Repeat the new password'), '**/auth/reset', sent);
         assert.equal(posts, 1, 'Enter pressed twice while saving sends one POST');
         await page.locator('#status.success').waitFor();
         assert.match(await page.locator('#status').innerText(), new RegExp(`password has been set for ${login}`));
