@@ -75,7 +75,8 @@ async function doubleEnter(page: Page, field: Locator, urlGlob: string, sent: re
   await field.press('Enter');
   await waitUntil(
     () => held.length === 1,
-    async () => `no request held: ${sent.length - before} sent, button "${await button.textContent()}", focus on ${await page.evaluate(() => document.activeElement?.id)}`,
+    async () =>
+      `no request held: ${sent.length - before} sent, button "${await button.textContent()}", focus on #${await page.locator(':focus').evaluateAll((els) => els.map((el) => (el as unknown as { id: string }).id).join(','))}`,
   );
   assert.equal(await button.textContent(), 'Saving…');
   assert.equal(await button.isDisabled(), true);
