@@ -138,11 +138,15 @@ export function conformanceOptions(make: () => Promise<StoreFixture>, secondDb: 
   };
 }
 
-/** A pool on the real server plus one schema for this run, dropped by `end()`. */
+/**
+ * A pool on the real server plus one schema for this run, dropped by `end()`. Pools hold at most
+ * 10 connections by default: test files run side by side on one server, whose default
+ * `max_connections` (100) several pools of 25 once used up ("too many clients already").
+ */
 export interface ServerRun {
   readonly pool: pg.Pool;
   readonly schema: string;
-  /** A second, independent pool on the same database, like another instance of the app would have. */
+  /** A second, independent pool on the same database, like another instance of the app would have; `end()` ends it unless it was ended before. */
   newPool(max?: number): pg.Pool;
   end(): Promise<void>;
 }
@@ -152,7 +156,7 @@ export async function openServerRun(): Promise<ServerRun> {
   const url = DATABASE_URL;
   if (url === undefined) throw new Error('DATABASE_URL is not set');
   const pools: pg.Pool[] = [];
-  const newPool = (max = 25) => {
+  const newPool = (max = 10) => {
     const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
     pools.push(pool);
     return pool;
@@ -168,7 +172,7 @@ export async function openServerRun(): Promise<ServerRun> {
       try {
         await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
       } finally {
-        await Promise.all(pools.map((p) => p.end()));
+        await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
       }
     },
   };

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createPostgresStores, LATEST_SCHEMA_VERSION, type PostgresStores } from '../../lib/postgres/index.ts';
 import type { ResetTokenRecord } from '../../lib/types.ts';
@@ -25,12 +25,20 @@ describe('PostgreSQL adapter on the real server (DATABASE_URL)', { skip: SERVER_
     await run?.end();
   });
 
-  /** Two store sets on the same tables, each with its own pool: two app instances. */
+  // Each test's two pools end with it, so that their connections do not add up over the file.
+  const testPools: pg.Pool[] = [];
+  afterEach(async () => {
+    await Promise.all(testPools.splice(0).map((pool) => pool.end()));
+  });
+
+  /** Two store sets on the same tables, each with its own pool (of 10): two app instances. */
   async function twoInstances(): Promise<[PostgresStores, PostgresStores]> {
     const prefix = `${uniqueName('two')}_`;
     const options = { schema: run.schema, usersTable: `${prefix}users`, tablePrefix: prefix, createUsersTable: true };
-    const first = createPostgresStores(run.newPool(20), options);
-    const second = createPostgresStores(run.newPool(20), options);
+    const [firstPool, secondPool] = [run.newPool(), run.newPool()];
+    testPools.push(firstPool, secondPool);
+    const first = createPostgresStores(firstPool, options);
+    const second = createPostgresStores(secondPool, options);
     // Both instances migrate at startup, concurrently; the advisory lock applies each version once.
     const results = await Promise.all([first.migrate(), second.migrate()]);
     assert.deepEqual(results.map((r) => r.applied.length).sort(), [0, LATEST_SCHEMA_VERSION]);
