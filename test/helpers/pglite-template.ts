@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_SETTINGS } from '../../examples/server/storage/database.ts';
+import { pgliteStartParams } from '../../examples/server/storage/database.ts';
 import { ROOT, tempDir } from './server.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
@@ -45,7 +45,7 @@ function template(): Promise<void> {
 /** A new in-memory PGlite with an empty cluster, loaded from the template's dump instead of initdb; started as the reference server starts its own. */
 export async function emptyPglite(): Promise<PGlite> {
   await template();
-  return PGlite.create({ loadDataDir: new Blob([readFileSync(DUMP)]), startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  return PGlite.create({ loadDataDir: new Blob([readFileSync(DUMP)]), startParams: pgliteStartParams(PGlite) });
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The reference server's PGlite starts with its own settings (PGLITE_SETTINGS: a 32 MB buffer
+ * The reference server's PGlite starts with its own settings (pgliteStartParams: a 32 MB buffer
  * pool, which makes every open of a data directory about 40% cheaper), on a new data directory
  * and on an existing one.
  */

@@ -21,12 +21,14 @@ export interface Database {
 }
 
 /**
- * What PGlite starts with on top of its own start parameters: a 32 MB buffer pool instead of
- * PostgreSQL's 128 MB. PGlite sets the whole pool up in WebAssembly memory at every open (each
- * server start and CLI run), which was about 40% of an open's CPU (0.59 -> 0.35 s here), and keeps
- * it in the process's memory; a reference deployment's tables fit in it many times over.
+ * PGlite's own start parameters plus a 32 MB buffer pool instead of PostgreSQL's 128 MB. PGlite
+ * sets the whole pool up in WebAssembly memory at every open (each server start and CLI run),
+ * which was about 40% of an open's CPU (0.59 -> 0.35 s here), and keeps it in the process's
+ * memory; a reference deployment's tables fit in it many times over.
  */
-export const PGLITE_SETTINGS: readonly string[] = ['-c', 'shared_buffers=32MB'];
+export function pgliteStartParams(PGlite: { readonly defaultStartParams: readonly string[] }): string[] {
+  return [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
+}
 
 /** Thrown when a driver or the data directory is not usable; the message says what to do. */
 export class DatabaseOpenError extends Error {
@@ -44,7 +46,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   try {
     const { PGlite } = await importDriver<typeof import('@electric-sql/pglite')>('@electric-sql/pglite');
     const started = Date.now();
-    const db = await PGlite.create(path.join(dataDir, 'pglite'), { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+    const db = await PGlite.create(path.join(dataDir, 'pglite'), { startParams: pgliteStartParams(PGlite) });
     log('PGlite opened in %s after %d ms', dataDir, Date.now() - started);
     return {
       kind: 'pglite',
