@@ -78,7 +78,7 @@ function testJobs(phase, dirs, { env = {}, extraNodeArgs = [], keep } = {}) {
   const jobs = alone.map((file) => ({ label: `${phase}: ${file}`, args: [...nodeArgs, file], env }));
   if (!GROUPS) return jobs;
   for (const dir of dirs) {
-    const grouped = testFiles(dir, keep).filter((file) => !ALONE.has(file));
+    const grouped = files.filter((file) => file.startsWith(`test/${dir}/`) && !ALONE.has(file));
     for (let start = 0; start < grouped.length; start += GROUP_SIZE) {
       const group = grouped.slice(start, start + GROUP_SIZE);
       jobs.push({
