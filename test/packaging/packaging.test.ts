@@ -24,6 +24,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const work = mkdtempSync(join(tmpdir(), 'erp-packaging-'));
+const tarball = join(work, 'express-rbac-password.tgz');
 const FIXTURES = ['esm-js', 'ts-nodenext', 'cjs-require', 'express4'] as const;
 const npmOptions = ['--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'];
 
@@ -50,7 +51,7 @@ describe('the packed package', () => {
     const output = await sh('npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error'], root);
     // npm prints the build's own output before the JSON when prepack runs.
     packed = (JSON.parse(output.slice(output.indexOf('['))) as PackResult[])[0] as PackResult;
-    renameSync(join(work, packed.filename), join(work, 'express-rbac-password.tgz'));
+    renameSync(join(work, packed.filename), tarball);
     // The Express 5 projects share one install in their parent folder (fixtures/package.json),
     // which Node.js and TypeScript resolve from; the Express 4 one installs its own, nearer copy.
     cpSync(join(here, 'fixtures'), work, { recursive: true });
@@ -140,11 +141,11 @@ describe('the packed package', () => {
 
   // Each exits non-zero on any finding, which fails the test with its report.
   it('publint --strict finds nothing in the tarball', async () => {
-    assert.match(await sh(join(root, 'node_modules/.bin/publint'), ['run', '--strict', join(work, 'express-rbac-password.tgz')], root), /All good/);
+    assert.match(await sh(join(root, 'node_modules/.bin/publint'), ['run', '--strict', tarball], root), /All good/);
   });
 
   it('arethetypeswrong finds nothing in the tarball (esm-only profile: the package is ESM)', async () => {
-    await sh(join(root, 'node_modules/.bin/attw'), [join(work, 'express-rbac-password.tgz'), '--profile', 'esm-only', '--format', 'table'], root);
+    await sh(join(root, 'node_modules/.bin/attw'), [tarball, '--profile', 'esm-only', '--format', 'table'], root);
   });
 
   for (const name of FIXTURES) {
