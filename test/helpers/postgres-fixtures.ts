@@ -1,6 +1,7 @@
 /**
  * Shared set-up of the PostgreSQL tests: one PGlite instance per test file (it takes seconds to
- * start), a fresh schema per case, and the real server from DATABASE_URL when it is set.
+ * start), a fresh schema per case (or tables emptied between cases), and the real server from
+ * DATABASE_URL when it is set.
  */
 import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
@@ -97,6 +98,27 @@ export async function storesWithFreshPrefix(db: SqlClient, schema: string, optio
   await stores.migrate();
   // Nothing to drop per case: the run's schema is dropped at the end.
   return { stores, schema, options: resolved, db, cleanup: async () => {} };
+}
+
+/**
+ * A fixture factory for suites whose cases run one after another: the first case gets `make()`'s
+ * stores; each case's cleanup empties their tables (the migration record stays), and each later
+ * case gets new stores on the same, empty tables. New store objects each case, so nothing kept in
+ * memory crosses cases; only empty tables are reused. On PGlite a fresh schema and its migration
+ * cost about 70 ms of CPU a case, emptying the tables under 1 ms.
+ */
+export function tablesEmptiedBetweenCases(make: () => Promise<StoreFixture>): () => Promise<StoreFixture> {
+  let first: Promise<StoreFixture> | undefined;
+  return async () => {
+    const reused = first !== undefined;
+    first ??= make();
+    const { db, options, schema, stores } = await first;
+    const { tokens, resetLinks, history, state, users } = stores.names;
+    const empty = async () => {
+      for (const table of [tokens, resetLinks, history, state, users]) await db.query(`DELETE FROM ${table}`);
+    };
+    return { stores: reused ? createPostgresStores(db, options) : stores, schema, options, db, cleanup: empty };
+  };
 }
 
 /** What the PostgreSQL conformance factories hand the suite: the stores plus how they were made. */

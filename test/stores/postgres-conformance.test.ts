@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import { runConformance } from '../../lib/conformance/index.ts';
-import { closePglite, conformanceOptions, sharedPglite, storesInFreshSchema } from '../helpers/postgres-fixtures.ts';
+import { closePglite, conformanceOptions, sharedPglite, storesInFreshSchema, tablesEmptiedBetweenCases } from '../helpers/postgres-fixtures.ts';
 
 after(closePglite);
 
@@ -14,6 +14,9 @@ after(closePglite);
 describe('conformance: PostgreSQL adapter on PGlite, default users table, two store pairs', () => {
   runConformance(
     test,
-    conformanceOptions(async () => storesInFreshSchema(await sharedPglite()), sharedPglite),
+    conformanceOptions(
+      tablesEmptiedBetweenCases(async () => storesInFreshSchema(await sharedPglite())),
+      sharedPglite,
+    ),
   );
 });

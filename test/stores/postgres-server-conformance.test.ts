@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runConformance } from '../../lib/conformance/index.ts';
-import { conformanceOptions, openServerRun, SERVER_SKIP, storesWithFreshPrefix, type ServerRun } from '../helpers/postgres-fixtures.ts';
+import { conformanceOptions, openServerRun, SERVER_SKIP, storesWithFreshPrefix, tablesEmptiedBetweenCases, type ServerRun } from '../helpers/postgres-fixtures.ts';
 import type { SqlClient } from '../../lib/postgres/index.ts';
 
 describe('conformance: PostgreSQL adapter on the real server (DATABASE_URL), two pools on one database', { skip: SERVER_SKIP }, () => {
@@ -22,7 +22,7 @@ describe('conformance: PostgreSQL adapter on the real server (DATABASE_URL), two
   runConformance(
     test,
     conformanceOptions(
-      async () => storesWithFreshPrefix(opened().pool, opened().schema),
+      tablesEmptiedBetweenCases(async () => storesWithFreshPrefix(opened().pool, opened().schema)),
       () => secondPool ?? assert.fail('server run not open'),
     ),
   );
