@@ -1,13 +1,15 @@
 /**
  * A DATABASE_URL that cannot be used is named in words with its host and port, never as a bare
  * SQLSTATE or driver code, and never with the URL's password: through the CLI and `npm start`.
+ * The CLI runs in-process, except where "nothing listens" is checked as the bin and `npm start`
+ * would print it from processes of their own.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../helpers/ports.ts';
-import { ROOT, runCliProcess, runProcess } from '../helpers/server.ts';
+import { ROOT, runCliInProcess, runCliProcess, runProcess } from '../helpers/server.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 const skip = databaseUrl === undefined ? 'DATABASE_URL is not set: no PostgreSQL server to refuse a database or a user' : false;
@@ -28,14 +30,14 @@ const where = () => {
 };
 
 test('a database that does not exist is named, with the host and port', { skip }, async () => {
-  const result = await runCliProcess(['migrate'], { DATABASE_URL: variant({ database: `no_such_db_${suffix}` }) });
+  const result = await runCliInProcess(['migrate'], { DATABASE_URL: variant({ database: `no_such_db_${suffix}` }) });
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`database "no_such_db_${suffix}" does not exist on ${where().replaceAll('.', '\\.')}`));
   assert.doesNotMatch(result.stderr, /3D000/);
 });
 
 test('an unknown user is an authentication failure, and the password never shows', { skip }, async () => {
-  const result = await runCliProcess(['migrate'], { DATABASE_URL: variant({ user: `no_such_role_${suffix}` }) });
+  const result = await runCliInProcess(['migrate'], { DATABASE_URL: variant({ user: `no_such_role_${suffix}` }) });
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`authentication failed for user "no_such_role_${suffix}" on `));
   assert.doesNotMatch(result.stderr, /28000|28P01/);
