@@ -60,6 +60,7 @@ const GROUP_SIZE = 8;
 const NOT_EXPRESS_SENSITIVE = new Set([
   'test/http/legacy-upgrade.test.ts', // hash formats and their upgrade, behind the sign-in route the other files run
   'test/robustness/fuzz-tokens.test.ts', // the token's signature and claims, checked by the core
+  'test/robustness/secrets-tokens.test.ts', // the token's purpose, key, issuer and expiry, checked by the core
   'test/robustness/faults-postgres.test.ts', // the adapter's SQL failures; the same error path through Express is faults-stores'
 ]);
 
