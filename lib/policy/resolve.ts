@@ -76,9 +76,14 @@ function isIterable(value: unknown): value is Iterable<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }
 
+// Built once per process and shared: the sets are read-only, and a router made per tenant or per
+// test would otherwise fold 10,000 entries into a new Set each time.
+let shippedSet: ReadonlyStringSet | undefined;
+let emptySet: ReadonlyStringSet | undefined;
+
 function readBlocklist(value: unknown): ReadonlyStringSet {
-  if (value === undefined || value === true) return new ReadonlyStringSet(shippedCommonPasswords());
-  if (value === false) return new ReadonlyStringSet([]);
+  if (value === undefined || value === true) return (shippedSet ??= new ReadonlyStringSet(shippedCommonPasswords()));
+  if (value === false) return (emptySet ??= new ReadonlyStringSet([]));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('blocklist must be true (the shipped list), false (none), or { extend?: string[], replace?: string[] }. To use only your own list, write { replace: yourList }.');
   }
