@@ -82,8 +82,14 @@ let shippedSet: ReadonlyStringSet | undefined;
 let emptySet: ReadonlyStringSet | undefined;
 
 function readBlocklist(value: unknown): ReadonlyStringSet {
-  if (value === undefined || value === true) return (shippedSet ??= new ReadonlyStringSet(shippedCommonPasswords()));
-  if (value === false) return (emptySet ??= new ReadonlyStringSet([]));
+  if (value === undefined || value === true) {
+    shippedSet ??= new ReadonlyStringSet(shippedCommonPasswords());
+    return shippedSet;
+  }
+  if (value === false) {
+    emptySet ??= new ReadonlyStringSet([]);
+    return emptySet;
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('blocklist must be true (the shipped list), false (none), or { extend?: string[], replace?: string[] }. To use only your own list, write { replace: yourList }.');
   }
