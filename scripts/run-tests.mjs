@@ -2,7 +2,7 @@
 // `npm test`: runs the suite's phases side by side, and its test files in a few processes at a time
 // instead of one after another, so that both cores stay busy. Light test files share a process (a
 // group, see test/helpers/test-group.ts): starting tsx and loading the library is most of their
-// cost. Files that start servers, browsers or long model runs get a process each. The processes
+// cost. Files that start servers or long model runs get a process each. The processes
 // that took longest in the last run start first (their times are kept in TIMES_FILE), so that no
 // long one is left running alone at the end. Each process's output is printed whole when it ends
 // (never interleaved), then a summary. Exit 1 when anything failed.
@@ -30,14 +30,14 @@ const GROUPS = process.env.TEST_GROUPS !== '0';
  */
 const NODE_FLAGS = ['--liftoff-only', '--import', 'tsx'];
 
-/** Files that get a process of their own: each is long or starts processes, so a group would only wait on it. */
+/**
+ * Files that get a process of their own: each is long or starts processes, so a group would only
+ * wait on it. The page tests (test/server/browser-*) are not among them: a process launches one
+ * chromium for all of them (test/helpers/browser.ts), and a launch costs more than they wait.
+ */
 const ALONE = new Set([
   'test/server/readme-shell.test.ts',
   'test/server/cli.test.ts',
-  'test/server/browser-pages.test.ts',
-  'test/server/browser-reset.test.ts',
-  'test/server/browser-forgot.test.ts',
-  'test/server/browser-forced-change.test.ts',
   'test/server/profiles.test.ts',
   'test/server/sigterm.test.ts',
   'test/server/crash-restart.test.ts',

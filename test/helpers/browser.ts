@@ -1,11 +1,11 @@
 /**
  * Debian's chromium through playwright-core for the page tests: whether it is there (the tests skip,
- * saying why, when it is not), a fresh profile per launch, and where screenshots go.
+ * saying why, when it is not), a fresh browser context per test, and where screenshots go.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import { after } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -16,16 +16,32 @@ export const browserSkip: false | string = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 
-/** A headless chromium with a fresh profile (a persistent context is how Playwright takes a --user-data-dir). */
+let shared: Promise<Browser> | undefined;
+
+// Registered when the first page test file loads this helper, so on the process's root: the one
+// browser closes after the last test of every file the process runs.
+after(async () => {
+  const launched = shared;
+  shared = undefined;
+  await (await launched?.catch(() => undefined))?.close();
+});
+
+/**
+ * A new browser context, as isolated as a fresh profile (its own cookies, storage and cache), in the
+ * process's one headless chromium, launched on first use: a launch costs more than a second of CPU.
+ * Close the context when done; the browser closes when the process's tests end.
+ */
 export async function launchChromium(options: { readonly javaScriptEnabled?: boolean; readonly viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'rbac-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    ...options,
-  });
+  shared ??= (async () => {
+    const { chromium } = await import('playwright-core');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    return chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  })();
+  return (await shared).newContext(options);
 }
 
 /**
