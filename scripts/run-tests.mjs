@@ -48,7 +48,11 @@ const ALONE = new Set([
   'test/stores/postgres-server-conformance.test.ts',
   'test/http/legacy-upgrade.test.ts',
 ]);
-/** At most this many files share one process, so that a long group does not finish alone at the end. */
+/**
+ * About this many files share one process, so that a long group does not finish alone at the end.
+ * A folder's files are split evenly into the nearest number of such groups: nine files make one
+ * group of nine, not a group of eight and a process for the ninth.
+ */
 const GROUP_SIZE = 8;
 
 /**
@@ -80,8 +84,9 @@ function testJobs(phase, dirs, { env = {}, extraNodeArgs = [], keep } = {}) {
   if (!GROUPS) return jobs;
   for (const dir of dirs) {
     const grouped = files.filter((file) => file.startsWith(`test/${dir}/`) && !ALONE.has(file));
-    for (let start = 0; start < grouped.length; start += GROUP_SIZE) {
-      const group = grouped.slice(start, start + GROUP_SIZE);
+    const size = Math.ceil(grouped.length / Math.max(1, Math.round(grouped.length / GROUP_SIZE)));
+    for (let start = 0; start < grouped.length; start += size) {
+      const group = grouped.slice(start, start + size);
       jobs.push({
         label: `${phase}: test/${dir}/ ${group.map((file) => path.basename(file, '.test.ts')).join(' ')}`,
         args: [...nodeArgs, 'test/helpers/test-group.ts'],
