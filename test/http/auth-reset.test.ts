@@ -6,6 +6,7 @@ import type express from 'express';
 import request from 'supertest';
 import type { PasswordRouterOptions } from '../../lib/index.ts';
 import { createTestApp, GOOD_PASSWORD, lockOut, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
+import { rsaKeyPair } from '../helpers/test-keys.ts';
 
 const base = '/rbac-api/v1';
 
@@ -117,7 +118,7 @@ describe('POST /auth/reset', () => {
     const token = await issue(t);
     const claims = jwt.decode(token) as jwt.JwtPayload;
     const now = Math.floor(t.now().getTime() / 1000);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey } = rsaKeyPair(0);
     const forged = [
       token.slice(0, -3),
       token.slice(0, token.lastIndexOf('.')),
@@ -174,7 +175,7 @@ describe('POST /auth/reset', () => {
 
   it('accepts RS256 and ES256 key pairs', async () => {
     for (const type of ['rsa', 'ec'] as const) {
-      const pair = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pair = type === 'rsa' ? rsaKeyPair(0) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const t = await createTestApp({ tokenKey: { privateKey: pair.privateKey } });
       const token = await issue(t);
       assert.equal(jwt.decode(token, { complete: true })?.header.alg, type === 'rsa' ? 'RS256' : 'ES256');

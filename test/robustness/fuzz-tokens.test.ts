@@ -9,12 +9,13 @@
  * 403 `invalid-token` (or 400 when the schema refuses it) and changes nothing in storage.
  */
 import assert from 'node:assert/strict';
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHmac, sign, type KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { rsaKeyPair } from '../helpers/test-keys.ts';
 import { assertDocumentedAnswer, close, fullSnapshot, fuzz, jtiOf, listen } from '../helpers/fuzz-support.ts';
 
 const base = '/rbac-api/v1';
@@ -58,8 +59,8 @@ interface Instance {
   readonly publicDer: Buffer;
 }
 
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair(0);
+const otherRsa = rsaKeyPair(1);
 const hs = { current: 'current-secret-current-secret-32b!', retired: 'retired-secret-retired-secret-32b' };
 const hmac = (secret: string | Buffer, data: string) => createHmac('sha256', secret).update(data).digest();
 const rsaSign = (key: KeyObject, data: string) => sign('sha256', Buffer.from(data), key);

@@ -9,12 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, pbkdf2Sync, scryptSync } from 'node:crypto';
+import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { createBcryptHasher, type Hasher, type PasswordEvent, type UserStore } from '../../lib/index.ts';
 import { createTestApp, GOOD_PASSWORD, OTHER_GOOD_PASSWORD, SECRET, type TestApp } from '../helpers/app.ts';
+import { rsaKeyPair } from '../helpers/test-keys.ts';
 
 const base = '/rbac-api/v1';
 const WINDOW = 12;
@@ -54,7 +55,7 @@ async function runFlows(): Promise<ChildReport> {
     },
     verify: (password, hash) => bcrypt.verify(password, hash),
   };
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsa = rsaKeyPair(0);
   const rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   secret('RS256 private key', rsaPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''));
   secret('HS256 secret', SECRET);

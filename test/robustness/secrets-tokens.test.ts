@@ -4,13 +4,13 @@
  * clock skew tolerance (default 0) at the `exp` boundary, with and without the store's own expiry.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type express from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { MemoryTokenStore, RESET_TOKEN_PURPOSE, type PasswordRouterOptions, type ResetTokenRecord, type TokenStore } from '../../lib/index.ts';
 import { createTestApp, OTHER_GOOD_PASSWORD, SECRET, siblingApp, snapshot, type TestApp, type TestPrincipal } from '../helpers/app.ts';
+import { rsaKeyPair } from '../helpers/test-keys.ts';
 
 const base = '/rbac-api/v1';
 const HOUR = 3600_000;
@@ -68,10 +68,10 @@ describe('replay and confusion', () => {
   });
 
   it('a token issued by another instance with a different key is refused (HS256 and RS256)', async () => {
-    const rsa = () => ({ privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey });
+    const rsa = (index: number) => ({ privateKey: rsaKeyPair(index).privateKey });
     for (const [label, mine, theirs] of [
       ['HS256', SECRET, 'another-instance-secret-of-32-bytes!!'],
-      ['RS256', rsa(), rsa()],
+      ['RS256', rsa(0), rsa(1)],
     ] as const) {
       const a = await createTestApp({ tokenKey: mine });
       const b = await createTestApp({ tokenKey: theirs });
