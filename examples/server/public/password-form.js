@@ -155,7 +155,7 @@ export function liveValidation(input, list, summary, request, onInvalidToken) {
     clearTimeout(timer);
     sequence += 1;
   };
-  input.addEventListener('input', () => {
+  const check = () => {
     clearTimeout(timer);
     const password = input.value;
     const mine = ++sequence;
@@ -169,7 +169,10 @@ export function liveValidation(input, list, summary, request, onInvalidToken) {
       if (status === 200 && body !== null) markRules(list, summary, body.failures);
       else if (status === 403 || status === 401) onInvalidToken?.(body);
     }, 250);
-  });
+  };
+  input.addEventListener('input', check);
+  // Typed (or filled by a password manager) while the page was still setting up: check it now.
+  if (input.value !== '') check();
   return { cancel };
 }
 
