@@ -17,14 +17,23 @@ export const browserSkip: false | string = existsSync(CHROMIUM)
   : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
 
 let shared: Promise<Browser> | undefined;
+let rootHookRan = false;
 
-// Registered when the first page test file loads this helper, so on the process's root: the one
-// browser closes after the last test of every file the process runs.
-after(async () => {
-  const launched = shared;
-  shared = undefined;
-  await (await launched?.catch(() => undefined))?.close();
-});
+/**
+ * Closes the shared browser when the tests `after` is registered on end. Registered first on the
+ * process's root, when a page test file loads this helper. node:test runs root `after` hooks as soon
+ * as the tests registered so far are done, which in a group process (test-group.ts) can be before a
+ * later file's tests: a browser launched after that is closed by a hook on the test that launched it.
+ */
+function closeWhenDone(): void {
+  after(async () => {
+    rootHookRan = true;
+    const launched = shared;
+    shared = undefined;
+    await (await launched?.catch(() => undefined))?.close();
+  });
+}
+closeWhenDone();
 
 /**
  * A new browser context, as isolated as a fresh profile (its own cookies, storage and cache), in the
@@ -32,15 +41,24 @@ after(async () => {
  * Close the context when done; the browser closes when the process's tests end.
  */
 export async function launchChromium(options: { readonly javaScriptEnabled?: boolean; readonly viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
-  shared ??= (async () => {
-    const { chromium } = await import('playwright-core');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    return chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  })();
+  if (shared === undefined) {
+    if (rootHookRan) closeWhenDone();
+    const launching = (async () => {
+      const { chromium } = await import('playwright-core');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      // A browser that crashed or was closed is not handed out again: the next call launches one.
+      browser.on('disconnected', () => {
+        if (shared === launching) shared = undefined;
+      });
+      return browser;
+    })();
+    shared = launching;
+  }
   return (await shared).newContext(options);
 }
 

@@ -1,8 +1,8 @@
 /**
  * A DATABASE_URL that cannot be used is named in words with its host and port, never as a bare
  * SQLSTATE or driver code, and never with the URL's password: through the CLI and `npm start`.
- * The CLI runs in-process, except where "nothing listens" is checked as the bin and `npm start`
- * would print it from processes of their own.
+ * The missing database is checked with the CLI in-process; the cases that check that the URL's
+ * password never shows run the CLI (and `npm start`) as processes, so all they write is seen.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -37,7 +37,8 @@ test('a database that does not exist is named, with the host and port', { skip }
 });
 
 test('an unknown user is an authentication failure, and the password never shows', { skip }, async () => {
-  const result = await runCliInProcess(['migrate'], { DATABASE_URL: variant({ user: `no_such_role_${suffix}` }) });
+  // A process of its own: the password must not show in anything it writes, not only in the CLI's own lines.
+  const result = await runCliProcess(['migrate'], { DATABASE_URL: variant({ user: `no_such_role_${suffix}` }) });
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`authentication failed for user "no_such_role_${suffix}" on `));
   assert.doesNotMatch(result.stderr, /28000|28P01/);

@@ -146,7 +146,7 @@ export function markRules(list, summary, failures) {
  * Checks the password against the policy as the user types (debounced). `request(password)`
  * performs the validate-password call; stale answers are dropped. Returns `cancel()`, which a
  * submit calls: a check still pending would otherwise answer after the submit's own result (a used
- * token, an ended session) and overwrite it.
+ * token, an ended session) and overwrite it; and `check()`, for a value typed before this started.
  */
 export function liveValidation(input, list, summary, request, onInvalidToken) {
   let timer;
@@ -171,9 +171,7 @@ export function liveValidation(input, list, summary, request, onInvalidToken) {
     }, 250);
   };
   input.addEventListener('input', check);
-  // Typed (or filled by a password manager) while the page was still setting up: check it now.
-  if (input.value !== '') check();
-  return { cancel };
+  return { cancel, check };
 }
 
 /** Toggles the visibility of the password fields. */

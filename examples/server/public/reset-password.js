@@ -42,12 +42,17 @@ function invalidLink() {
 // Bumped by each start(): the check of a token replaced meanwhile must not hide the new one's form.
 let generation = 0;
 
-/** Checks the current token and shows the form for it (or says what is wrong). */
-async function start() {
+/**
+ * Checks the current token and shows the form for it (or says what is wrong). A new link clears
+ * the fields; the first start keeps what was typed while the page loaded.
+ */
+async function start({ keepTyped = false } = {}) {
   const mine = ++generation;
   clearStatus(status);
-  password.value = '';
-  confirm.value = '';
+  if (!keepTyped) {
+    password.value = '';
+    confirm.value = '';
+  }
   markRules(rules, summary, null);
   accountLogin = null;
   account.hidden = true;
@@ -87,9 +92,11 @@ window.addEventListener('hashchange', () => {
 
 foldRulesOnNarrowScreens(document.getElementById('rules-box'));
 await loadRules(rules);
-await start();
+await start({ keepTyped: true });
 
 const live = liveValidation(password, rules, summary, (candidate) => sendJson('command/validate-password', { password: candidate, reset_token: token }), invalidLink);
+// A password typed (or filled in by a password manager) while the page was setting up.
+if (password.value !== '') live.check();
 wireShowPasswords(document.getElementById('show'), [password, confirm]);
 
 confirm.addEventListener('input', () => {
