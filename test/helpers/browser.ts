@@ -20,10 +20,10 @@ let shared: Promise<Browser> | undefined;
 let rootHookRan = false;
 
 /**
- * Closes the shared browser when the tests `after` is registered on end. Registered first on the
- * process's root, when a page test file loads this helper. node:test runs root `after` hooks as soon
- * as the tests registered so far are done, which in a group process (test-group.ts) can be before a
- * later file's tests: a browser launched after that is closed by a hook on the test that launched it.
+ * Registers an `after` hook that closes the shared browser. The first one goes on the process's
+ * root, when a page test file loads this helper. node:test runs root `after` hooks as soon as the
+ * tests registered so far are done, which in a group process (test-group.ts) can be before a later
+ * file's tests: a browser launched after that gets its hook on the test that launched it.
  */
 function closeWhenDone(): void {
   after(async () => {
